@@ -1,0 +1,41 @@
+"""Decoding records into schema models, turning every failure into a ``RejectedInput``."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from services.common.errors import RejectedInput
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_RECORD_BYTES = 1_048_576
+
+
+def explain(error: ValidationError, limit: int = 10) -> str:
+    """One line per problem: ``field.path: message``."""
+    parts = []
+    for item in error.errors()[:limit]:
+        where = ".".join(str(p) for p in item["loc"]) or "(record)"
+        parts.append(f"{where}: {item['msg']}")
+    more = error.error_count() - limit
+    if more > 0:
+        parts.append(f"... and {more} more")
+    return "; ".join(parts)
+
+
+def decode(model: type[M], value: bytes | None) -> M:
+    if value is None:
+        raise RejectedInput("record has no value (tombstone)", "decode")
+    if len(value) > MAX_RECORD_BYTES:
+        raise RejectedInput(f"record is {len(value)} bytes, over {MAX_RECORD_BYTES}", "decode")
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RejectedInput(f"value is not UTF-8: {exc}", "decode") from None
+    try:
+        return model.model_validate_json(text)
+    except ValidationError as exc:
+        kind = "decode" if any(e["type"] == "json_invalid" for e in exc.errors()) else "validation"
+        raise RejectedInput(explain(exc), kind) from None

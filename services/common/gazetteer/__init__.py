@@ -1,0 +1,114 @@
+"""Region normalisation: many spellings of a region, one canonical key.
+
+Pure code over the YAML data files beside this module (one per country, see SYR.yaml).
+``Gazetteer.default()`` loads them all; tests may build one from a mapping.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from schemas.incidents import RegionRef
+
+DATA_DIR = Path(__file__).parent
+_ARTICLES = {"al", "el", "ar", "as", "ad", "az", "ash", "at", "an", "ez", "es", "ed", "ul"}
+_NOISE = {"governorate", "province", "muhafazat", "muhafazah"}
+_ARABIC_ARTICLE = re.compile(r"(^|\s)ال")
+
+
+def fold(name: str) -> str:
+    """Matching form of a place name: no case, accents, punctuation or articles.
+
+    "Al-Hasakah", "al Hasakah" and "Hasakah" fold alike; so do "Deir ez-Zor" and "Deir Zor".
+    """
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold().replace("'", "").replace("’", "").replace("ʿ", "").replace("`", "")
+    text = re.sub(r"[\-_.,/()]+", " ", text)
+    text = _ARABIC_ARTICLE.sub(r"\1", text)
+    words = [w for w in text.split() if w not in _ARTICLES]
+    kept = [w for w in words if w not in _NOISE]
+    return " ".join(kept or words)
+
+
+@dataclass(frozen=True)
+class Match:
+    country: str
+    admin1: str
+    start: int
+    end: int
+
+
+class Gazetteer:
+    """Maps (country, raw admin1) to a canonical RegionRef."""
+
+    def __init__(self, countries: Mapping[str, Mapping[str, Iterable[str]]]) -> None:
+        self._index: dict[str, dict[str, str]] = {}
+        self._patterns: dict[str, re.Pattern[str]] = {}
+        for country, regions in countries.items():
+            index = self._index.setdefault(country, {})
+            forms: set[str] = set()
+            for canonical, aliases in regions.items():
+                for alias in (canonical, *aliases):
+                    key = fold(alias)
+                    if index.get(key, canonical) != canonical:
+                        raise ValueError(
+                            f"{country}: '{alias}' names both {index[key]} and {canonical}"
+                        )
+                    index[key] = canonical
+                    forms.add(alias)
+            alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+            self._patterns[country] = re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE)
+
+    @classmethod
+    def from_files(cls, paths: Iterable[Path]) -> Gazetteer:
+        countries: dict[str, dict[str, list[str]]] = {}
+        for path in paths:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            countries[str(data["country"])] = {
+                str(k): [str(a) for a in (v or [])] for k, v in data["admin1"].items()
+            }
+        return cls(countries)
+
+    @staticmethod
+    @cache
+    def default() -> Gazetteer:
+        return Gazetteer.from_files(sorted(DATA_DIR.glob("*.yaml")))
+
+    @property
+    def countries(self) -> frozenset[str]:
+        return frozenset(self._index)
+
+    def canonical_admin1(self, country: str, raw: str | None) -> str | None:
+        """The canonical name of ``raw`` in ``country``, or None when unknown."""
+        if raw is None:
+            return None
+        return self._index.get(country, {}).get(fold(raw))
+
+    def normalise(self, country: str, admin1: str | None, admin2: str | None = None) -> RegionRef:
+        """A region key for counting. Unknown names are kept as given (trimmed) with
+        ``known=False`` so they are still counted, under their own key."""
+        canonical = self.canonical_admin1(country, admin1)
+        if canonical is not None:
+            return RegionRef(country=country, admin1=canonical, admin2=admin2, known=True)
+        raw = " ".join(admin1.split()) if admin1 else None
+        return RegionRef(country=country, admin1=raw or None, admin2=admin2, known=admin1 is None)
+
+    def find(self, text: str, country: str | None = None) -> list[Match]:
+        """Every mention of a known first-level region in ``text``, in order."""
+        found: list[Match] = []
+        for code, pattern in self._patterns.items():
+            if country is not None and code != country:
+                continue
+            for m in pattern.finditer(text):
+                canonical = self.canonical_admin1(code, m.group(1))
+                if canonical is not None:
+                    found.append(Match(code, canonical, m.start(), m.end()))
+        return sorted(found, key=lambda m: m.start)
