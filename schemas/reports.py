@@ -198,7 +198,7 @@ class IncidentReport(_Model):
             value = getattr(self, name)
             if value is not None and value < EARLIEST:
                 raise ValueError(f"{name} {value.isoformat()} is before 1900")
-        if self.occurred_at > self.reported_at + FUTURE_SLACK:
+        if self.occurred_at - FUTURE_SLACK > self.reported_at:  # no overflow near 9999
             raise ValueError(
                 f"occurred_at {self.occurred_at.isoformat()} is after reported_at "
                 f"{self.reported_at.isoformat()}: a report cannot describe the future"

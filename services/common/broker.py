@@ -84,6 +84,7 @@ def start_broker(log_path: Path, attempts: int = 5, ready_timeout: float = 10.0)
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a terminal Ctrl-C reaches only us; we stop it by PID
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
         )
         log.close()

@@ -1,0 +1,10 @@
+"""``python -m services.aggregator``: run one aggregator worker."""
+
+from services.aggregator.app import create_app
+from services.aggregator.settings import AggregatorSettings
+from services.common.settings import load_settings
+from services.common.worker import run_worker
+
+if __name__ == "__main__":
+    settings = load_settings(AggregatorSettings)
+    run_worker(create_app(settings), settings.log_level)

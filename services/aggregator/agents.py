@@ -1,0 +1,150 @@
+"""Stream wiring of the aggregator: classified incidents and ticks in, alerts out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import faust
+
+from schemas.alerts import Alert
+from schemas.incidents import ClassifiedIncident
+from services.aggregator.domain.engine import Effects, Engine, EngineConfig
+from services.aggregator.domain.incidents import Outcome
+from services.aggregator.metrics import AggregatorMetrics
+from services.aggregator.state import StateTables
+from services.common.codec import decode
+from services.common.errors import RejectedInput
+from services.common.streams import elapsed, send_dead_letter
+from services.common.topics import Topics
+
+log = logging.getLogger(__name__)
+
+
+class Aggregator:
+    """One engine per owned partition, rebuilt from the tables after every rebalance."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        tables: StateTables,
+        metrics: AggregatorMetrics,
+        alerts_topic: Any,
+    ) -> None:
+        self.config = config
+        self.tables = tables
+        self.metrics = metrics
+        self.alerts_topic = alerts_topic
+        self.engines: dict[int, Engine] = {}
+
+    async def engine(self, partition: int) -> Engine:
+        engine = self.engines.get(partition)
+        if engine is None:
+            engine, undelivered = self.tables.rebuild(partition, self.config)
+            self.engines[partition] = engine
+            log.info(
+                "partition %s: rebuilt %d incidents, %d alert states, %d undelivered",
+                partition,
+                len(engine.views),
+                len(engine.alerts),
+                len(undelivered),
+            )
+            await self.publish(undelivered)
+        return engine
+
+    async def publish(self, alerts: list[Alert]) -> None:
+        """Send in order and wait for the broker's acknowledgement, then clear the outbox."""
+        if not alerts:
+            return
+        futures = [
+            await self.alerts_topic.send(
+                key=a.fingerprint.encode(), value=a.model_dump_json().encode("utf-8")
+            )
+            for a in alerts
+        ]
+        for future in futures:
+            await future
+        self.tables.delivered(alerts)
+        self.metrics.record_transitions(alerts)
+        for alert in alerts:
+            log.info("alert %s", alert.summary)
+
+    async def apply(self, partition: int, engine: Engine, effects: Effects) -> None:
+        self.tables.persist(partition, engine, effects)
+        await self.publish(effects.transitions)
+        if effects.transitions:
+            self.metrics.record_firing(s for e in self.engines.values() for s in e.alerts.values())
+        self.metrics.record_windows(effects.windows)
+        self.metrics.record_watermark(partition, engine.clock.now)
+
+
+def wire(
+    app: faust.App,
+    topics: Topics,
+    aggregator: Aggregator,
+    metrics: AggregatorMetrics,
+    tick_interval: float,
+) -> Any:
+    ticks = app.topic(topics.aggregator_ticks)
+    inputs = app.topic(topics.classified, topics.aggregator_ticks)
+    dlq = app.topic(topics.deadletters)
+
+    @app.agent(inputs, name="aggregate_incidents")
+    async def aggregate_incidents(stream: Any) -> None:
+        async for event in stream.events():
+            started = time.perf_counter()
+            message = event.message
+            engine = await aggregator.engine(message.partition)
+            if message.topic == ticks.get_topic_name():
+                try:
+                    wall = float(json.loads(message.value)["wall"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    await send_dead_letter(
+                        dlq,
+                        "aggregator",
+                        message,
+                        RejectedInput(f"bad tick: {exc}", "decode"),
+                        metrics,
+                    )
+                    continue
+                await aggregator.apply(message.partition, engine, engine.tick(wall))
+                continue
+            try:
+                incident = decode(ClassifiedIncident, message.value)
+            except RejectedInput as error:
+                await send_dead_letter(dlq, "aggregator", message, error, metrics)
+                continue
+            effects = engine.process(incident, time.time())
+            await aggregator.apply(message.partition, engine, effects)
+            if effects.outcome in (Outcome.APPLIED, Outcome.SUMMARY):
+                metrics.record_ok(elapsed(started))
+                if effects.outcome is Outcome.SUMMARY:
+                    metrics.summaries.inc()
+            elif effects.outcome is not None:
+                metrics.record_ignored(effects.outcome.value, elapsed(started))
+
+    async def forget_engines(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        aggregator.engines.clear()  # rebuilt from the recovered tables on next use
+
+    app.on_partitions_assigned.connect(forget_engines)  # type: ignore[arg-type]  # mode stubs
+
+    if tick_interval > 0:
+
+        @app.timer(interval=tick_interval, on_leader=True)  # type: ignore[untyped-decorator]
+        async def send_ticks() -> None:
+            value = json.dumps({"wall": time.time()}).encode()
+            for partition in range(app.conf.topic_partitions):
+                await ticks.send(value=value, partition=partition)
+
+    @app.page("/v1/alerts")
+    async def firing_alerts(self: Any, request: Any) -> Any:
+        return self.json({"firing": aggregator.tables.firing()})
+
+    @app.page("/v1/summaries")
+    async def summaries(self: Any, request: Any) -> Any:
+        country = request.query.get("country")
+        return self.json({"summaries": aggregator.tables.summary_reports(country)})
+
+    return aggregate_incidents

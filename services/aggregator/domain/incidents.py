@@ -1,0 +1,206 @@
+"""Incidents from reports: revisions replace, duplicates are ignored, sources combine.
+
+An incident is every report sharing an ``incident_id``. Per source only the newest report
+counts, newest by ``(reported_at, report_id)``, so the outcome does not depend on the
+order reports arrive in: an older revision arriving late changes nothing, and the same
+report twice is a duplicate. The incident's figure for a measure combines its sources by
+the configured policy; its time and place come from its newest report overall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Literal
+
+from schemas.incidents import ClassifiedIncident
+from schemas.reports import Precision, Verification
+from services.aggregator.domain.rules import INCIDENTS
+
+
+class CombinePolicy(StrEnum):
+    MAX_RELIABLE = "max_reliable"
+    """Highest figure among sources not marked unreliable (all sources if none is reliable)."""
+    MAX = "max"
+    """Highest figure among all sources."""
+    LATEST_RELIABLE = "latest_reliable"
+    """Figure of the newest report among reliable sources (all sources if none is)."""
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    SUPERSEDED = "superseded"
+    TOO_LATE = "too_late"
+    SUMMARY = "summary"
+
+
+def event_position(occurred_at: datetime, precision: Precision) -> float:
+    """Where an incident sits on the event-time axis (epoch seconds, UTC).
+
+    Day precision: 00:00 UTC of the calendar date written in ``occurred_at``, so a 24 h
+    window over day-precision incidents holds exactly one calendar day of them. Hour
+    precision: the start of the hour. Exact: the instant itself.
+    """
+    if precision is Precision.DAY:
+        day = occurred_at.date()
+        return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+    stamp = occurred_at.timestamp()
+    return stamp - stamp % 3600 if precision is Precision.HOUR else stamp
+
+
+def source_key(incident: ClassifiedIncident) -> str:
+    return " ".join(incident.report.source.name.casefold().split())
+
+
+def _newness(incident: ClassifiedIncident) -> tuple[datetime, str]:
+    return (incident.report.reported_at, incident.report.report_id)
+
+
+@dataclass(frozen=True)
+class SourceFigure:
+    source: str
+    report_id: str
+    reported_at: datetime
+    figure: str | None
+    value: int | None
+    reliable: bool
+    used: bool
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """What one incident contributes to counting, derived from its reports."""
+
+    incident_id: str
+    position: float
+    groups: Mapping[tuple[str, ...], str]
+    values: Mapping[str, int]
+    primary: ClassifiedIncident
+    reports: Mapping[str, ClassifiedIncident]
+    unreliable: frozenset[str]
+    policy: CombinePolicy
+
+    def value(self, key: str) -> int:
+        return self.values.get(key, 0)
+
+    @property
+    def verification(self) -> Verification:
+        statuses = {r.report.verification for r in self.reports.values()}
+        reliable = [s for s in self.reports if s not in self.unreliable]
+        if Verification.CONFIRMED in statuses or len(reliable) >= 2:
+            return Verification.CONFIRMED
+        for status in (Verification.DISPUTED, Verification.UNVERIFIED):
+            if status in statuses:
+                return status
+        return Verification.REPORTED
+
+    def source_figures(self, measure: str, figure: Literal["low", "high"]) -> list[SourceFigure]:
+        """Each source's figure for ``measure``, marking the one the policy used."""
+        used = _chosen_source(self.reports, measure, figure, self.unreliable, self.policy)
+        rows = []
+        for key, incident in sorted(self.reports.items()):
+            fig = None if measure == INCIDENTS else incident.report.casualties.figure(measure)
+            rows.append(
+                SourceFigure(
+                    source=incident.report.source.name,
+                    report_id=incident.report.report_id,
+                    reported_at=incident.report.reported_at,
+                    figure=None if fig is None else fig.describe(),
+                    value=None if fig is None else fig.pick(figure),
+                    reliable=key not in self.unreliable,
+                    used=key == used,
+                )
+            )
+        return rows
+
+
+def group_key(incident: ClassifiedIncident, grouping: tuple[str, ...]) -> str:
+    region = incident.region
+    parts = {"country": region.country, "admin1": region.admin1, "admin2": region.admin2}
+    return "/".join(parts[field] or "?" for field in grouping)
+
+
+def group_fields(key: str, grouping: tuple[str, ...]) -> dict[str, str]:
+    return dict(zip(grouping, key.split("/"), strict=True))
+
+
+def _chosen_source(
+    reports: Mapping[str, ClassifiedIncident],
+    measure: str,
+    figure: Literal["low", "high"],
+    unreliable: frozenset[str],
+    policy: CombinePolicy,
+) -> str | None:
+    if measure == INCIDENTS:
+        return None
+    having = {
+        key: inc
+        for key, inc in reports.items()
+        if inc.report.casualties.figure(measure) is not None
+    }
+    if policy is not CombinePolicy.MAX:
+        reliable = {k: v for k, v in having.items() if k not in unreliable}
+        having = reliable or having
+    if not having:
+        return None
+    if policy is CombinePolicy.LATEST_RELIABLE:
+        return max(having, key=lambda k: (_newness(having[k]), k))
+
+    def amount(key: str) -> tuple[int, str]:
+        fig = having[key].report.casualties.figure(measure)
+        assert fig is not None
+        return (fig.pick(figure), key)
+
+    return max(having, key=amount)
+
+
+def build_view(
+    incident_id: str,
+    reports: Mapping[str, ClassifiedIncident],
+    value_keys: Iterable[str],
+    groupings: Iterable[tuple[str, ...]],
+    unreliable: frozenset[str],
+    policy: CombinePolicy,
+) -> IncidentView:
+    primary = max(reports.values(), key=_newness)
+    values: dict[str, int] = {}
+    for key in value_keys:
+        measure, end = key.split(":")
+        figure: Literal["low", "high"] = "high" if end == "high" else "low"
+        if measure == INCIDENTS:
+            values[key] = 1
+            continue
+        chosen = _chosen_source(reports, measure, figure, unreliable, policy)
+        if chosen is not None:
+            fig = reports[chosen].report.casualties.figure(measure)
+            assert fig is not None
+            values[key] = fig.pick(figure)
+    return IncidentView(
+        incident_id=incident_id,
+        position=event_position(primary.report.occurred_at, primary.report.occurred_precision),
+        groups={g: group_key(primary, g) for g in groupings},
+        values=values,
+        primary=primary,
+        reports=dict(reports),
+        unreliable=unreliable,
+        policy=policy,
+    )
+
+
+def merge_report(
+    reports: Mapping[str, ClassifiedIncident], incident: ClassifiedIncident
+) -> tuple[Outcome, dict[str, ClassifiedIncident]]:
+    """The incident's reports after ``incident`` arrives, and whether it changed anything."""
+    key = source_key(incident)
+    current = reports.get(key)
+    if current is not None:
+        if current.report.report_id == incident.report.report_id:
+            return Outcome.DUPLICATE, dict(reports)
+        if _newness(current) >= _newness(incident):
+            return Outcome.SUPERSEDED, dict(reports)
+    merged = dict(reports)
+    merged[key] = incident
+    return Outcome.APPLIED, merged

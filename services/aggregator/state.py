@@ -1,0 +1,119 @@
+"""How the engine's state is kept in Faust tables (changelogged, so a replacing worker
+recovers it) and rebuilt from them.
+
+Writes per input are O(1): one incident record per applied report, the partition's clock,
+and an alert state only when it changes. Each record carries its partition so that a
+worker rebuilds exactly the engines of the partitions it owns. Alert transitions pass
+through an outbox: written before they are sent, deleted once the broker acknowledged
+them, and re-sent on rebuild if a crash came in between (consumers drop repeats by seq).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+from schemas.alerts import Alert
+from schemas.incidents import ClassifiedIncident
+from services.aggregator.domain.alerting import AlertState
+from services.aggregator.domain.clock import Clock
+from services.aggregator.domain.engine import Effects, Engine, EngineConfig, Reports
+
+Table = MutableMapping[bytes, bytes]
+
+
+def _dump(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+def encode_reports(partition: int, reports: Reports) -> bytes:
+    return _dump({"p": partition, "r": {k: v.model_dump_json() for k, v in reports.items()}})
+
+
+def decode_reports(raw: bytes) -> tuple[int, Reports]:
+    data = json.loads(raw)
+    return int(data["p"]), {
+        k: ClassifiedIncident.model_validate_json(v) for k, v in data["r"].items()
+    }
+
+
+class StateTables:
+    """The aggregator's tables, as plain mutable mappings of bytes (Faust tables in the
+    service, dicts in tests)."""
+
+    def __init__(
+        self, incidents: Table, summaries: Table, alerts: Table, clocks: Table, outbox: Table
+    ) -> None:
+        self.incidents = incidents
+        self.summaries = summaries
+        self.alerts = alerts
+        self.clocks = clocks
+        self.outbox = outbox
+
+    def persist(self, partition: int, engine: Engine, effects: Effects) -> None:
+        for incident_id, reports in effects.incidents.items():
+            key = incident_id.encode()
+            if reports is None:
+                if key in self.incidents:
+                    del self.incidents[key]
+            else:
+                self.incidents[key] = encode_reports(partition, reports)
+        for incident_id, reports in effects.summaries.items():
+            self.summaries[incident_id.encode()] = encode_reports(partition, reports)
+        for fp, state in effects.alerts.items():
+            self.alerts[fp.encode()] = _dump({"p": partition, "s": state.to_json()})
+        if effects.incidents or effects.clock_moved:
+            self.clocks[str(partition).encode()] = _dump(engine.clock.to_json())
+        pending: dict[str, list[str]] = {}
+        for alert in effects.transitions:
+            pending.setdefault(alert.fingerprint, []).append(alert.model_dump_json())
+        for fp, alerts in pending.items():
+            self.outbox[fp.encode()] = _dump({"p": partition, "a": alerts})
+
+    def delivered(self, alerts: Iterable[Alert]) -> None:
+        for fp in {a.fingerprint.encode() for a in alerts}:
+            if fp in self.outbox:
+                del self.outbox[fp]
+
+    def rebuild(self, partition: int, config: EngineConfig) -> tuple[Engine, list[Alert]]:
+        """An engine for ``partition`` from the tables, and the alerts still undelivered."""
+        engine = Engine(config)
+        incidents = []
+        for key, raw in self.incidents.items():
+            p, reports = decode_reports(raw)
+            if p == partition:
+                incidents.append((key.decode(), reports))
+        summaries = []
+        for key, raw in self.summaries.items():
+            p, reports = decode_reports(raw)
+            if p == partition:
+                summaries.append((key.decode(), reports))
+        states = []
+        for raw in self.alerts.values():
+            data = json.loads(raw)
+            if data["p"] == partition:
+                states.append(AlertState.from_json(data["s"]))
+        clock_raw = self.clocks.get(str(partition).encode())
+        clock = Clock.from_json(json.loads(clock_raw)) if clock_raw else None
+        engine.restore(incidents, states, clock, summaries)
+        undelivered = []
+        for raw in self.outbox.values():
+            data = json.loads(raw)
+            if data["p"] == partition:
+                undelivered += [Alert.model_validate_json(a) for a in data["a"]]
+        return engine, undelivered
+
+    def firing(self) -> list[dict[str, Any]]:
+        """Alert states currently above level 0, for the HTTP view."""
+        states = (json.loads(raw)["s"] for raw in self.alerts.values())
+        return sorted((s for s in states if s["level"]), key=lambda s: (s["rule"], s["group_key"]))
+
+    def summary_reports(self, country: str | None = None) -> list[dict[str, Any]]:
+        out = []
+        for raw in self.summaries.values():
+            _, reports = decode_reports(raw)
+            for incident in reports.values():
+                if country is None or incident.region.country == country:
+                    out.append(incident.model_dump(mode="json"))
+        return out

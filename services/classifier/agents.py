@@ -1,0 +1,48 @@
+"""Stream wiring of the classifier: reports in, classified incidents out."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import faust
+
+from schemas.reports import IncidentReport
+from services.classifier.logic import SeverityRules, classify
+from services.classifier.metrics import ClassifierMetrics
+from services.common.codec import decode
+from services.common.errors import RejectedInput
+from services.common.gazetteer import Gazetteer
+from services.common.streams import elapsed, send_dead_letter
+from services.common.topics import Topics
+
+
+def wire(
+    app: faust.App,
+    topics: Topics,
+    gazetteer: Gazetteer,
+    severity: SeverityRules,
+    metrics: ClassifierMetrics,
+) -> Any:
+    reports = app.topic(topics.reports)
+    classified = app.topic(topics.classified)
+    dlq = app.topic(topics.deadletters)
+
+    @app.agent(reports, name="classify_reports")
+    async def classify_reports(stream: Any) -> None:
+        async for event in stream.events():
+            started = time.perf_counter()
+            message = event.message
+            try:
+                report = decode(IncidentReport, message.value)
+            except RejectedInput as error:
+                await send_dead_letter(dlq, "classifier", message, error, metrics)
+                continue
+            incident = classify(report, gazetteer, severity)
+            await classified.send(
+                key=report.location.country.encode(),
+                value=incident.model_dump_json(exclude_none=True).encode("utf-8"),
+            )
+            metrics.record_classified(incident, elapsed(started))
+
+    return classify_reports

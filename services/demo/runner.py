@@ -1,0 +1,168 @@
+"""Start everything on loopback, feed the sample, print alerts; stop it all on Ctrl-C.
+
+Each service runs as ``python -m services.<name>`` with its settings in the environment,
+exactly as in production, pointed at the embedded broker (or at ``--bootstrap``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+
+from schemas.alerts import Alert
+from schemas.deadletters import DeadLetter
+from schemas.reports import IncidentReport
+from services.common.broker import EmbeddedBroker, free_port, start_broker
+from services.common.kafka import create_vigil_topics
+from services.common.publisher import make_producer, publish_reports
+from services.common.topics import Topics
+from services.demo.format import alert_line, dead_letter_line
+
+SAMPLE_FEED = Path(__file__).parent / "sample_feed.jsonl"
+SERVICES = ("classifier", "aggregator")
+
+
+@dataclass
+class Stack:
+    run_dir: Path
+    bootstrap: str
+    broker: EmbeddedBroker | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def start_service(self, name: str, extra_env: dict[str, str] | None = None) -> None:
+        port = free_port()
+        env = {
+            **os.environ,
+            "VIGIL_KAFKA_BOOTSTRAP": self.bootstrap,
+            "VIGIL_HTTP_HOST": "127.0.0.1",
+            "VIGIL_HTTP_PORT": str(port),
+            "VIGIL_BROKER_SESSION_TIMEOUT": "2",
+            "VIGIL_BROKER_HEARTBEAT_INTERVAL": "0.5",
+            "VIGIL_DATA_DIR": str(self.run_dir / name),
+            **(extra_env or {}),
+        }
+        log = (self.run_dir / f"{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches only us; we stop the children by PID
+        )
+        log.close()
+        self.urls[name] = f"http://127.0.0.1:{port}/metrics"
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.processes.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self.broker is not None:
+            self.broker.stop()
+
+
+def wait_http(url: str, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as response:
+            if response.status == 200:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def load_feed(path: Path) -> list[IncidentReport]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [IncidentReport.model_validate_json(line) for line in lines if line.strip()]
+
+
+async def watch(bootstrap: str, topics: Topics, started: float, stop: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(
+        topics.alerts,
+        topics.deadletters,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    stamp = f"[{time.monotonic() - started:6.1f}s]"
+                    if record.topic == topics.alerts:
+                        line = alert_line(Alert.model_validate_json(record.value))
+                    else:
+                        line = dead_letter_line(DeadLetter.model_validate_json(record.value))
+                    print(stamp, line, flush=True)
+    finally:
+        await consumer.stop()
+
+
+async def run(bootstrap: str | None, feed: Path, prefix: str, keep_dir: bool) -> int:
+    started = time.monotonic()
+    run_dir = Path(tempfile.mkdtemp(prefix="vigil-run-"))
+    stack = Stack(run_dir, bootstrap or "")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        if bootstrap is None:
+            stack.broker = start_broker(run_dir / "tansu.log")
+            stack.bootstrap = stack.broker.bootstrap
+            print(f"embedded Tansu broker on {stack.bootstrap} (memory only)", flush=True)
+        topics = Topics(prefix)
+        await create_vigil_topics(stack.bootstrap, topics)
+        env = {"VIGIL_TOPIC_PREFIX": prefix, "VIGIL_APP_ID_PREFIX": f"{prefix}vigil"}
+        for name in SERVICES:
+            stack.start_service(name, env)
+        reports = load_feed(feed)
+        producer = make_producer(stack.bootstrap)
+        await producer.start()
+        try:
+            await publish_reports(producer, topics.reports, reports)
+        finally:
+            await producer.stop()
+        print(f"published {len(reports)} sample reports from {feed.name}", flush=True)
+        for name, url in stack.urls.items():
+            ok = await asyncio.to_thread(wait_http, url, time.monotonic() + 30)
+            print(f"{name:<11} metrics: {url}{'' if ok else '  (not answering yet)'}", flush=True)
+        print(f"logs in {run_dir}; Ctrl-C stops everything", flush=True)
+        watcher = asyncio.create_task(watch(stack.bootstrap, topics, started, stop))
+        while not stop.is_set():
+            for name, proc in stack.processes.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with {proc.returncode}; see {run_dir}/{name}.log")
+                    stop.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
+        await watcher
+        return 0
+    finally:
+        print("stopping ...", flush=True)
+        stack.stop()
+        print("stopped: no process left behind", flush=True)
+        if not keep_dir:
+            import shutil
+
+            shutil.rmtree(run_dir, ignore_errors=True)

@@ -1,0 +1,122 @@
+"""Pure rules of the ingest endpoint: request body -> reports, and the answer's shape.
+
+No HTTP, Kafka or clock here. ``parse_body`` turns raw bytes into a list of items or raises
+``RejectedInput`` (kind ``decode``: 400, kind ``too_many``: 413); ``validate_items``
+checks every item against ``IncidentReport`` and lists, per rejected item, every failing
+field with its message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pydantic_core
+from pydantic import BaseModel, Field, ValidationError
+
+from schemas.reports import IncidentReport
+from services.common.errors import RejectedInput
+
+MAX_ERRORS_PER_ITEM = 20
+"""More errors than this on one item are summarised (a garbage item can have hundreds)."""
+MAX_MESSAGE_CHARS = 500
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path, e.g. 'casualties.killed.value'; '' = the item.")
+    message: str
+
+
+class Rejection(BaseModel):
+    index: int = Field(description="Position of the item in the request (0 for a single object).")
+    report_id: str | None = Field(default=None, description="The item's report_id, if it had one.")
+    errors: list[FieldError]
+
+
+class BatchResult(BaseModel):
+    """Body of 202 (some accepted) and 422 (none accepted)."""
+
+    accepted: list[str] = Field(description="report_ids acknowledged by the broker.")
+    rejected: list[Rejection]
+
+
+class ErrorBody(BaseModel):
+    """Body of every other error (400, 401, 403, 413, 415, 503)."""
+
+    error: str = Field(description="Short machine-readable class, e.g. 'malformed_json'.")
+    message: str
+    retry_after_seconds: int | None = Field(default=None, description="503 only.")
+
+
+@dataclass(frozen=True)
+class Validated:
+    valid: list[IncidentReport]
+    rejected: list[Rejection]
+
+
+def parse_body(raw: bytes, max_items: int) -> list[object]:
+    """One JSON object -> one item; a JSON array -> its elements (each validated later)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RejectedInput(f"body is not valid UTF-8: {exc}", "decode") from None
+    try:
+        # pydantic-core's parser has a nesting limit, so deep nesting is an error, not a crash.
+        value = pydantic_core.from_json(raw, allow_inf_nan=False)
+    except ValueError as exc:
+        raise RejectedInput(f"body is not valid JSON: {exc}", "decode") from None
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        if not value:
+            raise RejectedInput("the array is empty: send at least one report", "decode")
+        if len(value) > max_items:
+            raise RejectedInput(
+                f"{len(value)} reports in one request, the limit is {max_items}", "too_many"
+            )
+        return value
+    raise RejectedInput(
+        f"body is a JSON {type(value).__name__}: send a report object or an array of them",
+        "decode",
+    )
+
+
+def field_errors(error: ValidationError) -> list[FieldError]:
+    out = []
+    for item in error.errors(include_url=False, include_input=False)[:MAX_ERRORS_PER_ITEM]:
+        where = ".".join(str(p) for p in item["loc"])
+        out.append(FieldError(field=where, message=item["msg"][:MAX_MESSAGE_CHARS]))
+    more = error.error_count() - MAX_ERRORS_PER_ITEM
+    if more > 0:
+        out.append(FieldError(field="", message=f"... and {more} more errors"))
+    return out
+
+
+def _claimed_id(item: object) -> str | None:
+    if isinstance(item, dict):
+        value = item.get("report_id")
+        if isinstance(value, str):
+            return value[:200]
+    return None
+
+
+def validate_items(items: list[object]) -> Validated:
+    valid: list[IncidentReport] = []
+    rejected: list[Rejection] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            message = f"expected a report object, got a JSON {type(item).__name__}"
+            errors = [FieldError(field="", message=message)]
+            rejected.append(Rejection(index=index, errors=errors))
+            continue
+        try:
+            valid.append(IncidentReport.model_validate(item))
+        except ValidationError as exc:
+            rejected.append(
+                Rejection(index=index, report_id=_claimed_id(item), errors=field_errors(exc))
+            )
+        except OverflowError as exc:
+            # Date arithmetic in a model validator at the calendar's edge (year 9999):
+            # bad input, so a rejection, never a 500.
+            errors = [FieldError(field="", message=f"a date is out of range: {exc}")]
+            rejected.append(Rejection(index=index, report_id=_claimed_id(item), errors=errors))
+    return Validated(valid, rejected)

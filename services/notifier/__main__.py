@@ -1,0 +1,31 @@
+"""``python -m services.notifier``: run the notifier until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from services.notifier.app import run
+from services.notifier.settings import NotifierSettings
+
+
+async def _main(settings: NotifierSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await run(settings, stop)
+
+
+def main() -> int:
+    settings = NotifierSettings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    asyncio.run(_main(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

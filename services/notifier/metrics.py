@@ -1,0 +1,60 @@
+"""Every notifier metric, created once on a registry passed in. Labels are bounded: the
+channel names come from configuration, outcomes from the fixed sets below."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+
+
+class NotifierMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.notifications = Counter(
+            "vigil_notifications_total",
+            "Delivery attempts by channel and outcome (delivered, retried, failed).",
+            ["channel", "outcome"],
+            registry=registry,
+        )
+        self.pending = Gauge(
+            "vigil_notifications_pending",
+            "Alerts waiting for (or in) delivery on a channel.",
+            ["channel"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "vigil_notification_latency_seconds",
+            "From reading the alert record to the channel accepting it, retries included.",
+            ["channel"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.records = Counter(
+            "vigil_notifier_records_total",
+            "Alert records read, by what happened to them "
+            "(accepted, duplicate, below_min_level, rejected).",
+            ["outcome"],
+            registry=registry,
+        )
+
+    def channel_configured(self, channel: str) -> None:
+        """Make a channel's series exist at zero from the start."""
+        for outcome in ("delivered", "retried", "failed"):
+            self.notifications.labels(channel, outcome)
+        self.pending.labels(channel).set(0)
+
+    def delivered(self, channel: str, seconds: float) -> None:
+        self.notifications.labels(channel, "delivered").inc()
+        self.latency.labels(channel).observe(seconds)
+
+    def retried(self, channel: str) -> None:
+        self.notifications.labels(channel, "retried").inc()
+
+    def failed(self, channel: str) -> None:
+        self.notifications.labels(channel, "failed").inc()
+
+    def set_pending(self, channel: str, count: int) -> None:
+        self.pending.labels(channel).set(count)
+
+    def record(self, outcome: str) -> None:
+        self.records.labels(outcome).inc()

@@ -1,0 +1,112 @@
+"""Notifier settings (env prefix ``VIGIL_NOTIFIER_``; shared ones keep ``VIGIL_``).
+
+A channel is active only when configured: each URL in ``webhook_urls``, Slack when
+``slack_webhook_url`` is set, PagerDuty when ``pagerduty_routing_key`` is set, Alertmanager
+when ``alertmanager_url`` is set. Lists accept JSON (``["http://a", "http://b"]``) or
+comma-separated text.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from services.common.settings import ServiceSettings
+from services.notifier.domain.retry import RetryPolicy
+
+PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
+
+
+class _SharedEnv(EnvSettingsSource):
+    """``VIGIL_*`` variables for the fields every service shares (broker, HTTP port, ...),
+    so one environment configures all services; ``VIGIL_NOTIFIER_*`` still wins."""
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        return {k: v for k, v in values.items() if k in ServiceSettings.model_fields}
+
+
+class NotifierSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIL_NOTIFIER_", frozen=True, extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        shared = _SharedEnv(settings_cls, env_prefix="VIGIL_")
+        return init_settings, env_settings, shared, dotenv_settings, file_secret_settings
+
+    webhook_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Generic webhooks; each gets the Alert JSON."
+    )
+    slack_webhook_url: SecretStr | None = Field(
+        default=None, description="Slack incoming-webhook URL (it embeds a token)."
+    )
+    pagerduty_routing_key: SecretStr | None = Field(
+        default=None, description="PagerDuty Events API v2 integration (routing) key."
+    )
+    pagerduty_url: str = Field(default=PAGERDUTY_EVENTS_V2_URL)
+    alertmanager_url: str | None = Field(
+        default=None, description="Alertmanager base URL; alerts go to <url>/api/v2/alerts."
+    )
+    alertmanager_firing_for: timedelta = Field(
+        default=timedelta(days=7),
+        description="endsAt of a firing alert is now + this; Vigil ends it explicitly.",
+    )
+    min_level: str = Field(
+        default="warning", description="Send transitions at or above this level (or leaving it)."
+    )
+    retry_base_delay: float = Field(default=0.5, gt=0)
+    retry_max_delay: float = Field(default=60.0, gt=0)
+    retry_max_attempts: int | None = Field(
+        default=None,
+        ge=1,
+        description="None: retry until delivered (the alert stays pending); a number: "
+        "after that many failed attempts the alert goes to the dead-letter topic.",
+    )
+    request_timeout: float = Field(default=10.0, gt=0, description="Seconds per HTTP request.")
+    queue_size: int = Field(default=1000, ge=1, description="Pending alerts per channel.")
+    shutdown_grace: float = Field(
+        default=5.0, ge=0, description="Seconds to finish pending deliveries on SIGTERM."
+    )
+    auto_offset_reset: Literal["earliest", "latest"] = Field(
+        default="earliest",
+        description="Where a new consumer group starts. earliest never skips an alert but "
+        "replays the topic's history once; use latest for a new group on an old topic.",
+    )
+
+    @field_validator("webhook_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @property
+    def group_id(self) -> str:
+        return f"{self.app_id_prefix}-notifier"
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            base_delay=self.retry_base_delay,
+            max_delay=max(self.retry_max_delay, self.retry_base_delay),
+            max_attempts=self.retry_max_attempts,
+        )

@@ -1,0 +1,180 @@
+"""The ingest service against the real (Tansu) broker: acked reports land on the reports
+topic keyed by country; a dead broker gives 503 within the publish timeout; the
+``python -m services.ingest`` entry point serves, publishes and stops on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession
+from aiohttp.test_utils import TestClient, TestServer
+from aiokafka import AIOKafkaConsumer
+from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
+
+from schemas.reports import IncidentReport
+from services.common.broker import EmbeddedBroker, free_port, start_broker
+from services.common.codec import decode
+from services.common.kafka import create_topics
+from services.common.publisher import make_producer
+from services.common.topics import Topics
+from services.ingest.app import build_app
+from services.ingest.metrics import IngestMetrics
+from services.ingest.settings import IngestSettings
+from services.ingest.testing import sample_report
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "integration-token"
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}
+DEADLINE = 20.0
+
+
+async def consume(bootstrap: str, topic: str, count: int) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while len(records) < count and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def client_for(settings: IngestSettings) -> TestClient[Any, Any]:
+    producer = make_producer(settings.kafka_bootstrap, request_timeout_ms=5000)
+    app = build_app(settings, producer, IngestMetrics(CollectorRegistry()))
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    return client
+
+
+@pytest.fixture
+async def live_client(
+    broker: EmbeddedBroker, topics: Topics
+) -> AsyncIterator[TestClient[Any, Any]]:
+    await create_topics(broker.bootstrap, [topics.reports])
+    settings = IngestSettings(
+        tokens=[SecretStr(TOKEN)], kafka_bootstrap=broker.bootstrap, topic_prefix=topics.prefix
+    )
+    client = await client_for(settings)
+    yield client
+    await client.close()
+
+
+async def test_acked_reports_are_on_the_topic_keyed_by_country(
+    live_client: TestClient[Any, Any], broker: EmbeddedBroker, topics: Topics
+) -> None:
+    body = [sample_report("r-1"), sample_report("r-2", location={"country": "IRQ"}), {"x": 1}]
+    response = await live_client.post("/v1/reports", json=body, headers=HEADERS)
+    assert response.status == 202
+    answer = await response.json()
+    assert answer["accepted"] == ["r-1", "r-2"] and answer["rejected"][0]["index"] == 2
+    records = await consume(broker.bootstrap, topics.reports, 2)
+    assert [(r.key, decode(IncidentReport, r.value).report_id) for r in records] == [
+        (b"SYR", "r-1"),
+        (b"IRQ", "r-2"),
+    ]
+    assert decode(IncidentReport, records[0].value) == IncidentReport.model_validate(body[0])
+
+
+async def test_dead_broker_is_503_within_the_timeout(topics: Topics) -> None:
+    timeout = 2.0
+    settings = IngestSettings(
+        tokens=[SecretStr(TOKEN)],
+        kafka_bootstrap=f"127.0.0.1:{free_port()}",
+        topic_prefix=topics.prefix,
+        publish_timeout_seconds=timeout,
+    )
+    client = await client_for(settings)
+    try:
+        for _ in range(2):  # the lazy start is retried, and fails again, as fast
+            started = time.monotonic()
+            response = await client.post("/v1/reports", json=sample_report(), headers=HEADERS)
+            assert response.status == 503
+            assert int(response.headers["Retry-After"]) >= 1
+            assert time.monotonic() - started < timeout + 1.0
+    finally:
+        await client.close()
+
+
+async def test_broker_lost_after_start_is_503_within_the_timeout(
+    tmp_path: Path, topics: Topics
+) -> None:
+    own = start_broker(tmp_path / "tansu.log")  # its own broker: this test kills it
+    try:
+        await create_topics(own.bootstrap, [topics.reports])
+        timeout = 2.0
+        settings = IngestSettings(
+            tokens=[SecretStr(TOKEN)],
+            kafka_bootstrap=own.bootstrap,
+            topic_prefix=topics.prefix,
+            publish_timeout_seconds=timeout,
+        )
+        client = await client_for(settings)
+        try:
+            ok = await client.post("/v1/reports", json=sample_report("a"), headers=HEADERS)
+            assert ok.status == 202
+            own.process.kill()  # a crash (SIGTERM makes Tansu linger ~5 s with clients)
+            own.process.wait(5)
+            started = time.monotonic()
+            lost = await client.post("/v1/reports", json=sample_report("b"), headers=HEADERS)
+            assert lost.status == 503
+            assert time.monotonic() - started < timeout + 1.0
+        finally:
+            await client.close()
+    finally:
+        own.stop()
+
+
+async def test_entry_point_serves_publishes_and_stops(
+    broker: EmbeddedBroker, topics: Topics
+) -> None:
+    await create_topics(broker.bootstrap, [topics.reports])
+    env = {
+        **os.environ,
+        "VIGIL_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "VIGIL_TOPIC_PREFIX": topics.prefix,
+        "VIGIL_HTTP_PORT": "0",
+        "VIGIL_INGEST_TOKENS": f"other,{TOKEN}",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.ingest",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), DEADLINE)).decode()
+        url = line.strip().rsplit(" ", 1)[-1]
+        assert url.startswith("http://127.0.0.1:")
+        async with (
+            ClientSession() as session,
+            session.post(f"{url}/v1/reports", json=sample_report("cli-1"), headers=HEADERS) as r,
+        ):
+            assert r.status == 202, await r.text()
+        records = await consume(broker.bootstrap, topics.reports, 1)
+        assert [r.key for r in records] == [b"SYR"]
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), DEADLINE) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
