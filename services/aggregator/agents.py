@@ -52,6 +52,7 @@ class Aggregator:
                 len(undelivered),
             )
             await self.publish(undelivered)
+            await self.apply(partition, engine, engine.reconcile())
         return engine
 
     async def publish(self, alerts: list[Alert]) -> None:

@@ -132,9 +132,25 @@ class Engine:
         self.summaries.update(summaries)
         if clock is not None:
             self.clock = clock
+        if self.views:
+            # T is never behind an incident it has seen, even if the clock's own record
+            # was not flushed before a crash while the incident's was.
+            latest = max(view.position for view in self.views.values())
+            if self.clock.now is None or latest > self.clock.now:
+                self.clock.observe(latest, self.clock.anchor_wall or 0.0)
         for rule in self.rules.rules:
             for key in self.timelines[rule.group_by]:
                 self._active[rule.name].add(key)
+
+    def reconcile(self) -> Effects:
+        """Re-evaluate every group after a restore: an alert state whose record was lost
+        in a crash (while the incidents' records were kept) is brought up to date."""
+        effects = Effects()
+        if self.clock.now is not None:
+            touched: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
+            self._touch_active(touched)
+            self._evaluate(touched, None, None, effects)
+        return effects
 
     # -- queries ----------------------------------------------------------------------------
 
