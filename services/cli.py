@@ -20,7 +20,11 @@ SUBCOMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vigil", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="vigil",
+        description="Vigil: conflict incident reports in, trustworthy alerts out. "
+        "Each command has its own --help.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         try:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import secrets
 import signal
 import tempfile
 import time
@@ -26,7 +28,8 @@ from services.common.topics import Topics
 from services.demo.format import alert_line, dead_letter_line
 
 SAMPLE_FEED = Path(__file__).parent / "sample_feed.jsonl"
-SERVICES = ("classifier", "aggregator")
+SERVICES = ("classifier", "aggregator", "ingest")
+EXAMPLE_REPORT = Path(__file__).parent / "example_report.json"
 
 
 def load_feed(path: Path) -> list[IncidentReport]:
@@ -73,7 +76,12 @@ async def run(bootstrap: str | None, feed: Path, prefix: str, keep_dir: bool) ->
             print(f"embedded Tansu broker on {stack.bootstrap} (memory only)", flush=True)
         topics = Topics(prefix)
         await create_vigil_topics(stack.bootstrap, topics)
-        env = {"VIGIL_TOPIC_PREFIX": prefix, "VIGIL_APP_ID_PREFIX": f"{prefix}vigil"}
+        token = os.environ.get("VIGIL_INGEST_TOKENS") or secrets.token_urlsafe(18)
+        env = {
+            "VIGIL_TOPIC_PREFIX": prefix,
+            "VIGIL_APP_ID_PREFIX": f"{prefix}vigil",
+            "VIGIL_INGEST_TOKENS": token,
+        }
         for name in SERVICES:
             stack.start_service(name, env)
         reports = load_feed(feed)
@@ -87,6 +95,13 @@ async def run(bootstrap: str | None, feed: Path, prefix: str, keep_dir: bool) ->
         for name, url in stack.urls.items():
             ok = await asyncio.to_thread(wait_http, url, time.monotonic() + 30)
             print(f"{name:<11} metrics: {url}{'' if ok else '  (not answering yet)'}", flush=True)
+        api = stack.urls["ingest"].removesuffix("/metrics")
+        print(
+            "post a report (it fires a Hama alert):\n"
+            f"  curl -sS -H 'Authorization: Bearer {token.split(',')[0]}' "
+            f"-H 'Content-Type: application/json' --data @{EXAMPLE_REPORT} {api}/v1/reports",
+            flush=True,
+        )
         print(f"logs in {run_dir}; Ctrl-C stops everything", flush=True)
         watcher = asyncio.create_task(watch(stack.bootstrap, topics, started, stop))
         while not stop.is_set():

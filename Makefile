@@ -1,0 +1,79 @@
+# Vigil: every command a developer or CI needs. `make help` lists them.
+# The virtualenv is created (and re-installed when pyproject.toml changes) on first use.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+VIGIL  := $(VENV)/bin/vigil
+STAMP  := $(VENV)/.installed-stamp
+SHARED ?= ../shared
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test test-fast lint format typecheck check-generated schemas openapi \
+        system-deps bench replay-airwars import-samples accuracy clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create the virtualenv and install Vigil with its dev tools
+
+run: $(STAMP) ## run Vigil on an embedded broker with the sample feed (Ctrl-C stops it all)
+	$(PY) -m services.demo
+
+system-deps: ## install Prometheus + Alertmanager (Debian) for the tests that need them
+	@if command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends prometheus prometheus-alertmanager >/dev/null; \
+	else echo "note: prometheus/alertmanager missing and not root: those tests will skip"; fi
+
+lint: $(STAMP) ## ruff lint + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: $(STAMP) ## mypy (strict) over services, schemas and tests
+	$(VENV)/bin/mypy
+
+check-generated: $(STAMP) ## fail when committed JSON Schemas / OpenAPI drift from the code
+	$(PY) -m schemas.generate --check
+	$(PY) -m services.ingest.openapi --check
+
+test: $(STAMP) system-deps lint typecheck check-generated ## everything CI runs: lint, types, all tests
+	$(PY) -m pytest
+
+test-fast: $(STAMP) ## unit tests only (no broker)
+	$(PY) -m pytest -m "not integration"
+
+schemas: $(STAMP) ## regenerate schemas/json/*.schema.json from the models
+	$(PY) -m schemas.generate
+
+openapi: $(STAMP) ## regenerate services/ingest/openapi.json
+	$(PY) -m services.ingest.openapi --write
+
+bench: $(STAMP) ## throughput + latency benchmark on the embedded broker (prints numbers)
+	$(PY) scripts/bench.py
+
+replay-airwars: $(STAMP) ## replay ../shared/data/airwars_syria_incidents.csv and print alerts
+	$(VIGIL) replay airwars $(SHARED)/data/airwars_syria_incidents.csv
+
+import-samples: $(STAMP) ## dry-run the three importers over ../shared/data
+	$(VIGIL) import acled $(SHARED)/data/acled_global_2020-04-27_to_2020-05-09.csv --dry-run
+	$(VIGIL) import ucdp $(SHARED)/data/ucdp_aec_ged_events_syria.csv --dry-run
+	$(VIGIL) import airwars $(SHARED)/data/airwars_syria_incidents.csv --dry-run
+
+accuracy: $(STAMP) ## free-text extraction accuracy on ACLED notes
+	$(PY) scripts/extraction_accuracy.py
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,62 @@
+"""Helpers for tests that run real Vigil workers against the session broker."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import TypeVar
+
+from aiokafka import AIOKafkaConsumer
+from prometheus_client.parser import text_string_to_metric_families
+
+T = TypeVar("T")
+
+
+def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a /metrics page, keyed by (name, sorted labels)."""
+    with urllib.request.urlopen(url, timeout=2) as response:
+        text = response.read().decode()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def sample(url: str, name: str, **labels: str) -> float | None:
+    return scrape(url).get((name, tuple(sorted(labels.items()))))
+
+
+def wait_until(check: Callable[[], T | None], seconds: float, what: str) -> T:
+    deadline = time.monotonic() + seconds
+    last: T | None = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except OSError:
+            last = None
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {seconds}s waiting for {what} (last: {last!r})")
+
+
+async def read_topic(
+    bootstrap: str, topic: str, until: Callable[[list[bytes]], bool], seconds: float
+) -> list[bytes]:
+    """Read ``topic`` from the beginning until ``until(values)`` holds (or the deadline)."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    values: list[bytes] = []
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not until(values):
+            batches = await consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                values.extend(r.value for r in records if r.value is not None)
+    finally:
+        await consumer.stop()
+    return values
