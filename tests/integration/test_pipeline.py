@@ -16,7 +16,7 @@ from services.common.publisher import make_producer, publish_reports
 from services.common.stack import Stack
 from services.common.topics import Topics
 from services.demo.runner import SAMPLE_FEED, load_feed
-from tests.integration.pipeline import read_topic, sample, wait_until
+from tests.integration.pipeline import get_json, read_topic, sample, wait_until
 
 pytestmark = pytest.mark.integration
 BAD = b'{"schema_version": 1, "report_id": "bad-1", "casualties": {"killed": -3}}'
@@ -124,5 +124,13 @@ async def test_seed_story_fires_idlib_critical_and_nothing_for_aleppo(
         assert (
             sample(aggregator, "vigil_processing_latency_seconds_count", service="aggregator") or 0
         ) >= 1
+        api = aggregator.removesuffix("/metrics")
+        summaries = get_json(f"{api}/v1/summaries?country=SYR")
+        kept = [s["report"]["report_id"] for s in summaries["summaries"]]
+        assert kept == ["wh-20241202-summary"]  # kept and queryable, never counted (13, not 33)
+        firing = get_json(f"{api}/v1/alerts")["firing"]
+        assert {(f["rule"], f["group_key"]) for f in firing} >= {
+            ("children_killed_24h", "SYR/Idlib")
+        }
     finally:
         stack.stop()
