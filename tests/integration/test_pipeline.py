@@ -89,8 +89,8 @@ async def test_seed_story_fires_idlib_critical_and_nothing_for_aleppo(
             )
             == 1
         )
-        critical = sample(classifier, "vigil_incidents_classified_total", severity="critical")
-        assert critical is not None and critical >= 1
+        severe = sample(classifier, "vigil_incidents_classified_total", severity="critical")
+        assert severe is not None and severe >= 1
         wait_until(
             lambda: sample(aggregator, "vigil_reports_ignored_total", reason="duplicate") == 1,
             30,
