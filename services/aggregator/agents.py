@@ -53,6 +53,7 @@ class Aggregator:
             )
             await self.publish(undelivered)
             await self.apply(partition, engine, engine.reconcile())
+            self.metrics.record_firing(s for e in self.engines.values() for s in e.alerts.values())
         return engine
 
     async def publish(self, alerts: list[Alert]) -> None:
