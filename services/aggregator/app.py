@@ -22,9 +22,15 @@ def create_app(
     app = make_app("aggregator", settings, registry)
     tables = StateTables(
         *(
+            # raw bytes both ways: without key_type/value_type a Faust table decodes its
+            # changelog as JSON on recovery (it ignores the app's raw serializers), which
+            # fails on every record and leaves a replacing worker stuck in recovery
             app.Table(
-                f"aggregator-{name}", partitions=settings.topic_partitions
-            )  # raw bytes (app default)
+                f"aggregator-{name}",
+                partitions=settings.topic_partitions,
+                key_type=bytes,
+                value_type=bytes,
+            )
             for name in TABLES
         )
     )

@@ -50,11 +50,10 @@ def parse_severity(text: str, where: str = "<severity>") -> SeverityRules:
         raise ConfigError(f"{where}: expected a mapping with a 'levels' mapping")
     levels = []
     for name, conditions in doc["levels"].items():
-        try:
-            severity = Severity(name)
-        except ValueError:
-            allowed = [s.value for s in Severity if s is not Severity.NONE]
-            raise ConfigError(f"{where}: level {name!r} is not one of {allowed}") from None
+        allowed = [s.value for s in Severity if s is not Severity.NONE]
+        if name not in allowed:
+            raise ConfigError(f"{where}: level {name!r} is not one of {allowed}")
+        severity = Severity(name)
         if not isinstance(conditions, list) or not conditions:
             raise ConfigError(f"{where}: level {name!r} needs a list of conditions")
         levels.append(

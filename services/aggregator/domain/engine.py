@@ -126,6 +126,8 @@ class Engine:
         for incident_id, reports in incidents:
             self._index(incident_id, reports)
         for state in alerts:
+            if state.rule not in self._active:
+                continue  # its rule was removed from the rules file: nothing to evaluate
             self.alerts[fingerprint(state.rule, state.group_key)] = state
             if state.level:
                 self._active[state.rule].add(state.group_key)
@@ -137,7 +139,7 @@ class Engine:
             # was not flushed before a crash while the incident's was.
             latest = max(view.position for view in self.views.values())
             if self.clock.now is None or latest > self.clock.now:
-                self.clock.observe(latest, self.clock.anchor_wall or 0.0)
+                self.clock.now = latest  # anchors untouched: no wall time is invented
         for rule in self.rules.rules:
             for key in self.timelines[rule.group_by]:
                 self._active[rule.name].add(key)

@@ -88,8 +88,9 @@ class IncidentView:
 
     @property
     def verification(self) -> Verification:
-        statuses = {r.report.verification for r in self.reports.values()}
         reliable = [s for s in self.reports if s not in self.unreliable]
+        trusted = reliable or list(self.reports)  # an unreliable source cannot confirm
+        statuses = {self.reports[s].report.verification for s in trusted}
         if Verification.CONFIRMED in statuses or len(reliable) >= 2:
             return Verification.CONFIRMED
         for status in (Verification.DISPUTED, Verification.UNVERIFIED):

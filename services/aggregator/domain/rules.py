@@ -124,7 +124,7 @@ _LEVEL_KEYS = {"name", "threshold", "resolve_below"}
 
 def _rule(raw: Any, where: str) -> Rule:
     if not isinstance(raw, dict):
-        raise ValueError("a rule must be a mapping")
+        raise ConfigError(f"{where}: each rule must be a mapping, got {raw!r}")
     line = raw.pop("__line__", "?")
     where = f"{where}:{line}"
     try:
