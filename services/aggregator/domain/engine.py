@@ -100,7 +100,7 @@ class Engine:
         touched = self._touched(old, new)
         if effects.clock_moved:
             self._touch_active(touched)
-        self._evaluate(touched, new, old, effects)
+        self._evaluate(touched, new, effects)
         if effects.clock_moved:
             self._prune(effects)
         return effects
@@ -111,7 +111,7 @@ class Engine:
         if effects.clock_moved:
             touched: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
             self._touch_active(touched)
-            self._evaluate(touched, None, None, effects)
+            self._evaluate(touched, None, effects)
             self._prune(effects)
         return effects
 
@@ -151,7 +151,7 @@ class Engine:
         if self.clock.now is not None:
             touched: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
             self._touch_active(touched)
-            self._evaluate(touched, None, None, effects)
+            self._evaluate(touched, None, effects)
         return effects
 
     # -- queries ----------------------------------------------------------------------------
@@ -213,7 +213,6 @@ class Engine:
         self,
         touched: Mapping[str, set[str]],
         new: IncidentView | None,
-        old: IncidentView | None,
         effects: Effects,
     ) -> None:
         now = self.clock.now
@@ -232,7 +231,7 @@ class Engine:
                     timeline is not None
                     and new is not None
                     and new.groups[rule.group_by] == key
-                    and _may_raise(rule, new, old)
+                    and new.value(rule.value_key) > 0
                 ):
                     last = min(math.nextafter(new.position + rule.window_seconds, -math.inf), now)
                     peak = timeline.peak(new.position, last, rule.window_seconds, rule.value_key)
@@ -285,15 +284,3 @@ class Engine:
             if len(state.episodes) != count:
                 effects.alerts[fp] = state
 
-
-def _may_raise(rule: Rule, new: IncidentView, old: IncidentView | None) -> bool:
-    """Whether the change can raise some past window of ``rule`` (else skip the search)."""
-    if new.value(rule.value_key) <= 0:
-        return False
-    if old is None:
-        return True
-    return (
-        old.position != new.position
-        or old.groups != new.groups
-        or new.value(rule.value_key) > old.value(rule.value_key)
-    )
