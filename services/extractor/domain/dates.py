@@ -1,0 +1,171 @@
+"""Dates in wire copy: the dateline, "on Dec 1", "9 May 2020", "on Sunday", "yesterday",
+and the start of a cumulative period ("since Nov 27", "over the past week").
+
+Everything resolves against a reference day (the dateline's day, else the report's):
+a date without a year takes the latest year that does not put it after the reference
+day; a weekday is the latest such day on or before it. Dates after the reference day
+are not incident dates (they are ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .numbers import MONTHS, ascii_digits
+
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"([0-9]{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?:,?\s+([0-9]{4}))?"
+_MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b{_YEAR}", re.IGNORECASE)
+_DAY_MONTH = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b{_YEAR}", re.IGNORECASE)
+_ISO = re.compile(r"\b([0-9]{4})-([0-9]{2})-([0-9]{2})\b")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(
+    r"\b(?:on|late|early|last|this)\s+(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE
+)
+_RELATIVE = re.compile(
+    r"\b(yesterday|today|last night|overnight|this morning|tonight|earlier today)\b", re.IGNORECASE
+)
+_DATELINE = re.compile(
+    rf"^\s*([A-Z][A-Za-z .'/-]{{1,40}}?)\s*(?:\([A-Za-z .]+\))?\s*,?\s*"
+    rf"{_MONTH}\s+{_DAY}\b{_YEAR}\s*(?:\([A-Za-z .]+\))?\s*[-:(]",
+    re.IGNORECASE,
+)
+_SINCE = re.compile(r"\bsince\s+(?:the\s+)?(?:(?:start|beginning)\s+of\s+)?", re.IGNORECASE)
+_PAST = re.compile(
+    r"\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?:(\w+)\s+)?(days?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)
+_SO_FAR = re.compile(
+    r"\b(so far this (?:year|month|week)|since the (?:start|beginning))\b", re.IGNORECASE
+)
+_YEAR_ONLY = re.compile(r"\b(?:in|of|since|during)\s+((?:19|20)[0-9][0-9])\b")
+
+
+def historical(text: str, reference: date) -> bool:
+    """True when the sentence is about an earlier year ("the siege of 2016, which killed
+    thousands") and names no day: background, not a new incident."""
+    years = [int(y) for y in _YEAR_ONLY.findall(text)]
+    return bool(years) and max(years) < reference.year and not absolute_dates(text, reference)
+
+
+@dataclass(frozen=True)
+class Found:
+    day: date
+    start: int
+
+
+def _resolve(reference: date, month: int, day: int, year: int | None) -> date | None:
+    try:
+        if year is not None:
+            return date(year, month, day) if 1900 <= year <= 2200 else None
+        candidate = date(reference.year, month, day)
+        if candidate > reference + timedelta(days=1):
+            candidate = date(reference.year - 1, month, day)
+        return candidate
+    except ValueError:
+        return None
+
+
+def absolute_dates(text: str, reference: date) -> list[Found]:
+    found: list[Found] = []
+    for m in _MONTH_DAY.finditer(text):
+        year = int(m.group(3)) if m.group(3) else None
+        d = _resolve(reference, MONTHS[m.group(1).casefold().rstrip(".")], int(m.group(2)), year)
+        if d:
+            found.append(Found(d, m.start()))
+    for m in _DAY_MONTH.finditer(text):
+        year = int(m.group(3)) if m.group(3) else None
+        d = _resolve(reference, MONTHS[m.group(2).casefold().rstrip(".")], int(m.group(1)), year)
+        if d:
+            found.append(Found(d, m.start()))
+    for m in _ISO.finditer(text):
+        try:
+            found.append(Found(date(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.start()))
+        except ValueError:
+            continue
+    return sorted(found, key=lambda f: f.start)
+
+
+def dated_days(text: str) -> list[date]:
+    """Days of the dates in ``text`` that carry their own year (year-less ones resolve
+    against a sentinel reference year and are dropped)."""
+    sentinel = date(2201, 12, 31)
+    return [f.day for f in absolute_dates(text, sentinel) if f.day.year < sentinel.year]
+
+
+def incident_day(text: str, reference: date) -> date | None:
+    """The first date the sentence gives for what happened (None: it gives none)."""
+    candidates = [
+        f for f in absolute_dates(text, reference) if f.day <= reference + timedelta(days=1)
+    ]
+    for m in _WEEKDAY.finditer(text):
+        back = (reference.weekday() - _WEEKDAYS.index(m.group(1).casefold())) % 7
+        candidates.append(Found(reference - timedelta(days=back), m.start()))
+    for m in _RELATIVE.finditer(text):
+        word = m.group(1).casefold()
+        back = 1 if word in ("yesterday", "last night") else 0
+        candidates.append(Found(reference - timedelta(days=back), m.start()))
+    candidates = [c for c in candidates if c.day.year >= 1900]
+    return min(candidates, key=lambda f: f.start).day if candidates else None
+
+
+@dataclass(frozen=True)
+class Dateline:
+    place: str
+    day: date | None
+    """None when neither the dateline nor the caller gives a year."""
+    end: int
+    """Offset where the story proper starts."""
+
+
+def dateline(text: str, reference: date | None) -> Dateline | None:
+    """Dateline("AMMAN", 2024-12-02, ...) for a story opening "AMMAN, Dec 2 - "."""
+    m = _DATELINE.match(text[:120])
+    if not m:
+        return None
+    year = int(m.group(4)) if m.group(4) else None
+    month, day = MONTHS[m.group(2).casefold().rstrip(".")], int(m.group(3))
+    if year is None and reference is None:
+        return Dateline(m.group(1).strip(), None, m.end())
+    base = reference or date(year or 1900, 12, 31)
+    return Dateline(m.group(1).strip(), _resolve(base, month, day, year), m.end())
+
+
+def period_start(text: str, reference: date) -> date | None:
+    """Start of a cumulative period the sentence sums up, or None if it is not a summary."""
+    for m in _SINCE.finditer(text):
+        rest = text[m.end() : m.end() + 40]
+        days = absolute_dates(rest, reference)
+        if days and days[0].start == 0 and days[0].day <= reference:
+            return days[0].day
+    m2 = _PAST.search(text)
+    if m2:
+        n = {
+            "few": 3,
+            "several": 3,
+            "two": 2,
+            "three": 3,
+            "four": 4,
+            "five": 5,
+            "six": 6,
+            "seven": 7,
+        }
+        raw = (m2.group(1) or "one").casefold()
+        amount = int(raw) if ascii_digits(raw) else n.get(raw, 1)
+        unit = m2.group(2).casefold().rstrip("s")
+        span = {"day": 1, "week": 7, "month": 30, "year": 365}[unit] * min(amount, 100)
+        return reference - timedelta(days=span)
+    m3 = _SO_FAR.search(text)
+    if m3:
+        return (
+            date(reference.year, 1, 1)
+            if "year" in m3.group(1) or "start" in m3.group(1)
+            else reference - timedelta(days=30)
+        )
+    return None
