@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP) ## create the virtualenv and install Vigil with its dev tools
 
 run: $(STAMP) ## run Vigil on an embedded broker with the sample feed (Ctrl-C stops it all)
-	$(PY) -m services.demo
+	$(PY) -m services.demo $(ARGS)
 
 system-deps: ## install Prometheus + Alertmanager (Debian) for the tests that need them
 	@if command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null; then :; \

@@ -30,6 +30,7 @@ from services.demo.format import alert_line, dead_letter_line
 SAMPLE_FEED = Path(__file__).parent / "sample_feed.jsonl"
 SERVICES = ("classifier", "aggregator", "ingest")
 EXAMPLE_REPORT = Path(__file__).parent / "example_report.json"
+SEED_INCIDENT = Path(__file__).parent / "seed_incident.json"
 
 
 def load_feed(path: Path) -> list[IncidentReport]:
@@ -61,7 +62,7 @@ async def watch(bootstrap: str, topics: Topics, started: float, stop: asyncio.Ev
         await consumer.stop()
 
 
-async def run(bootstrap: str | None, feed: Path, prefix: str, keep_dir: bool) -> int:
+async def run(bootstrap: str | None, feed: Path | None, prefix: str, keep_dir: bool) -> int:
     started = time.monotonic()
     run_dir = Path(tempfile.mkdtemp(prefix="vigil-run-"))
     stack = Stack(run_dir, bootstrap or "")
@@ -84,22 +85,25 @@ async def run(bootstrap: str | None, feed: Path, prefix: str, keep_dir: bool) ->
         }
         for name in SERVICES:
             stack.start_service(name, env)
-        reports = load_feed(feed)
-        producer = make_producer(stack.bootstrap)
-        await producer.start()
-        try:
-            await publish_reports(producer, topics.reports, reports)
-        finally:
-            await producer.stop()
-        print(f"published {len(reports)} sample reports from {feed.name}", flush=True)
+        if feed is not None:
+            reports = load_feed(feed)
+            producer = make_producer(stack.bootstrap)
+            await producer.start()
+            try:
+                await publish_reports(producer, topics.reports, reports)
+            finally:
+                await producer.stop()
+            print(f"published {len(reports)} sample reports from {feed.name}", flush=True)
         for name, url in stack.urls.items():
             ok = await asyncio.to_thread(wait_http, url, time.monotonic() + 30)
             print(f"{name:<11} metrics: {url}{'' if ok else '  (not answering yet)'}", flush=True)
         api = stack.urls["ingest"].removesuffix("/metrics")
+        example = EXAMPLE_REPORT if feed is not None else SEED_INCIDENT
+        what = "a Hama air strike: fires a second alert" if feed else "the seed story's incident"
         print(
-            "post a report (it fires a Hama alert):\n"
+            f"post a report ({what}):\n"
             f"  curl -sS -H 'Authorization: Bearer {token.split(',')[0]}' "
-            f"-H 'Content-Type: application/json' --data @{EXAMPLE_REPORT} {api}/v1/reports",
+            f"-H 'Content-Type: application/json' --data @{example} {api}/v1/reports",
             flush=True,
         )
         print(f"logs in {run_dir}; Ctrl-C stops everything", flush=True)
