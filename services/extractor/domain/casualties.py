@@ -17,81 +17,29 @@ from dataclasses import dataclass, field
 from schemas.reports import Figure, Qualifier
 
 from .numbers import Count, Token, ascii_digits, find_counts, tokenize
-from .text import words
-
-KILLED, INJURED = "killed", "injured"
-_CHILD = words(
-    "child children kid kids minor minors boy boys girl girls infant infants baby babies toddler "
-    "toddlers newborn newborns schoolchildren schoolboy schoolgirl"
+from .vocabulary import (
+    ADVERBS,
+    AUX,
+    CHILD,
+    COORD,
+    ED_ADJECTIVES,
+    INJURE_WORDS,
+    INJURED,
+    KILL_WORDS,
+    KILLED,
+    L_CODED,
+    L_INJURE,
+    L_KILL,
+    L_SUBGROUP,
+    LOCAL,
+    PERSON,
+    R_CODED,
+    R_SUBGROUP,
+    SKIP,
+    THINGS,
+    TOTAL,
+    WOMAN,
 )
-_WOMAN = words("woman women mother mothers female females")
-_PERSON = (
-    _CHILD
-    | _WOMAN
-    | words(
-        "people person persons civilian civilians individual individuals man men fighter fighters "
-        "soldier soldiers member members militant militants militiaman militiamen rebel rebels "
-        "troop troops officer officers commander commanders resident residents worker workers "
-        "farmer farmers shepherd shepherds policeman policemen guard guards personnel recruit "
-        "recruits gunman gunmen insurgent insurgents jihadist jihadists combatant combatants "
-        "victim victims protester protesters demonstrator demonstrators student students teacher "
-        "teachers doctor doctors journalist journalists volunteer volunteers refugee refugees "
-        "leader leaders operative operatives others other elements element spy informant dead "
-        "fatality fatalities casualty casualties wounded injured relative relatives son sons "
-        "daughter daughters brother brothers father husband wife family driver drivers nurse "
-        "paramedic paramedics militia cadre cadres conscript conscripts defector agent agents "
-        "national nationals citizen citizens villager villagers smuggler smugglers trader "
-        "official officials employee employees prisoner prisoners detainee detainees suspect "
-        "suspects assailant assailants attacker attackers bomber bombers pilot pilots sniper "
-        "snipers colonel general sergeant captain lieutenant brigadier mayor imam sheikh activist "
-        "activists medic medics deputy chief"
-    )
-)
-_AUX = words("were was are is have has had been be being got")
-# Words between a noun group and its casualty verb ("were all later reported killed").
-_ADVERBS = words("reportedly allegedly also later reported confirmed found subsequently")
-_SKIP = _ADVERBS | words("all both left shot and to have")
-_THINGS = words(
-    "vehicle vehicles tank tanks village villages town towns position positions house houses "
-    "building buildings strike strikes airstrikes raids rockets missiles shells mortars car cars "
-    "truck trucks points checkpoints areas locations events sites homes bombs barrels drones "
-    "sorties attacks incidents explosions mines fronts axes neighbourhoods neighborhoods shops "
-    "schools hospitals weapons guns km"
-)
-# Adjectives ending like verbs that may sit in a noun group ("unidentified gunmen").
-_ED_ADJECTIVES = words("armed unidentified displaced allied affiliated detained unarmed")
-_KILL_WORDS = re.compile(
-    r"^(killed|dead|died|die|slain|executed|massacred|perished|martyred|succumbed|"
-    r"fatalities|fatality|deaths|death)$"
-)
-_INJURE_WORDS = re.compile(r"^(injured|wounded|hurt|injuries|injury|wounds|injuring|wounding)$")
-_L_KILL = re.compile(
-    r"(\b(killed|killing|kill|kills|executed|executing|massacred|slaughtered|beheaded|"
-    r"shot dead|lives of|death of|deaths of|killing of|bodies of|martyrdom of|dead bodies of|"
-    r"(?:killed|killing) and (?!injur|wound)\w+)|"
-    r"\b(death ?toll|toll)\b.{0,30}\b(of|to|at|reached|hit|be|is|was)|"
-    r"\b(fatalit\w*|casualt\w*|deaths)\b.{0,80}\b(as|to|at|be|is|are|was|were|coded|of|assumed|"
-    r"estimated|put|numbered|reached|totall?ed|totall?ing)|\b(fatalit\w*|deaths)|"
-    r"\bcoded(?: as| to| at)?)"
-    r"( a total of| another| a further| an additional| also| all| both| the)?$"
-)
-_L_INJURE = re.compile(
-    r"\b(injuring|injured|injure|injures|wounding|wounded|wound|wounds|injuries to|injury of|"
-    r"injury to)( another| a further| an additional| also)?$"
-)
-_L_SUBGROUP = re.compile(
-    r"(\bincluding|\bamong them|\bamong whom|\bamong those|\bincl|\(|\bof whom|\bof which)$"
-)
-_R_SUBGROUP = re.compile(r"^(of whom|of them|of which)\b")
-_TOTAL = re.compile(r"\b(total|toll|deathtoll|coded|overall|in all|altogether)\b")
-# "3 were noted in this location", "with 3 fatalities allocated to this event": the share
-# of a multi-place figure that belongs to the place the text is about.
-_LOCAL = re.compile(
-    r"^(?:fatalit\w+ )?(?:are |were |is |was )?"
-    r"(?:noted|documented|allocated|coded|recorded|reported) "
-    r"(?:in|to|at|for) this (?:location|event|area|place)"
-)
-_COORD = frozenset({"and", ",", "&", "plus"})
 
 
 @dataclass
@@ -103,6 +51,7 @@ class Mention:
     subgroup: bool = False
     total: bool = False
     local: bool = False
+    coded: bool = False
     head: str = ""
 
 
@@ -112,7 +61,8 @@ class SentenceFigures:
 
     figures: dict[str, Figure] = field(default_factory=dict)
     rank: int = 0
-    """Of the killed figure: 2 the share stated for this place, 1 a stated total, 0 parts."""
+    """Of the killed figure: 2 an explicit coding statement or the share stated for this
+    place (a later one corrects an earlier one), 1 a stated total, 0 parts."""
 
     def __bool__(self) -> bool:
         return bool(self.figures)
@@ -126,7 +76,7 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
         if tok.text == "IS":  # the Islamic State, not the verb
             n += 1
             continue
-        if low in _AUX or low in _ADVERBS or _KILL_WORDS.match(low) or _INJURE_WORDS.match(low):
+        if low in AUX or low in ADVERBS or KILL_WORDS.match(low) or INJURE_WORDS.match(low):
             break
         if not (
             low[0].isalpha()
@@ -141,8 +91,8 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
 def _right_measure(right: list[Token]) -> tuple[str | None, bool]:
     n = _group(right)
     rest = right[n:]
-    passive = bool(rest) and rest[0].low in _AUX
-    while rest and (rest[0].low in _AUX or rest[0].low in _SKIP):
+    passive = bool(rest) and rest[0].low in AUX
+    while rest and (rest[0].low in AUX or rest[0].low in SKIP):
         rest = rest[1:]
     group = [t.low for t in right[:n]]
     if not passive and (
@@ -157,16 +107,16 @@ def _right_measure(right: list[Token]) -> tuple[str | None, bool]:
         return KILLED, False
     if not rest:
         return None, False
-    if _KILL_WORDS.match(rest[0].low):
+    if KILL_WORDS.match(rest[0].low):
         return KILLED, rest[0].low.startswith("fatalit")
-    if _INJURE_WORDS.match(rest[0].low):
+    if INJURE_WORDS.match(rest[0].low):
         return INJURED, False
     return None, False
 
 
 def _verbish(word: str) -> bool:
     return (
-        word.endswith(("ed", "ing")) and word not in _ED_ADJECTIVES and not word.endswith("backed")
+        word.endswith(("ed", "ing")) and word not in ED_ADJECTIVES and not word.endswith("backed")
     )
 
 
@@ -174,7 +124,7 @@ def _article_person(right: list[Token]) -> bool:
     """ "a child", "a QSD fighter", "an elderly woman"; not "a number of" / "an unknown"."""
     stop = ("number", "unknown", "unspecified", "few", "couple", "lot", "total")
     for tok in right:
-        if tok.low in _PERSON:
+        if tok.low in PERSON:
             return True
         if tok.low in stop or not (tok.low[0].isalpha() or ascii_digits(tok.low) or tok.low == "-"):
             return False
@@ -183,7 +133,7 @@ def _article_person(right: list[Token]) -> bool:
 
 def _head(right: list[Token]) -> str:
     for tok in right[: max(_group(right, 6), 1)]:
-        if tok.low in _PERSON:
+        if tok.low in PERSON:
             return tok.low
     return ""
 
@@ -203,29 +153,32 @@ def mentions(sentence: str) -> list[Mention]:
         found.append(Mention(c, left, tokens[c.last : stop], head=_head(tokens[c.last : stop])))
     for k, m in enumerate(found):
         tail = m.left[-80:]
-        m.subgroup = bool(_L_SUBGROUP.search(tail)) or (
-            k > 0 and bool(_R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
+        m.subgroup = bool(L_SUBGROUP.search(tail)) or (
+            k > 0 and bool(R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
         )
-        if m.right and m.right[0].low in _THINGS:
+        if m.right and m.right[0].low in THINGS:
             continue
-        if _LOCAL.match(" ".join(t.low for t in m.right[:8])):
+        if LOCAL.match(" ".join(t.low for t in m.right[:8])):
             m.measure, m.local = KILLED, True
-        elif _L_KILL.search(tail):
-            m.measure, m.total = KILLED, bool(_TOTAL.search(tail[-40:]))
-        elif _L_INJURE.search(tail):
+        elif L_KILL.search(tail):
+            m.measure, m.total = KILLED, bool(TOTAL.search(tail[-40:]))
+        elif L_INJURE.search(tail):
             m.measure = INJURED
         else:
             m.measure, m.total = _right_measure(m.right)
+        if m.measure == KILLED:
+            right = " ".join(t.low for t in m.right[:5])
+            m.coded = bool(L_CODED.search(tail[-40:]) or R_CODED.match(right))
         if m.measure is None and m.right[:1] and m.right[0].low in ("in", "total"):
             m.total = " ".join(t.low for t in m.right[:2]) in ("in total", "total")
     for k in range(1, len(found)):
         # "including a woman and 2 children": coordinated with a subgroup, so a subgroup.
         words = found[k].left.split()
-        if found[k - 1].subgroup and words and words[-1] in _COORD and len(words) <= 4:
+        if found[k - 1].subgroup and words and words[-1] in COORD and len(words) <= 4:
             found[k].subgroup = True
     _propagate(found)
     _pronouns(sentence, found)
-    return [m for m in found if m.measure is not None]
+    return [m for m in found if m.measure is not None or m.left.endswith("total of")]
 
 
 _PRONOUN = re.compile(
@@ -259,15 +212,15 @@ def _propagate(found: list[Mention]) -> None:
             nxt = found[k + 1] if k + 1 < len(found) else None
             prv = found[k - 1] if k else None
             # "6 soldiers and 4 militiamen", "15 YPG 39 IS fatalities": a short noun group.
-            coord_right = n == len(m.right) <= 5 and (n <= 2 or m.right[-1].low in _COORD)
+            coord_right = n == len(m.right) <= 5 and (n <= 2 or m.right[-1].low in COORD)
             left_words = m.left.split()
             coord_left = (
                 bool(left_words)
-                and left_words[-1] in _COORD
+                and left_words[-1] in COORD
                 and len(left_words) <= 8
-                and not any(w in _AUX or _verbish(w) for w in left_words)
+                and not any(w in AUX or _verbish(w) for w in left_words)
             )
-            if m.right and m.right[0].low in _THINGS:
+            if m.right and m.right[0].low in THINGS:
                 continue
             if nxt and nxt.measure and ((nxt.subgroup and n == len(m.right)) or coord_right):
                 m.measure, changed = nxt.measure, True
@@ -299,6 +252,20 @@ def _under(parent: Figure | None, m: Mention) -> Figure:
     return f
 
 
+def _coded(found: list[Mention]) -> list[Figure]:
+    """A coding statement overrides the narrative figures around it ("fatalities coded as 0
+    (a source reported 7)"), except a total stated after it ("coded as 10 for a total of 12")."""
+    first = next((k for k, m in enumerate(found) if m.coded), None)
+    if first is None:
+        return []
+    later = [
+        m
+        for m in found[first + 1 :]
+        if not m.subgroup and m.measure in (KILLED, None) and m.left.endswith("total of")
+    ]
+    return [m.count.figure for m in found if m.coded] + [m.count.figure for m in later]
+
+
 def sentence_figures(sentence: str) -> SentenceFigures:
     result = SentenceFigures()
     found = mentions(sentence)
@@ -307,17 +274,21 @@ def sentence_figures(sentence: str) -> SentenceFigures:
         local = [m.count.figure for m in own if m.local]
         totals = [m.count.figure for m in own if m.total and not m.subgroup]
         parts = [m.count.figure for m in own if not m.subgroup] or [m.count.figure for m in own]
-        if local or totals:
-            result.figures[measure] = max(local or totals, key=lambda f: f.pick("low"))
+        coded = _coded(found) if measure == KILLED else []
+        if local or coded:
+            result.figures[measure] = max(local or coded, key=lambda f: f.pick("low"))
+            result.rank = 2
+        elif totals:
+            result.figures[measure] = max(totals, key=lambda f: f.pick("low"))
             if measure == KILLED:
-                result.rank = 2 if local else 1
+                result.rank = 1
         elif parts:
             result.figures[measure] = add(parts)
         parent = next((m.count.figure for m in own if not m.subgroup), None)
-        children = [_under(parent, m) for m in own if m.head in _CHILD]
+        children = [_under(parent, m) for m in own if m.head in CHILD]
         if children:
             result.figures[f"children_{measure}"] = add(children)
-        women = [_under(parent, m) for m in own if m.head in _WOMAN]
+        women = [_under(parent, m) for m in own if m.head in WOMAN]
         if women and measure == KILLED:
             result.figures["women_killed"] = add(women)
     return result

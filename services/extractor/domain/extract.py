@@ -10,6 +10,11 @@ Rules (each one is tested):
 - A claim with "since <date>" / "over the past week" is a summary (kind=summary,
   period_start = that date, occurred_at = the latest incident day named so far, else the
   reference day); summaries are never merged into incidents.
+- A sentence dividing a figure between places ("10 fatalities split between 3 events, with 4
+  allocated to X") gives the share of the place the text is about (``shares.py``), an
+  explicit coding statement ("fatalities coded as 7") overrides narrative figures, and a
+  later one of either corrects an earlier one. A division sentence does not move the story
+  to the places it lists.
 - A sentence about an earlier year with no day named ("the siege of 2016, which killed
   thousands") is background and is skipped.
 - Claims with one (country, region, day, kind, period) in one text are one incident:
@@ -49,7 +54,7 @@ from schemas.reports import (
 from services.common.errors import RejectedInput
 from services.common.gazetteer import Gazetteer
 
-from . import context, dates, places
+from . import context, dates, places, shares
 from .casualties import SentenceFigures, sentence_figures
 from .text import normalise, sentences
 
@@ -120,6 +125,10 @@ def _merge(report: _Report, figures: SentenceFigures) -> None:
     old = report.figures
     for measure, new in figures.figures.items():
         current = old.figures.get(measure)
+        if measure == "killed" and current is not None and figures.rank >= 2:
+            if figures.rank >= old.rank:
+                old.figures[measure] = new  # a later coding statement corrects an earlier one
+            continue
         if measure == "killed" and current is not None and old.rank != figures.rank:
             if figures.rank > old.rank:
                 old.figures[measure] = new
@@ -154,14 +163,25 @@ def extract_all(
     day: date | None = None
     region: tuple[str, str] | None = None
     last_type: EventType | None = None
+    last_killed: int | None = None
     for k, sent in enumerate(split):
         s = sent.text
-        found = places.regions(s, gazetteer)
+        figures = sentence_figures(s)
+        stated = figures.figures.get("killed")
+        whole = stated.pick("low") if stated else last_killed
+        divided = False  # a division names the parts' places, not a new place for the story
+        if shares.is_division(s):
+            share = shares.share_of(s, " ".join(x.text for x in split[:k]), whole)
+            if share is not None:
+                figures.figures["killed"], figures.rank = Figure.exact(share), 2
+                divided = region is not None
+        if "killed" in figures.figures:
+            last_killed = figures.figures["killed"].pick("low")
+        found = [] if divided else places.regions(s, gazetteer)
         if found:
             region = (found[0].country, found[0].admin1)
         kind_here = context.event_type(s)
         last_type = kind_here or last_type
-        figures = sentence_figures(s)
         if anchor is None:
             if figures:
                 skipped.append(

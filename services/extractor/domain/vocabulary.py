@@ -1,0 +1,86 @@
+"""Words and patterns that mark casualty figures in English (used by ``casualties.py``)."""
+
+from __future__ import annotations
+
+import re
+
+from .text import words
+
+KILLED, INJURED = "killed", "injured"
+CHILD = words(
+    "child children kid kids minor minors boy boys girl girls infant infants baby babies toddler "
+    "toddlers newborn newborns schoolchildren schoolboy schoolgirl"
+)
+WOMAN = words("woman women mother mothers female females")
+PERSON = (
+    CHILD
+    | WOMAN
+    | words(
+        "people person persons civilian civilians individual individuals man men fighter fighters "
+        "soldier soldiers member members militant militants militiaman militiamen rebel rebels "
+        "troop troops officer officers commander commanders resident residents worker workers "
+        "farmer farmers shepherd shepherds policeman policemen guard guards personnel recruit "
+        "recruits gunman gunmen insurgent insurgents jihadist jihadists combatant combatants "
+        "victim victims protester protesters demonstrator demonstrators student students teacher "
+        "teachers doctor doctors journalist journalists volunteer volunteers refugee refugees "
+        "leader leaders operative operatives others other elements element spy informant dead "
+        "fatality fatalities casualty casualties wounded injured relative relatives son sons "
+        "daughter daughters brother brothers father husband wife family driver drivers nurse "
+        "paramedic paramedics militia cadre cadres conscript conscripts defector agent agents "
+        "national nationals citizen citizens villager villagers smuggler smugglers trader "
+        "official officials employee employees prisoner prisoners detainee detainees suspect "
+        "suspects assailant assailants attacker attackers bomber bombers pilot pilots sniper "
+        "snipers colonel general sergeant captain lieutenant brigadier mayor imam sheikh activist "
+        "activists medic medics deputy chief"
+    )
+)
+AUX = words("were was are is have has had been be being got")
+# Words between a noun group and its casualty verb ("were all later reported killed").
+ADVERBS = words("reportedly allegedly also later reported confirmed found subsequently")
+SKIP = ADVERBS | words("all both left shot and to have")
+THINGS = words(
+    "vehicle vehicles tank tanks village villages town towns position positions house houses "
+    "building buildings strike strikes airstrikes raids rockets missiles shells mortars car cars "
+    "truck trucks points checkpoints areas locations events sites homes bombs barrels drones "
+    "sorties attacks incidents explosions mines fronts axes neighbourhoods neighborhoods shops "
+    "schools hospitals weapons guns km"
+)
+# Adjectives ending like verbs that may sit in a noun group ("unidentified gunmen").
+ED_ADJECTIVES = words("armed unidentified displaced allied affiliated detained unarmed")
+KILL_WORDS = re.compile(
+    r"^(killed|dead|died|die|slain|executed|massacred|perished|martyred|succumbed|"
+    r"fatalities|fatality|deaths|death)$"
+)
+INJURE_WORDS = re.compile(r"^(injured|wounded|hurt|injuries|injury|wounds|injuring|wounding)$")
+L_KILL = re.compile(
+    r"(\b(killed|killing|kill|kills|executed|executing|massacred|slaughtered|beheaded|"
+    r"shot dead|lives of|death of|deaths of|killing of|bodies of|martyrdom of|dead bodies of|"
+    r"(?:killed|killing) and (?!injur|wound)\w+)|"
+    r"\b(death ?toll|toll)\b.{0,30}\b(of|to|at|reached|hit|be|is|was)|"
+    r"\b(fatalit\w*|casualt\w*|deaths)\b.{0,80}\b(as|to|at|be|is|are|was|were|coded|of|assumed|"
+    r"estimated|put|numbered|reached|totall?ed|totall?ing)|\b(fatalit\w*|deaths)|"
+    r"\bcoded(?: as| to| at)?)"
+    r"( a total of| another| a further| an additional| also| all| both| the)?$"
+)
+L_INJURE = re.compile(
+    r"\b(injuring|injured|injure|injures|wounding|wounded|wound|wounds|injuries to|injury of|"
+    r"injury to)( another| a further| an additional| also)?$"
+)
+L_SUBGROUP = re.compile(
+    r"(\bincluding|\bamong them|\bamong whom|\bamong those|\bincl|\(|\bof whom|\bof which)$"
+)
+R_SUBGROUP = re.compile(r"^(of whom|of them|of which)\b")
+TOTAL = re.compile(r"\b(total|toll|deathtoll|coded|overall|in all|altogether)\b")
+# "3 were noted in this location", "with 3 fatalities allocated to this event": the share
+# of a multi-place figure that belongs to the place the text is about.
+LOCAL = re.compile(
+    r"^(?:fatalit\w+ )?(?:are |were |is |was )?"
+    r"(?:noted|documented|allocated|coded|recorded|reported) "
+    r"(?:in|to|at|for) this (?:location|event|area|place)"
+)
+COORD = frozenset({"and", ",", "&", "plus"})
+# An explicit coding statement: "fatalities coded as 7", "coded to 10", "12 fatalities coded".
+L_CODED = re.compile(r"\bcoded(?: as| to| at)?(?: a total of| the)?$")
+R_CODED = re.compile(
+    r"^(?:total )?(?:fatalit\w+ |deaths )?(?:are |were |is |was )?coded\b(?! to this)"
+)
