@@ -2,9 +2,8 @@
 
 from services.aggregator.app import create_app
 from services.aggregator.settings import AggregatorSettings
-from services.common.settings import load_settings
 from services.common.worker import run_worker
 
 if __name__ == "__main__":
-    settings = load_settings(AggregatorSettings)
+    settings = AggregatorSettings()
     run_worker(create_app(settings), settings.log_level)

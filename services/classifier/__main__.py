@@ -2,9 +2,8 @@
 
 from services.classifier.app import create_app
 from services.classifier.settings import ClassifierSettings
-from services.common.settings import load_settings
 from services.common.worker import run_worker
 
 if __name__ == "__main__":
-    settings = load_settings(ClassifierSettings)
+    settings = ClassifierSettings()
     run_worker(create_app(settings), settings.log_level)

@@ -1,13 +1,16 @@
 """Settings every service shares. Each service extends ``ServiceSettings`` with its own
-env prefix; values come from the environment (or a .env file) and are built at start-up,
-never at import. Tests construct them directly."""
+env prefix (which wins over the shared ``VIGIL_*`` variables); values come from the
+environment and are built at start-up, never at import. Tests construct them directly."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from services.common.topics import Topics
 
@@ -36,13 +39,16 @@ class ServiceSettings(BaseSettings):
     def topics(self) -> Topics:
         return Topics(self.topic_prefix)
 
-
-S = TypeVar("S", bound=ServiceSettings)
-
-
-def load_settings(cls: type[S]) -> S:
-    """Build a service's settings at start-up: the shared ``VIGIL_*`` environment values,
-    overridden by the service's own prefix (e.g. ``VIGIL_CLASSIFIER_KAFKA_BOOTSTRAP``)."""
-    shared = ServiceSettings().model_dump(exclude_unset=True)
-    own = cls().model_dump(exclude_unset=True)
-    return cls(**{**shared, **own})
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """A service's own prefix (``VIGIL_CLASSIFIER_HTTP_PORT``) wins over the shared
+        ``VIGIL_*`` variables, which configure every service from one environment."""
+        shared = EnvSettingsSource(ServiceSettings)
+        return init_settings, env_settings, shared, dotenv_settings, file_secret_settings

@@ -1,10 +1,9 @@
 """``python -m services.extractor``: run one extractor worker."""
 
-from services.common.settings import load_settings
 from services.common.worker import run_worker
 from services.extractor.app import create_app
 from services.extractor.settings import ExtractorSettings
 
 if __name__ == "__main__":
-    settings = load_settings(ExtractorSettings)
+    settings = ExtractorSettings()
     run_worker(create_app(settings), settings.log_level)

@@ -16,10 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
     NoDecode,
-    PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
@@ -61,16 +58,3 @@ class IngestSettings(ServiceSettings):
         if any(not t.get_secret_value() for t in value):
             raise ValueError("a token must not be empty")
         return value
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The shared fields also come from plain VIGIL_*, below VIGIL_INGEST_* in priority.
-        shared_env = EnvSettingsSource(ServiceSettings)
-        return init_settings, env_settings, shared_env, dotenv_settings, file_secret_settings

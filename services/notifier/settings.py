@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
     NoDecode,
-    PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
@@ -27,29 +24,8 @@ from services.notifier.domain.retry import RetryPolicy
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
 
 
-class _SharedEnv(EnvSettingsSource):
-    """``VIGIL_*`` variables for the fields every service shares (broker, HTTP port, ...),
-    so one environment configures all services; ``VIGIL_NOTIFIER_*`` still wins."""
-
-    def __call__(self) -> dict[str, Any]:
-        values = super().__call__()
-        return {k: v for k, v in values.items() if k in ServiceSettings.model_fields}
-
-
 class NotifierSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VIGIL_NOTIFIER_", frozen=True, extra="ignore")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        shared = _SharedEnv(settings_cls, env_prefix="VIGIL_")
-        return init_settings, env_settings, shared, dotenv_settings, file_secret_settings
 
     webhook_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Generic webhooks; each gets the Alert JSON."
