@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import faust
@@ -73,8 +74,10 @@ class Aggregator:
         for alert in alerts:
             log.info("alert %s", alert.summary)
 
-    async def apply(self, partition: int, engine: Engine, effects: Effects) -> None:
-        self.tables.persist(partition, engine, effects)
+    async def apply(
+        self, partition: int, engine: Engine, effects: Effects, arrived: Mapping[str, str] = {}
+    ) -> None:
+        self.tables.persist(partition, engine, effects, arrived)
         await self.publish(effects.transitions)
         if effects.transitions:
             self.metrics.record_firing(s for e in self.engines.values() for s in e.alerts.values())
@@ -119,7 +122,8 @@ def wire(
                 await send_dead_letter(dlq, "aggregator", message, error, metrics)
                 continue
             effects = engine.process(incident, time.time())
-            await aggregator.apply(message.partition, engine, effects)
+            arrived = {incident.report.report_id: message.value.decode("utf-8")}
+            await aggregator.apply(message.partition, engine, effects, arrived)
             if effects.outcome in (Outcome.APPLIED, Outcome.SUMMARY):
                 metrics.record_ok(elapsed(started))
                 if effects.outcome is Outcome.SUMMARY:

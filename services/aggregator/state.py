@@ -11,7 +11,7 @@ them, and re-sent on rebuild if a crash came in between (consumers drop repeats 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 from schemas.alerts import Alert
@@ -27,15 +27,23 @@ def _dump(data: Any) -> bytes:
     return json.dumps(data, separators=(",", ":")).encode("utf-8")
 
 
-def encode_reports(partition: int, reports: Reports) -> bytes:
-    return _dump({"p": partition, "r": {k: v.model_dump_json() for k, v in reports.items()}})
+def encode_reports(
+    partition: int, reports: Reports, known: Mapping[str, str] | None = None
+) -> bytes:
+    """``{"p": partition, "r": {source: <ClassifiedIncident JSON>}}``. The reports are
+    embedded as JSON objects; ``known`` (report_id -> JSON text, as it arrived) spares
+    serialising again what was just decoded."""
+    known = known or {}
+    body = ",".join(
+        f"{json.dumps(source)}:{known.get(r.report.report_id) or r.model_dump_json()}"
+        for source, r in reports.items()
+    )
+    return f'{{"p":{partition},"r":{{{body}}}}}'.encode()
 
 
 def decode_reports(raw: bytes) -> tuple[int, Reports]:
     data = json.loads(raw)
-    return int(data["p"]), {
-        k: ClassifiedIncident.model_validate_json(v) for k, v in data["r"].items()
-    }
+    return int(data["p"]), {k: ClassifiedIncident.model_validate(v) for k, v in data["r"].items()}
 
 
 class StateTables:
@@ -50,17 +58,26 @@ class StateTables:
         self.alerts = alerts
         self.clocks = clocks
         self.outbox = outbox
+        self._json: dict[str, dict[str, str]] = {}  # incident -> report id -> JSON text
 
-    def persist(self, partition: int, engine: Engine, effects: Effects) -> None:
+    def persist(
+        self, partition: int, engine: Engine, effects: Effects, arrived: Mapping[str, str] = {}
+    ) -> None:
+        """Write what ``effects`` changed; ``arrived`` maps report ids to the JSON text they
+        came in (so they are not serialised again)."""
         for incident_id, reports in effects.incidents.items():
             key = incident_id.encode()
             if reports is None:
+                self._json.pop(incident_id, None)
                 if key in self.incidents:
                     del self.incidents[key]
             else:
-                self.incidents[key] = encode_reports(partition, reports)
+                known = {**self._json.get(incident_id, {}), **arrived}
+                self.incidents[key] = encode_reports(partition, reports, known)
+                ids = {r.report.report_id for r in reports.values()}
+                self._json[incident_id] = {i: t for i, t in known.items() if i in ids}
         for incident_id, reports in effects.summaries.items():
-            self.summaries[incident_id.encode()] = encode_reports(partition, reports)
+            self.summaries[incident_id.encode()] = encode_reports(partition, reports, arrived)
         for fp, state in effects.alerts.items():
             self.alerts[fp.encode()] = _dump({"p": partition, "s": state.to_json()})
         if effects.incidents or effects.clock_moved:

@@ -8,20 +8,22 @@ searched for its peak. If a past window reached a level above both the announced
 the live level, and no announced episode at that level or above overlaps that window,
 the crossing is announced *late*: a transition up to the peak level carrying the past
 window's true start and end (``late=True``), then straight back to the live level. An
-episode is the span of window ends over which a level was announced (or absorbed by an
-alert already at that level); remembering them keeps a past crossing from being
-announced again by every further late report.
+episode is the span of window ends over which a level was announced; remembering them
+keeps a past crossing from being announced again by every further late report. A past
+crossing no higher than the level in force is not announced: the alert already says it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from schemas.alerts import AlertStatus, Transition
 from services.aggregator.domain.rules import Rule
 
 
+@lru_cache(maxsize=65536)
 def fingerprint(rule_name: str, group_key: str) -> str:
     """Stable id of (rule, group): the same for every transition of this alert."""
     digest = hashlib.sha256(f"{rule_name}\x1f{group_key}".encode()).hexdigest()[:16]
@@ -124,12 +126,9 @@ def decide(
         covered = any(
             e.level >= peak_level and _overlaps(e, peak_end, width, now) for e in state.episodes
         )
-        if peak_level and not covered:
-            if peak_level > max(state.level, live):
-                _close(state, now)
-                move(peak_level, peak_value, peak_end, late=True)
-            # Announced now, or absorbed because the alert is already at that level or
-            # above: either way the analyst has been told, so remember it as covered.
+        if peak_level > max(state.level, live) and not covered:
+            _close(state, now)
+            move(peak_level, peak_value, peak_end, late=True)
             state.episodes.append(Episode(peak_end, peak_end, peak_level))
     if live != state.level:
         _close(state, now)

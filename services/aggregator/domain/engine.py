@@ -5,6 +5,13 @@ clock), ``Engine.tick`` a wall-clock tick. Both return ``Effects``: what to pers
 incident record per report, alert states only on change), which alert transitions to
 publish, and the window values for gauges. ``Engine.restore`` rebuilds the derived
 indexes from persisted records, so a replacing worker continues where the last one was.
+
+Cost per report does not grow with window size: each rule keeps every group's total over
+the window ending at T up to date (a report adds or replaces one contribution; when T
+moves, a heap of exit times yields exactly the incidents that leave), and only groups
+whose total changed are evaluated. The search of past windows around a changed incident
+runs only when everything that shares a window with it could reach a level above the one
+in force, which it never does for a report in event-time order.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from services.aggregator.domain.rules import Rule, RuleSet
 from services.aggregator.domain.windows import Timeline
 
 Reports = dict[str, ClassifiedIncident]
+EPISODE_PRUNE_STEP = 86400.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,29 @@ class Effects:
     clock_moved: bool = False
 
 
+class _Live:
+    """One rule's window totals at T per group, and when each counted incident leaves."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+        self.exits: list[tuple[float, str, str]] = []  # heap of (leaves at, group, incident)
+        self.counted: dict[str, tuple[float, str]] = {}  # incident -> (leaves at, group)
+
+    def add(self, incident_id: str, group: str, value: int, leaves_at: float) -> None:
+        self.totals[group] = self.totals.get(group, 0) + value
+        entry = (leaves_at, group)
+        self.counted[incident_id] = entry
+        heapq.heappush(self.exits, (leaves_at, group, incident_id))
+
+    def discard(self, incident_id: str, value: int) -> str | None:
+        """Stop counting an incident (its heap entry goes stale); its group, if counted."""
+        entry = self.counted.pop(incident_id, None)
+        if entry is None:
+            return None
+        self.totals[entry[1]] = self.totals.get(entry[1], 0) - value
+        return entry[1]
+
+
 class Engine:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
@@ -77,7 +108,8 @@ class Engine:
             g: {} for g in self.rules.groupings
         }
         self._expiry: list[tuple[float, str]] = []
-        self._active: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
+        self._live: dict[str, _Live] = {rule.name: _Live() for rule in self.rules.rules}
+        self._episodes_pruned_at = -math.inf
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -93,14 +125,22 @@ class Engine:
         if outcome is not Outcome.APPLIED:
             return Effects(outcome=outcome)
         effects = Effects(outcome=outcome)
+        changed: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
         old = self.views.get(report.incident_id)
+        if old is not None:
+            for rule in self.rules.rules:
+                group = self._live[rule.name].discard(old.incident_id, old.value(rule.value_key))
+                if group is not None:
+                    changed[rule.name].add(group)
         new = self._index(report.incident_id, merged)
         effects.incidents[report.incident_id] = merged
         effects.clock_moved = self.clock.observe(new.position, wall)
-        touched = self._touched(old, new)
         if effects.clock_moved:
-            self._touch_active(touched)
-        self._evaluate(touched, new, effects)
+            self._advance(changed)
+        self._count(new, changed)
+        for rule in self.rules.rules:  # also when late: its past windows are searched
+            changed[rule.name].add(new.groups[rule.group_by])
+        self._evaluate(changed, new, effects)
         if effects.clock_moved:
             self._prune(effects)
         return effects
@@ -109,9 +149,9 @@ class Engine:
         effects = Effects()
         effects.clock_moved = self.clock.tick(wall, self.config.idle_after_seconds)
         if effects.clock_moved:
-            touched: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
-            self._touch_active(touched)
-            self._evaluate(touched, None, effects)
+            changed: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
+            self._advance(changed)
+            self._evaluate(changed, None, effects)
             self._prune(effects)
         return effects
 
@@ -126,11 +166,9 @@ class Engine:
         for incident_id, reports in incidents:
             self._index(incident_id, reports)
         for state in alerts:
-            if state.rule not in self._active:
+            if state.rule not in self._live:
                 continue  # its rule was removed from the rules file: nothing to evaluate
             self.alerts[fingerprint(state.rule, state.group_key)] = state
-            if state.level:
-                self._active[state.rule].add(state.group_key)
         self.summaries.update(summaries)
         if clock is not None:
             self.clock = clock
@@ -140,18 +178,21 @@ class Engine:
             latest = max(view.position for view in self.views.values())
             if self.clock.now is None or latest > self.clock.now:
                 self.clock.now = latest  # anchors untouched: no wall time is invented
-        for rule in self.rules.rules:
-            for key in self.timelines[rule.group_by]:
-                self._active[rule.name].add(key)
+        changed: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
+        for view in self.views.values():
+            self._count(view, changed)
 
     def reconcile(self) -> Effects:
         """Re-evaluate every group after a restore: an alert state whose record was lost
         in a crash (while the incidents' records were kept) is brought up to date."""
         effects = Effects()
         if self.clock.now is not None:
-            touched: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
-            self._touch_active(touched)
-            self._evaluate(touched, None, effects)
+            groups = {
+                rule.name: set(self._live[rule.name].totals)
+                | {s.group_key for s in self.alerts.values() if s.rule == rule.name}
+                for rule in self.rules.rules
+            }
+            self._evaluate(groups, None, effects)
         return effects
 
     # -- queries ----------------------------------------------------------------------------
@@ -196,52 +237,56 @@ class Engine:
             heapq.heappush(self._expiry, (new.position, incident_id))
         return new
 
-    def _touched(self, old: IncidentView | None, new: IncidentView) -> dict[str, set[str]]:
-        touched: dict[str, set[str]] = {}
+    def _count(self, view: IncidentView, changed: dict[str, set[str]]) -> None:
+        """Count ``view`` in every rule whose window at T holds it."""
+        now = self.clock.now
+        assert now is not None
         for rule in self.rules.rules:
-            keys = {new.groups[rule.group_by]}
-            if old is not None:
-                keys.add(old.groups[rule.group_by])
-            touched[rule.name] = keys
-        return touched
+            if now - rule.window_seconds < view.position <= now:
+                group = view.groups[rule.group_by]
+                leaves_at = view.position + rule.window_seconds
+                self._live[rule.name].add(
+                    view.incident_id, group, view.value(rule.value_key), leaves_at
+                )
+                changed[rule.name].add(group)
 
-    def _touch_active(self, touched: dict[str, set[str]]) -> None:
+    def _advance(self, changed: dict[str, set[str]]) -> None:
+        """T moved: take out of each rule's totals the incidents that left its window."""
+        now = self.clock.now
+        assert now is not None
         for rule in self.rules.rules:
-            touched[rule.name] |= self._active[rule.name]
+            live = self._live[rule.name]
+            exits = live.exits
+            while exits and exits[0][0] <= now:
+                leaves_at, group, incident_id = heapq.heappop(exits)
+                if live.counted.get(incident_id) != (leaves_at, group):
+                    continue  # stale: the incident was revised or moved since
+                live.discard(incident_id, self.views[incident_id].value(rule.value_key))
+                changed[rule.name].add(group)
 
     def _evaluate(
         self,
-        touched: Mapping[str, set[str]],
+        changed: Mapping[str, set[str]],
         new: IncidentView | None,
         effects: Effects,
     ) -> None:
         now = self.clock.now
         assert now is not None
         for rule in self.rules.rules:
-            timelines = self.timelines[rule.group_by]
-            for key in sorted(touched[rule.name]):
-                timeline = timelines.get(key)
-                live = (
-                    0
-                    if timeline is None
-                    else timeline.total(now, rule.window_seconds, rule.value_key)
-                )
-                peak = None
-                if (
-                    timeline is not None
-                    and new is not None
-                    and new.groups[rule.group_by] == key
-                    and new.value(rule.value_key) > 0
-                ):
-                    last = min(math.nextafter(new.position + rule.window_seconds, -math.inf), now)
-                    peak = timeline.peak(new.position, last, rule.window_seconds, rule.value_key)
+            totals = self._live[rule.name].totals
+            for key in sorted(changed[rule.name]):
+                live = totals.get(key, 0)
                 fp = fingerprint(rule.name, key)
                 state = self.alerts.get(fp) or AlertState(rule.name, key)
+                peak = None
+                if new is not None and new.groups[rule.group_by] == key:
+                    peak = self._peak(rule, key, new, state, live)
                 episodes_before = len(state.episodes)
                 steps = decide(rule, state, now, live, peak)
                 if steps or len(state.episodes) != episodes_before:
                     self.alerts[fp] = state
                     effects.alerts[fp] = state
+                timeline = self.timelines[rule.group_by].get(key)
                 for step in steps:
                     effects.transitions.append(
                         build_alert(
@@ -256,10 +301,35 @@ class Engine:
                         )
                     )
                 effects.windows[(rule.name, key)] = live
-                if live or state.level:
-                    self._active[rule.name].add(key)
-                else:
-                    self._active[rule.name].discard(key)
+                if not live:
+                    totals.pop(key, None)
+
+    def _peak(
+        self, rule: Rule, key: str, new: IncidentView, state: AlertState, live: int
+    ) -> tuple[int, float] | None:
+        """The highest past window around ``new``, or None when no window could reach a
+        level above the one in force (then ``decide`` would announce nothing anyway)."""
+        if new.value(rule.value_key) <= 0:
+            return None
+        now = self.clock.now
+        assert now is not None
+        timeline = self.timelines[rule.group_by][key]
+        width = rule.window_seconds
+        last = min(math.nextafter(new.position + width, -math.inf), now)
+        # Everything that shares a window with the incident bounds every such window.
+        # When the windows reach T that is the live total plus the (short) stretch before
+        # the live window; for a report in event-time order, just the live total.
+        if last == now:
+            low = new.position - width
+            extra = (
+                timeline.sum_between(low, now - width, rule.value_key) if low < now - width else 0
+            )
+            bound = live + extra
+        else:
+            bound = timeline.sum_between(new.position - width, last, rule.value_key)
+        if rule.fire_level(bound) <= max(state.level, rule.level_for(live, state.level)):
+            return None
+        return timeline.peak(new.position, last, width, rule.value_key)
 
     def _prune(self, effects: Effects) -> None:
         now = self.clock.now
@@ -278,9 +348,12 @@ class Engine:
             del self.views[incident_id]
             del self.reports[incident_id]
             effects.incidents[incident_id] = None
-        for fp, state in self.alerts.items():
-            count = len(state.episodes)
-            prune_episodes(state, line)
-            if len(state.episodes) != count:
-                effects.alerts[fp] = state
-
+        if line - self._episodes_pruned_at >= EPISODE_PRUNE_STEP:
+            # Forgotten episodes can no longer overlap a window any accepted report falls
+            # in, so when they are forgotten does not change a decision: do it daily.
+            self._episodes_pruned_at = line
+            for fp, state in self.alerts.items():
+                count = len(state.episodes)
+                prune_episodes(state, line)
+                if len(state.episodes) != count:
+                    effects.alerts[fp] = state

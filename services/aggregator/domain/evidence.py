@@ -88,7 +88,8 @@ def build_alert(
 
 def _evidence(rule: Rule, view: IncidentView) -> EvidenceIncident:
     report = view.primary.report
-    return EvidenceIncident(
+    # model_construct: built from validated reports, so no second validation per alert
+    return EvidenceIncident.model_construct(
         incident_id=view.incident_id,
         occurred_at=report.occurred_at,
         region=view.primary.region.key,
@@ -97,7 +98,7 @@ def _evidence(rule: Rule, view: IncidentView) -> EvidenceIncident:
         value=view.value(rule.value_key),
         verification=view.verification,
         sources=[
-            EvidenceSource(
+            EvidenceSource.model_construct(
                 source=f.source,
                 report_id=f.report_id,
                 reported_at=f.reported_at,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -93,15 +94,15 @@ class Rule:
 class RuleSet:
     rules: tuple[Rule, ...]
 
-    @property
+    @cached_property
     def groupings(self) -> tuple[tuple[str, ...], ...]:
         return tuple(dict.fromkeys(rule.group_by for rule in self.rules))
 
-    @property
+    @cached_property
     def longest_window(self) -> int:
         return max(rule.window_seconds for rule in self.rules)
 
-    @property
+    @cached_property
     def value_keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(rule.value_key for rule in self.rules))
 

@@ -1,10 +1,12 @@
 """Rolling event-time windows over one group's incidents.
 
 Convention: the window of length W *ending* at t holds the incidents with
-``t - W < position <= t`` (start exclusive, end inclusive). A timeline keeps its
-incidents sorted by position; adding, moving or removing one incident is one O(log n)
-search plus a list insert, never a rewrite of a window. Sums are computed on demand
-over the (small) slice a window covers.
+``t - W < position <= t`` (start exclusive, end inclusive).
+
+A timeline keeps its incidents sorted by position in buckets of at most ``2 * BUCKET``,
+each with its own per-value-key sums: adding, moving or removing an incident touches one
+bucket, and any range sum costs O(n / BUCKET + BUCKET) rather than a walk over the whole
+window, so the cost per report does not grow with a window's size.
 """
 
 from __future__ import annotations
@@ -13,61 +15,133 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+BUCKET = 64
+
 
 @dataclass
-class Timeline:
+class _Bucket:
     positions: list[float] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
-    values: dict[str, Mapping[str, int]] = field(default_factory=dict)
+    sums: dict[str, int] = field(default_factory=dict)
+
+
+class Timeline:
+    def __init__(self) -> None:
+        self._buckets: list[_Bucket] = []
+        self._lasts: list[float] = []  # last position of each bucket, for bisect
+        self.values: dict[str, Mapping[str, int]] = {}
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.values)
+
+    @property
+    def positions(self) -> list[float]:
+        return [p for b in self._buckets for p in b.positions]
+
+    @property
+    def ids(self) -> list[str]:
+        return [i for b in self._buckets for i in b.ids]
 
     def add(self, incident_id: str, position: float, values: Mapping[str, int]) -> None:
-        index = bisect_right(self.positions, position)
-        self.positions.insert(index, position)
-        self.ids.insert(index, incident_id)
+        if not self._buckets:
+            self._buckets.append(_Bucket())
+            self._lasts.append(position)
+        index = min(bisect_left(self._lasts, position), len(self._buckets) - 1)
+        bucket = self._buckets[index]
+        at = bisect_right(bucket.positions, position)
+        bucket.positions.insert(at, position)
+        bucket.ids.insert(at, incident_id)
+        for key, value in values.items():
+            bucket.sums[key] = bucket.sums.get(key, 0) + value
+        self._lasts[index] = bucket.positions[-1]
         self.values[incident_id] = values
+        if len(bucket.positions) > 2 * BUCKET:
+            self._split(index)
+
+    def _split(self, index: int) -> None:
+        bucket = self._buckets[index]
+        upper = _Bucket(bucket.positions[BUCKET:], bucket.ids[BUCKET:])
+        del bucket.positions[BUCKET:], bucket.ids[BUCKET:]
+        for part in (bucket, upper):
+            part.sums = {}
+            for incident_id in part.ids:
+                for key, value in self.values[incident_id].items():
+                    part.sums[key] = part.sums.get(key, 0) + value
+        self._buckets.insert(index + 1, upper)
+        self._lasts[index] = bucket.positions[-1]
+        self._lasts.insert(index + 1, upper.positions[-1])
 
     def remove(self, incident_id: str, position: float) -> None:
-        lo = bisect_left(self.positions, position)
-        hi = bisect_right(self.positions, position)
-        index = self.ids.index(incident_id, lo, hi)
-        del self.positions[index]
-        del self.ids[index]
-        del self.values[incident_id]
+        index = bisect_left(self._lasts, position)
+        while True:  # equal positions may span buckets
+            if index >= len(self._buckets) or self._buckets[index].positions[0] > position:
+                raise ValueError(f"incident {incident_id!r} is not at position {position}")
+            bucket = self._buckets[index]
+            lo = bisect_left(bucket.positions, position)
+            hi = bisect_right(bucket.positions, position)
+            if incident_id in bucket.ids[lo:hi]:
+                at = bucket.ids.index(incident_id, lo, hi)
+                break
+            index += 1
+        del bucket.positions[at], bucket.ids[at]
+        for key, value in self.values.pop(incident_id).items():
+            bucket.sums[key] -= value
+        if bucket.positions:
+            self._lasts[index] = bucket.positions[-1]
+        else:
+            del self._buckets[index], self._lasts[index]
 
-    def _span(self, end: float, width: float) -> tuple[int, int]:
-        return bisect_right(self.positions, end - width), bisect_right(self.positions, end)
+    def sum_between(self, low: float, high: float, key: str) -> int:
+        """Sum of ``key`` over incidents with ``low < position <= high``."""
+        total = 0
+        values = self.values
+        for index in range(bisect_right(self._lasts, low), len(self._buckets)):
+            bucket = self._buckets[index]
+            positions = bucket.positions
+            if positions[0] > high:
+                break
+            if positions[0] > low and positions[-1] <= high:
+                total += bucket.sums.get(key, 0)
+                continue
+            lo, hi = bisect_right(positions, low), bisect_right(positions, high)
+            total += sum(values[i].get(key, 0) for i in bucket.ids[lo:hi])
+        return total
 
     def total(self, end: float, width: float, key: str) -> int:
-        lo, hi = self._span(end, width)
-        values = self.values
-        return sum(values[i].get(key, 0) for i in self.ids[lo:hi])
+        return self.sum_between(end - width, end, key)
+
+    def _after(self, low: float) -> Iterator[tuple[float, str]]:
+        """Incidents with ``position > low``, in order."""
+        for index in range(bisect_right(self._lasts, low), len(self._buckets)):
+            bucket = self._buckets[index]
+            start = bisect_right(bucket.positions, low)
+            yield from zip(bucket.positions[start:], bucket.ids[start:], strict=True)
 
     def members(self, end: float, width: float) -> Iterator[str]:
-        lo, hi = self._span(end, width)
-        return iter(self.ids[lo:hi])
+        for position, incident_id in self._after(end - width):
+            if position > end:
+                return
+            yield incident_id
 
     def peak(self, first_end: float, last_end: float, width: float, key: str) -> tuple[int, float]:
         """Highest total over windows ending in ``[first_end, last_end]``, and the earliest
         end reaching it. Totals only rise where an incident enters, so the candidates are
-        ``first_end`` and the positions inside the range (a two-pointer sweep: O(k))."""
-        positions, ids, values = self.positions, self.ids, self.values
-        n = len(positions)
-        start = bisect_right(positions, first_end - width)
-        stop = bisect_right(positions, last_end)
-        candidates = [first_end]
-        candidates.extend(p for p in positions[bisect_right(positions, first_end) : stop])
-        best, best_end = -1, first_end
-        total, left, right = 0, start, start
-        for end in candidates:
-            while right < n and positions[right] <= end:
-                total += values[ids[right]].get(key, 0)
-                right += 1
-            while left < right and positions[left] <= end - width:
-                total -= values[ids[left]].get(key, 0)
-                left += 1
+        ``first_end`` and the positions inside the range: one sweep with an entering and a
+        leaving cursor, O(k) in the incidents between the first window's start and
+        ``last_end``."""
+        values = self.values
+        best, best_end = self.total(first_end, width, key), first_end
+        total = best
+        entering = self._after(first_end)
+        leaving = self._after(first_end - width)
+        gone = next(leaving, None)
+        for end, incident_id in entering:
+            if end > last_end:
+                break
+            total += values[incident_id].get(key, 0)
+            while gone is not None and gone[0] <= end - width:
+                total -= values[gone[1]].get(key, 0)
+                gone = next(leaving, None)
             if total > best:
                 best, best_end = total, end
         return best, best_end
