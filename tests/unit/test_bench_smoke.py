@@ -1,0 +1,67 @@
+"""The benchmark's generator produces valid, varied, deterministic reports (not timed)."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from pathlib import Path
+
+from schemas.reports import IncidentReport, ReportKind
+from scripts.bench_data import (
+    LATENCY_RULE,
+    LATENCY_THRESHOLD,
+    latency_rules,
+    latency_stream,
+    realistic_stream,
+    warmup_record,
+)
+from services.aggregator.domain.rules import load_rules
+from services.aggregator.settings import DEFAULT_RULES
+from services.common.gazetteer import Gazetteer
+
+
+def test_realistic_stream_is_valid_varied_and_deterministic() -> None:
+    records = realistic_stream(2000, seed=3, days=5)
+    assert records == realistic_stream(2000, seed=3, days=5)
+    reports = [IncidentReport.model_validate_json(r.value) for r in records]
+    assert all(r.key == b"SYR" for r in records)
+
+    resent = Counter(r.report_id for r in reports)
+    assert any(n > 1 for n in resent.values()), "no duplicates"
+    per_incident = Counter(r.incident_id for r in {r.report_id: r for r in reports}.values())
+    assert any(n > 1 for n in per_incident.values()), "no revisions or second sources"
+    assert any(r.kind is ReportKind.SUMMARY for r in reports)
+    assert len({r.source.name for r in reports}) >= 5
+    assert len({r.location.admin1 for r in reports}) > 14, "spellings are not varied"
+
+    gazetteer = Gazetteer.default()
+    regions = {gazetteer.normalise("SYR", r.location.admin1) for r in reports}
+    assert all(region.known for region in regions)
+    assert len({region.admin1 for region in regions}) == 14
+
+    occurred = [r.occurred_at for r in reports if r.kind is ReportKind.INCIDENT]
+    late = sum(1 for a, b in itertools.pairwise(occurred) if b < a)
+    assert 0 < late < len(occurred) / 2, "event times should mostly increase, with some late"
+
+
+def test_latency_stream_designs_one_firing_report_per_group(tmp_path: Path) -> None:
+    records = latency_stream(300, every=10)
+    designed = [r for r in records if r.designed_group]
+    assert len(designed) == 30
+    assert len({r.designed_group for r in designed}) == 30
+    for record in designed:
+        report = IncidentReport.model_validate_json(record.value)
+        figure = report.casualties.children_killed
+        assert figure is not None and figure.pick("low") == LATENCY_THRESHOLD
+        assert record.designed_group == f"SYR/Idlib/{report.location.admin2}"
+
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(latency_rules(DEFAULT_RULES), encoding="utf-8")
+    names = [rule.name for rule in load_rules(rules_file).rules]
+    assert LATENCY_RULE in names and len(names) == len(load_rules(DEFAULT_RULES).rules) + 1
+
+
+def test_warmup_record_shares_no_id_with_the_stream() -> None:
+    warm = IncidentReport.model_validate_json(warmup_record("x").value)
+    ids = {IncidentReport.model_validate_json(r.value).incident_id for r in realistic_stream(200)}
+    assert warm.incident_id not in ids
