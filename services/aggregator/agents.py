@@ -39,6 +39,7 @@ class Aggregator:
         self.metrics = metrics
         self.alerts_topic = alerts_topic
         self.engines: dict[int, Engine] = {}
+        self.sending: dict[int, list[tuple[list[Alert], list[Any]]]] = {}
 
     async def engine(self, partition: int) -> Engine:
         engine = self.engines.get(partition)
@@ -52,13 +53,16 @@ class Aggregator:
                 len(engine.alerts),
                 len(undelivered),
             )
-            await self.publish(undelivered)
+            await self.publish(partition, undelivered)
             await self.apply(partition, engine, engine.reconcile())
             self.metrics.record_firing(s for e in self.engines.values() for s in e.alerts.values())
+        self.settle(partition)
         return engine
 
-    async def publish(self, alerts: list[Alert]) -> None:
-        """Send in order and wait for the broker's acknowledgement, then clear the outbox."""
+    async def publish(self, partition: int, alerts: list[Alert]) -> None:
+        """Hand the alerts to the producer, in order, without waiting for the broker: the
+        outbox keeps them until ``settle`` sees them acknowledged (and Faust flushes the
+        producer before it commits an input's offset)."""
         if not alerts:
             return
         futures = [
@@ -67,18 +71,29 @@ class Aggregator:
             )
             for a in alerts
         ]
-        for future in futures:
-            await future
-        self.tables.delivered(alerts)
+        self.sending.setdefault(partition, []).append((alerts, futures))
         self.metrics.record_transitions(alerts)
         for alert in alerts:
             log.info("alert %s", alert.summary)
+
+    def settle(self, partition: int) -> None:
+        """Clear from the outbox what the broker acknowledged (run in an event of the same
+        partition, so the outbox's changelog record lands in that partition)."""
+        waiting = []
+        for alerts, futures in self.sending.get(partition, []):
+            if all(f.done() for f in futures):
+                for future in futures:
+                    future.result()  # a failed send is a broken broker: crash loudly
+                self.tables.delivered(alerts)
+            else:
+                waiting.append((alerts, futures))
+        self.sending[partition] = waiting
 
     async def apply(
         self, partition: int, engine: Engine, effects: Effects, arrived: Mapping[str, str] = {}
     ) -> None:
         self.tables.persist(partition, engine, effects, arrived)
-        await self.publish(effects.transitions)
+        await self.publish(partition, effects.transitions)
         if effects.transitions:
             self.metrics.record_firing(s for e in self.engines.values() for s in e.alerts.values())
         self.metrics.record_windows(effects.windows)
@@ -133,6 +148,7 @@ def wire(
 
     async def forget_engines(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         aggregator.engines.clear()  # rebuilt from the recovered tables on next use
+        aggregator.sending.clear()  # what is unacknowledged is still in the outbox
 
     app.on_partitions_assigned.connect(forget_engines)  # type: ignore[arg-type]  # mode stubs
 

@@ -65,6 +65,12 @@ class StateTables:
     ) -> None:
         """Write what ``effects`` changed; ``arrived`` maps report ids to the JSON text they
         came in (so they are not serialised again)."""
+        # The outbox first: of everything this input writes, it matters most after a crash.
+        for alert in effects.transitions:
+            key = alert.fingerprint.encode()
+            raw = self.outbox.get(key)
+            queued = json.loads(raw)["a"] if raw else []
+            self.outbox[key] = _dump({"p": partition, "a": [*queued, alert.model_dump_json()]})
         for incident_id, reports in effects.incidents.items():
             key = incident_id.encode()
             if reports is None:
@@ -82,16 +88,24 @@ class StateTables:
             self.alerts[fp.encode()] = _dump({"p": partition, "s": state.to_json()})
         if effects.incidents or effects.clock_moved:
             self.clocks[str(partition).encode()] = _dump(engine.clock.to_json())
-        pending: dict[str, list[str]] = {}
-        for alert in effects.transitions:
-            pending.setdefault(alert.fingerprint, []).append(alert.model_dump_json())
-        for fp, alerts in pending.items():
-            self.outbox[fp.encode()] = _dump({"p": partition, "a": alerts})
 
     def delivered(self, alerts: Iterable[Alert]) -> None:
-        for fp in {a.fingerprint.encode() for a in alerts}:
-            if fp in self.outbox:
-                del self.outbox[fp]
+        """The broker acknowledged ``alerts``: drop them (and anything older) from the
+        outbox; later transitions of the same alert stay until they are acknowledged."""
+        done: dict[str, int] = {}
+        for alert in alerts:
+            done[alert.fingerprint] = max(done.get(alert.fingerprint, 0), alert.seq)
+        for fp, seq in done.items():
+            key = fp.encode()
+            raw = self.outbox.get(key)
+            if raw is None:
+                continue
+            data = json.loads(raw)
+            left = [a for a in data["a"] if json.loads(a)["seq"] > seq]
+            if left:
+                self.outbox[key] = _dump({"p": data["p"], "a": left})
+            else:
+                del self.outbox[key]
 
     def rebuild(self, partition: int, config: EngineConfig) -> tuple[Engine, list[Alert]]:
         """An engine for ``partition`` from the tables, and the alerts still undelivered."""
