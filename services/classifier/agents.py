@@ -25,11 +25,14 @@ def wire(
     metrics: ClassifierMetrics,
 ) -> Any:
     reports = app.topic(topics.reports)
-    classified = app.topic(topics.classified)
+    classified = topics.classified
     dlq = app.topic(topics.deadletters)
 
     @app.agent(reports, name="classify_reports")
     async def classify_reports(stream: Any) -> None:
+        # Faust's producer itself, not ``Topic.send``: the same aiokafka producer without
+        # the per-record FutureMessage, sensors and producer look-up (~10% of the CPU).
+        producer = await app.maybe_start_producer()
         async for event in stream.events():
             started = time.perf_counter()
             message = event.message
@@ -39,9 +42,16 @@ def wire(
                 await send_dead_letter(dlq, "classifier", message, error, metrics)
                 continue
             incident = classify(report, gazetteer, severity)
-            await classified.send(
-                key=report.location.country.encode(),
-                value=incident.model_dump_json(exclude_none=True).encode("utf-8"),
+            # At-least-once: this returns once the record is in the producer's batch; the
+            # event is acked when the loop asks for the next one, and Faust flushes the
+            # producer (waits for the broker's acks) before it commits an offset.
+            await producer.send(
+                classified,
+                report.location.country.encode(),
+                incident.model_dump_json(exclude_none=True).encode("utf-8"),
+                partition=None,
+                timestamp=None,
+                headers=None,
             )
             metrics.record_classified(incident, elapsed(started))
 

@@ -107,4 +107,8 @@ def classify(
             *reasons,
             f"region {loc.admin1!r} not in the gazetteer: counted under its raw name",
         ]
-    return ClassifiedIncident(report=report, region=region, severity=severity, reasons=reasons)
+    # Every part is already valid (the report was validated on decode, the rest is built
+    # here from typed values), so skip re-validation: it cost as much as the rules.
+    return ClassifiedIncident.model_construct(
+        report=report, region=region, severity=severity, reasons=reasons
+    )

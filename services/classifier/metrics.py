@@ -23,11 +23,11 @@ class ClassifierMetrics(StreamMetrics):
             ["country"],
             registry=registry,
         )
-        for severity in Severity:
-            self.severity.labels(severity.value)
+        # Bound once: one per severity, recorded for every report.
+        self._by_severity = {s: self.severity.labels(s.value) for s in Severity}
 
     def record_classified(self, incident: ClassifiedIncident, seconds: float) -> None:
         self.record_ok(seconds)
-        self.severity.labels(incident.severity.value).inc()
+        self._by_severity[incident.severity].inc()
         if not incident.region.known:
             self.unknown_regions.labels(incident.region.country).inc()

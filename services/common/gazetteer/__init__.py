@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -18,6 +18,9 @@ import yaml
 from schemas.incidents import RegionRef
 
 DATA_DIR = Path(__file__).parent
+NORMALISE_CACHE_SIZE = 8192
+"""Distinct (country, admin1, admin2) keys ``normalise`` remembers (least recently used
+are forgotten): folding a name costs unicode normalisation and regexes on every call."""
 _ARTICLES = {"al", "el", "ar", "as", "ad", "az", "ash", "at", "an", "ez", "es", "ed", "ul"}
 _NOISE = {"governorate", "province", "muhafazat", "muhafazah"}
 _ARABIC_ARTICLE = re.compile(r"(^|\s)ال")
@@ -66,6 +69,8 @@ class Gazetteer:
                     forms.add(alias)
             alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
             self._patterns[country] = re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE)
+        # Per instance (not a decorated method) so the cache dies with its gazetteer.
+        self._normalise = lru_cache(maxsize=NORMALISE_CACHE_SIZE)(self._normalise_uncached)
 
     @classmethod
     def from_files(cls, paths: Iterable[Path]) -> Gazetteer:
@@ -94,7 +99,13 @@ class Gazetteer:
 
     def normalise(self, country: str, admin1: str | None, admin2: str | None = None) -> RegionRef:
         """A region key for counting. Unknown names are kept as given (trimmed) with
-        ``known=False`` so they are still counted, under their own key."""
+        ``known=False`` so they are still counted, under their own key. Results are
+        cached (RegionRef is frozen, so sharing one is safe)."""
+        return self._normalise(country, admin1, admin2)
+
+    def _normalise_uncached(
+        self, country: str, admin1: str | None, admin2: str | None
+    ) -> RegionRef:
         canonical = self.canonical_admin1(country, admin1)
         if canonical is not None:
             return RegionRef(country=country, admin1=canonical, admin2=admin2, known=True)
