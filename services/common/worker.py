@@ -18,13 +18,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from services.common.broker import free_port
 from services.common.settings import ServiceSettings
+from services.common.transport import App
 
 log = logging.getLogger(__name__)
 
 
 def make_app(name: str, settings: ServiceSettings, registry: CollectorRegistry) -> faust.App:
     port = settings.http_port or free_port(settings.http_host)
-    app = faust.App(
+    app = App(
         f"{settings.app_id_prefix}-{name}",
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
         store="memory://",
