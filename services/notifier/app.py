@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from schemas.alerts import Alert
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer
+from services.common.transport import FETCH_MAX_WAIT_MS
 from services.notifier.consumer import NotifierLoop
 from services.notifier.delivery import HttpChannel
 from services.notifier.domain.payloads import (
@@ -135,6 +136,7 @@ async def run(
                 auto_offset_reset=settings.auto_offset_reset,
                 session_timeout_ms=int(settings.broker_session_timeout * 1000),
                 heartbeat_interval_ms=int(settings.broker_heartbeat_interval * 1000),
+                fetch_max_wait_ms=FETCH_MAX_WAIT_MS,  # see services/common/transport.py
             )
             await producer.start()
             try:
