@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer
 from prometheus_client.parser import text_string_to_metric_families
+
+from services.common.broker import EmbeddedBroker
+from services.common.kafka import create_vigil_topics
+from services.common.stack import Stack
+from services.common.topics import Topics
 
 T = TypeVar("T")
 
@@ -66,3 +73,24 @@ async def read_topic(
 def get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=2) as response:
         return json.loads(response.read())
+
+
+@contextlib.asynccontextmanager
+async def running(
+    broker: EmbeddedBroker, topics: Topics, run_dir: Path, services: Iterable[str]
+) -> AsyncIterator[Stack]:
+    """The topics created and ``services`` running as workers on this test's prefix
+    (idle ticks off, so wall time plays no part); all stopped by PID afterwards."""
+    await create_vigil_topics(broker.bootstrap, topics)
+    stack = Stack(run_dir, broker.bootstrap)
+    env = {
+        "VIGIL_TOPIC_PREFIX": topics.prefix,
+        "VIGIL_APP_ID_PREFIX": f"{topics.prefix}vigil",
+        "VIGIL_AGGREGATOR_TICK_INTERVAL_SECONDS": "0",
+    }
+    try:
+        for name in services:
+            stack.start_service(name, env)
+        yield stack
+    finally:
+        stack.stop()

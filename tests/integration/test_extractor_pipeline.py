@@ -12,11 +12,9 @@ from schemas.alerts import Alert
 from schemas.deadletters import DeadLetter
 from schemas.reports import IncidentReport, ReportKind
 from services.common.broker import EmbeddedBroker
-from services.common.kafka import create_vigil_topics
 from services.common.publisher import make_producer
-from services.common.stack import Stack
 from services.common.topics import Topics
-from tests.integration.pipeline import read_topic, sample, wait_until
+from tests.integration.pipeline import read_topic, running, sample, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -30,18 +28,11 @@ UNPLACED = "At least 12 people were killed on Monday, officials said."
 
 
 async def test_wire_story_becomes_an_alert(
-    broker: EmbeddedBroker, topics: Topics, topic_prefix: str, tmp_path: Path
+    broker: EmbeddedBroker, topics: Topics, tmp_path: Path
 ) -> None:
-    await create_vigil_topics(broker.bootstrap, topics)
-    stack = Stack(tmp_path, broker.bootstrap)
-    env = {
-        "VIGIL_TOPIC_PREFIX": topic_prefix,
-        "VIGIL_APP_ID_PREFIX": f"{topic_prefix}vigil",
-        "VIGIL_AGGREGATOR_TICK_INTERVAL_SECONDS": "0",
-    }
-    try:
-        for name in ("extractor", "classifier", "aggregator"):
-            stack.start_service(name, env)
+    async with running(
+        broker, topics, tmp_path, ("extractor", "classifier", "aggregator")
+    ) as stack:
         producer = make_producer(broker.bootstrap)
         await producer.start()
         try:
@@ -80,5 +71,3 @@ async def test_wire_story_becomes_an_alert(
         )
         assert sample(url, "vigil_extracted_reports_total", kind="summary") == 1
         assert sample(url, "vigil_deadletters_total", service="extractor", error_type="decode") == 1
-    finally:
-        stack.stop()

@@ -11,30 +11,19 @@ from schemas.alerts import Alert
 from schemas.deadletters import DeadLetter
 from services.common.broker import EmbeddedBroker
 from services.common.deadletter import original_value
-from services.common.kafka import create_vigil_topics
 from services.common.publisher import make_producer, publish_reports
-from services.common.stack import Stack
 from services.common.topics import Topics
 from services.demo.runner import SAMPLE_FEED, load_feed
-from tests.integration.pipeline import get_json, read_topic, sample, wait_until
+from tests.integration.pipeline import get_json, read_topic, running, sample, wait_until
 
 pytestmark = pytest.mark.integration
 BAD = b'{"schema_version": 1, "report_id": "bad-1", "casualties": {"killed": -3}}'
 
 
 async def test_seed_story_fires_idlib_critical_and_nothing_for_aleppo(
-    broker: EmbeddedBroker, topics: Topics, topic_prefix: str, tmp_path: Path
+    broker: EmbeddedBroker, topics: Topics, tmp_path: Path
 ) -> None:
-    await create_vigil_topics(broker.bootstrap, topics)
-    stack = Stack(tmp_path, broker.bootstrap)
-    env = {
-        "VIGIL_TOPIC_PREFIX": topic_prefix,
-        "VIGIL_APP_ID_PREFIX": f"{topic_prefix}vigil",
-        "VIGIL_AGGREGATOR_TICK_INTERVAL_SECONDS": "0",
-    }
-    try:
-        for name in ("classifier", "aggregator"):
-            stack.start_service(name, env)
+    async with running(broker, topics, tmp_path, ("classifier", "aggregator")) as stack:
         feed = load_feed(SAMPLE_FEED)
         producer = make_producer(broker.bootstrap)
         await producer.start()
@@ -133,5 +122,3 @@ async def test_seed_story_fires_idlib_critical_and_nothing_for_aleppo(
         assert {(f["rule"], f["group_key"]) for f in firing} >= {
             ("children_killed_24h", "SYR/Idlib")
         }
-    finally:
-        stack.stop()
