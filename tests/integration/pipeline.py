@@ -50,6 +50,23 @@ def wait_until(check: Callable[[], T | None], seconds: float, what: str) -> T:
     raise AssertionError(f"timed out after {seconds}s waiting for {what} (last: {last!r})")
 
 
+async def consume(bootstrap: str, topic: str, count: int, wait_seconds: float = 15.0) -> list[Any]:
+    """The first ``count`` records of ``topic`` (fewer if the deadline passes first)."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while len(records) < count and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
 async def read_topic(
     bootstrap: str, topic: str, until: Callable[[list[bytes]], bool], seconds: float
 ) -> list[bytes]:

@@ -7,13 +7,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from services.common.broker import EmbeddedBroker
 from services.common.deadletter import dead_letter
@@ -22,6 +19,7 @@ from services.common.publisher import make_producer
 from services.common.topics import Topics
 from services.deadletters import cli
 from services.deadletters.logic import REDRIVEN_HEADER
+from tests.integration.pipeline import consume
 
 pytestmark = pytest.mark.integration
 
@@ -58,22 +56,6 @@ async def produce_dead_letters(bootstrap: str, topics: Topics) -> None:
         await producer.send_and_wait(topics.deadletters, b"not json at all")
     finally:
         await producer.stop()
-
-
-async def consume(bootstrap: str, topic: str, count: int, wait_seconds: float = 15.0) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        deadline = time.monotonic() + wait_seconds
-        while len(records) < count and time.monotonic() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=200)).values():
-                records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
 
 
 def test_list_and_redrive(

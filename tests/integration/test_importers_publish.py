@@ -7,15 +7,14 @@ import argparse
 import asyncio
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from schemas.reports import IncidentReport
 from services.common.broker import EmbeddedBroker
 from services.common.topics import Topics
 from services.importers import cli
+from tests.integration.pipeline import consume
 from tests.unit.test_importers_layouts import ACLED_HEADER, ACLED_ROW, csv_text
 
 pytestmark = pytest.mark.integration
@@ -27,22 +26,6 @@ def run(*argv: str) -> int:
     args = root.parse_args(list(argv))
     code: int = args.func(args)
     return code
-
-
-async def consume(bootstrap: str, topic: str, count: int, wait_seconds: float = 15.0) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        deadline = time.monotonic() + wait_seconds
-        while len(records) < count and time.monotonic() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=200)).values():
-                records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
 
 
 def test_import_publishes_keyed_by_country(
