@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-import faust
+from faust.types import TP, Message
 
 from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
@@ -20,6 +20,7 @@ from services.common.codec import decode
 from services.common.errors import RejectedInput
 from services.common.streams import elapsed, send_dead_letter
 from services.common.topics import Topics
+from services.common.transport import App, BatchHandler
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,10 @@ class Aggregator:
         tables: StateTables,
         metrics: AggregatorMetrics,
         alerts_topic: Any,
+        flush_writes: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
+        self.flush_writes = flush_writes
         self.tables = tables
         self.metrics = metrics
         self.alerts_topic = alerts_topic
@@ -77,8 +80,7 @@ class Aggregator:
             log.info("alert %s", alert.summary)
 
     def settle(self, partition: int) -> None:
-        """Clear from the outbox what the broker acknowledged (run in an event of the same
-        partition, so the outbox's changelog record lands in that partition)."""
+        """Clear from the outbox what the broker acknowledged."""
         waiting = []
         for alerts, futures in self.sending.get(partition, []):
             if all(f.done() for f in futures):
@@ -93,6 +95,8 @@ class Aggregator:
         self, partition: int, engine: Engine, effects: Effects, arrived: Mapping[str, str] = {}
     ) -> None:
         self.tables.persist(partition, engine, effects, arrived)
+        if self.flush_writes is not None:
+            await self.flush_writes()  # the outbox is queued before the alerts
         await self.publish(partition, effects.transitions)
         if effects.transitions:
             self.metrics.record_firing(s for e in self.engines.values() for s in e.alerts.values())
@@ -101,35 +105,35 @@ class Aggregator:
 
 
 def wire(
-    app: faust.App,
+    app: App,
     topics: Topics,
     aggregator: Aggregator,
     metrics: AggregatorMetrics,
     tick_interval: float,
-) -> Any:
+) -> BatchHandler:
     ticks = app.topic(topics.aggregator_ticks)
-    inputs = app.topic(topics.classified, topics.aggregator_ticks)
     dlq = app.topic(topics.deadletters)
 
-    @app.agent(inputs, name="aggregate_incidents")
-    async def aggregate_incidents(stream: Any) -> None:
-        async for event in stream.events():
+    @app.batch_agent(topics.classified, topics.aggregator_ticks)
+    async def aggregate_incidents(tp: TP, messages: Sequence[Message]) -> None:
+        """Every input is decided on its own, in offset order (so alerts do not depend on
+        how records were batched); the batch's state writes and alerts go out together."""
+        partition = tp.partition
+        engine = await aggregator.engine(partition)
+        batch = Effects()
+        arrived: dict[str, str] = {}
+        done: list[tuple[Outcome, float]] = []
+        is_tick = tp.topic == topics.aggregator_ticks
+        for message in messages:
             started = time.perf_counter()
-            message = event.message
-            engine = await aggregator.engine(message.partition)
-            if message.topic == ticks.get_topic_name():
+            if is_tick:
                 try:
-                    wall = float(json.loads(message.value)["wall"])
+                    wall = float(json.loads(message.value or b"")["wall"])
                 except (ValueError, KeyError, TypeError) as exc:
-                    await send_dead_letter(
-                        dlq,
-                        "aggregator",
-                        message,
-                        RejectedInput(f"bad tick: {exc}", "decode"),
-                        metrics,
-                    )
+                    error = RejectedInput(f"bad tick: {exc}", "decode")
+                    await send_dead_letter(dlq, "aggregator", message, error, metrics)
                     continue
-                await aggregator.apply(message.partition, engine, engine.tick(wall))
+                batch.absorb(engine.tick(wall))
                 continue
             try:
                 incident = decode(ClassifiedIncident, message.value)
@@ -137,14 +141,21 @@ def wire(
                 await send_dead_letter(dlq, "aggregator", message, error, metrics)
                 continue
             effects = engine.process(incident, time.time())
-            arrived = {incident.report.report_id: message.value.decode("utf-8")}
-            await aggregator.apply(message.partition, engine, effects, arrived)
+            batch.absorb(effects)
             if effects.outcome in (Outcome.APPLIED, Outcome.SUMMARY):
-                metrics.record_ok(elapsed(started))
-                if effects.outcome is Outcome.SUMMARY:
+                arrived[incident.report.report_id] = (message.value or b"").decode("utf-8")
+            if effects.outcome is not None:
+                done.append((effects.outcome, elapsed(started)))
+        await aggregator.apply(partition, engine, batch, arrived)
+        # Counted once the batch's state and alerts are handed over: a record counted as
+        # consumed has had all its effects (replay and benchmark wait on this count).
+        for outcome, seconds in done:
+            if outcome in (Outcome.APPLIED, Outcome.SUMMARY):
+                metrics.record_ok(seconds)
+                if outcome is Outcome.SUMMARY:
                     metrics.summaries.inc()
-            elif effects.outcome is not None:
-                metrics.record_ignored(effects.outcome.value, elapsed(started))
+            else:
+                metrics.record_ignored(outcome.value, seconds)
 
     async def forget_engines(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         aggregator.engines.clear()  # rebuilt from the recovered tables on next use

@@ -2,17 +2,18 @@
 recovers it) and rebuilt from them.
 
 Writes per input are O(1): one incident record per applied report, the partition's clock,
-and an alert state only when it changes. Each record carries its partition so that a
-worker rebuilds exactly the engines of the partitions it owns. Alert transitions pass
-through an outbox: written before they are sent, deleted once the broker acknowledged
-them, and re-sent on rebuild if a crash came in between (consumers drop repeats by seq).
+and an alert state only when it changes; a batch of inputs writes each key once. Each
+record carries its partition so that a worker rebuilds exactly the engines of the
+partitions it owns. Alert transitions pass through an outbox (one record per transition):
+written before they are sent, deleted once the broker acknowledged them, and re-sent on
+rebuild if a crash came in between (consumers drop repeats by seq).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
@@ -20,7 +21,27 @@ from services.aggregator.domain.alerting import AlertState
 from services.aggregator.domain.clock import Clock
 from services.aggregator.domain.engine import Effects, Engine, EngineConfig, Reports
 
-Table = MutableMapping[bytes, bytes]
+
+class Store(Protocol):
+    """A key-value table whose writes name the partition they belong to (a Faust table's
+    changelog partition; nothing for a dict)."""
+
+    def get(self, key: bytes, /) -> bytes | None: ...
+    def items(self) -> Iterable[tuple[bytes, bytes]]: ...
+    def values(self) -> Iterable[bytes]: ...
+    def __contains__(self, key: object, /) -> bool: ...
+    def put(self, partition: int, key: bytes, value: bytes) -> None: ...
+    def delete(self, partition: int, key: bytes) -> None: ...
+
+
+class DictStore(dict[bytes, bytes]):
+    """A ``Store`` in memory (tests, tools)."""
+
+    def put(self, partition: int, key: bytes, value: bytes) -> None:
+        self[key] = value
+
+    def delete(self, partition: int, key: bytes) -> None:
+        self.pop(key, None)
 
 
 def _dump(data: Any) -> bytes:
@@ -46,12 +67,15 @@ def decode_reports(raw: bytes) -> tuple[int, Reports]:
     return int(data["p"]), {k: ClassifiedIncident.model_validate(v) for k, v in data["r"].items()}
 
 
+def _outbox_key(alert: Alert) -> bytes:
+    return f"{alert.fingerprint}#{alert.seq}".encode()
+
+
 class StateTables:
-    """The aggregator's tables, as plain mutable mappings of bytes (Faust tables in the
-    service, dicts in tests)."""
+    """The aggregator's tables: Faust tables in the service, ``DictStore`` in tests."""
 
     def __init__(
-        self, incidents: Table, summaries: Table, alerts: Table, clocks: Table, outbox: Table
+        self, incidents: Store, summaries: Store, alerts: Store, clocks: Store, outbox: Store
     ) -> None:
         self.incidents = incidents
         self.summaries = summaries
@@ -59,53 +83,59 @@ class StateTables:
         self.clocks = clocks
         self.outbox = outbox
         self._json: dict[str, dict[str, str]] = {}  # incident -> report id -> JSON text
+        self._outbox_partition: dict[bytes, int] = {}
+
+    @classmethod
+    def in_memory(cls) -> StateTables:
+        return cls(DictStore(), DictStore(), DictStore(), DictStore(), DictStore())
 
     def persist(
         self, partition: int, engine: Engine, effects: Effects, arrived: Mapping[str, str] = {}
     ) -> None:
-        """Write what ``effects`` changed; ``arrived`` maps report ids to the JSON text they
-        came in (so they are not serialised again)."""
+        """Write what ``effects`` changed (one input's, or a batch's folded together);
+        ``arrived`` maps report ids to the JSON text they came in (so they are not
+        serialised again)."""
         # The outbox first: of everything this input writes, it matters most after a crash.
+        # One record per transition, so a write never reads or rewrites earlier ones.
         for alert in effects.transitions:
-            key = alert.fingerprint.encode()
-            raw = self.outbox.get(key)
-            queued = json.loads(raw)["a"] if raw else []
-            self.outbox[key] = _dump({"p": partition, "a": [*queued, alert.model_dump_json()]})
+            key = _outbox_key(alert)
+            self.outbox.put(partition, key, _dump({"p": partition, "a": alert.model_dump_json()}))
+            self._outbox_partition[key] = partition
         for incident_id, reports in effects.incidents.items():
             key = incident_id.encode()
             if reports is None:
                 self._json.pop(incident_id, None)
                 if key in self.incidents:
-                    del self.incidents[key]
+                    self.incidents.delete(partition, key)
             else:
-                known = {**self._json.get(incident_id, {}), **arrived}
-                self.incidents[key] = encode_reports(partition, reports, known)
-                ids = {r.report.report_id for r in reports.values()}
-                self._json[incident_id] = {i: t for i, t in known.items() if i in ids}
+                cached = self._json.get(incident_id, {})
+                texts = {}
+                for r in reports.values():
+                    rid = r.report.report_id
+                    text = arrived.get(rid) or cached.get(rid)
+                    if text is not None:
+                        texts[rid] = text
+                self.incidents.put(partition, key, encode_reports(partition, reports, texts))
+                self._json[incident_id] = texts
         for incident_id, reports in effects.summaries.items():
-            self.summaries[incident_id.encode()] = encode_reports(partition, reports, arrived)
+            self.summaries.put(
+                partition, incident_id.encode(), encode_reports(partition, reports, arrived)
+            )
         for fp, state in effects.alerts.items():
-            self.alerts[fp.encode()] = _dump({"p": partition, "s": state.to_json()})
+            self.alerts.put(partition, fp.encode(), _dump({"p": partition, "s": state.to_json()}))
         if effects.incidents or effects.clock_moved:
-            self.clocks[str(partition).encode()] = _dump(engine.clock.to_json())
+            self.clocks.put(partition, str(partition).encode(), _dump(engine.clock.to_json()))
 
     def delivered(self, alerts: Iterable[Alert]) -> None:
-        """The broker acknowledged ``alerts``: drop them (and anything older) from the
-        outbox; later transitions of the same alert stay until they are acknowledged."""
-        done: dict[str, int] = {}
+        """The broker acknowledged ``alerts``: drop them from the outbox."""
         for alert in alerts:
-            done[alert.fingerprint] = max(done.get(alert.fingerprint, 0), alert.seq)
-        for fp, seq in done.items():
-            key = fp.encode()
-            raw = self.outbox.get(key)
-            if raw is None:
-                continue
-            data = json.loads(raw)
-            left = [a for a in data["a"] if json.loads(a)["seq"] > seq]
-            if left:
-                self.outbox[key] = _dump({"p": data["p"], "a": left})
-            else:
-                del self.outbox[key]
+            key = _outbox_key(alert)
+            partition = self._outbox_partition.pop(key, None)
+            if partition is None and key in self.outbox:
+                raw = self.outbox.get(key)
+                partition = int(json.loads(raw)["p"]) if raw else 0
+            if partition is not None:
+                self.outbox.delete(partition, key)
 
     def rebuild(self, partition: int, config: EngineConfig) -> tuple[Engine, list[Alert]]:
         """An engine for ``partition`` from the tables, and the alerts still undelivered."""
@@ -132,7 +162,8 @@ class StateTables:
         for raw in self.outbox.values():
             data = json.loads(raw)
             if data["p"] == partition:
-                undelivered += [Alert.model_validate_json(a) for a in data["a"]]
+                undelivered.append(Alert.model_validate_json(data["a"]))
+        undelivered.sort(key=lambda a: (a.fingerprint, a.seq))
         return engine, undelivered
 
     def firing(self) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from services.classifier.logic import load_severity
 from services.classifier.metrics import ClassifierMetrics
 from services.classifier.settings import ClassifierSettings
 from services.common.gazetteer import Gazetteer
-from services.common.worker import make_app
+from services.common.worker import make_app, warm_topics
 
 
 def create_app(
@@ -25,4 +25,5 @@ def create_app(
         load_severity(settings.severity_file),
         ClassifierMetrics(registry),
     )
+    warm_topics(app, lambda: [settings.topics.classified])
     return app

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from schemas.incidents import Severity
+from schemas.incidents import ClassifiedIncident, Severity
 from schemas.reports import EventType, Figure, IncidentReport, ReportKind
-from services.classifier.logic import classify, load_severity, parse_severity, severity_of
+from services.classifier.logic import (
+    classify,
+    encode_classified,
+    load_severity,
+    parse_severity,
+    severity_of,
+)
 from services.common.errors import ConfigError
 from services.common.gazetteer import Gazetteer
 from tests.factories import report
@@ -147,3 +154,25 @@ def test_load_severity_missing_file(tmp_path: Path) -> None:
 def test_parse_severity_rejects_a_none_level() -> None:
     with pytest.raises(ConfigError, match="level 'none' is not one of"):
         parse_severity("levels: {none: [{measure: killed, at_least: 1}]}", "sev.yaml")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        report("r1", children=3, killed=12).model_dump_json(),
+        # as a producer may write it: spaced, indented, non-ASCII, nulls spelled out
+        json.dumps(
+            json.loads(report("r2", region="إدلب", killed=4).model_dump_json()),
+            indent=2,
+            ensure_ascii=False,
+        ),
+        report("s1", kind=ReportKind.SUMMARY, killed=40).model_dump_json(exclude_none=True),
+    ],
+)
+def test_encoded_incident_embeds_the_report_as_it_arrived(raw: str) -> None:
+    rep = IncidentReport.model_validate_json(raw)
+    incident = classify(rep, Gazetteer.default(), RULES)
+    encoded = encode_classified(incident, raw)
+    assert raw in encoded.decode()
+    decoded = ClassifiedIncident.model_validate_json(encoded)
+    assert decoded.model_dump() == incident.model_dump()

@@ -9,7 +9,13 @@ from schemas.reports import IncidentReport, ReportKind
 from services.aggregator.domain.engine import Effects, Engine, EngineConfig
 from services.aggregator.domain.incidents import Outcome
 from services.aggregator.domain.rules import parse_rules
-from services.aggregator.state import StateTables, decode_reports, encode_reports
+from services.aggregator.state import (
+    DictStore,
+    StateTables,
+    Store,
+    decode_reports,
+    encode_reports,
+)
 from tests.factories import classified, report
 
 RULES = parse_rules(
@@ -72,8 +78,13 @@ def run(engine: Engine, steps: list[Step], tables: StateTables | None = None) ->
     return out
 
 
+def in_memory(store: Store) -> DictStore:
+    assert isinstance(store, DictStore)
+    return store
+
+
 def dict_tables() -> StateTables:
-    return StateTables({}, {}, {}, {}, {})
+    return StateTables.in_memory()
 
 
 def test_rebuild_gives_identical_subsequent_behaviour() -> None:
@@ -105,7 +116,7 @@ def test_outbox_written_before_delivery_and_cleared_by_delivered() -> None:
     _, undelivered = tables.rebuild(0, CONFIG)
     assert undelivered == effects.transitions  # a crash here re-sends on rebuild
     tables.delivered(effects.transitions)
-    assert tables.outbox == {}
+    assert in_memory(tables.outbox) == {}
     _, undelivered = tables.rebuild(0, CONFIG)
     assert undelivered == []
 
@@ -128,14 +139,15 @@ def test_pruned_incidents_are_deleted_from_the_table() -> None:
     tables = dict_tables()
     engine = Engine(CONFIG)
     run(engine, [report("old", killed=1), report("new", killed=1, hours=24 * 30)], tables)
-    assert set(tables.incidents) == {b"new"}
+    assert set(in_memory(tables.incidents)) == {b"new"}
 
 
 def test_reconcile_restores_a_lost_alert_state() -> None:
     tables = dict_tables()
     engine = Engine(CONFIG)
     run(engine, [report("r1", children=12)], tables)
-    tables.alerts.clear()  # the incident record survived a crash, the alert state did not
+    # the incident record survived a crash, the alert state did not
+    in_memory(tables.alerts).clear()
     rebuilt, _ = tables.rebuild(0, CONFIG)
     effects: Effects = rebuilt.reconcile()
     assert [(a.transition, a.level) for a in effects.transitions] == [
@@ -179,7 +191,8 @@ def test_rebuild_without_a_clock_record_does_not_jump_event_time() -> None:
     effects = engine.process(classified(report("r1", children=12)), wall)
     tables.persist(0, engine, effects)
     tables.delivered(effects.transitions)
-    tables.clocks.clear()  # the incident record was flushed before a crash, the clock not
+    # the incident record was flushed before a crash, the clock not
+    in_memory(tables.clocks).clear()
     rebuilt, _ = tables.rebuild(0, CONFIG)
     assert rebuilt.clock.now == engine.clock.now
     rebuilt.tick(wall + 60)  # one minute of wall time later

@@ -26,7 +26,7 @@ from schemas.incidents import ClassifiedIncident
 from schemas.reports import ReportKind
 from services.aggregator.domain.alerting import AlertState, decide, fingerprint, prune_episodes
 from services.aggregator.domain.clock import Clock
-from services.aggregator.domain.evidence import build_alert
+from services.aggregator.domain.evidence import EvidenceCache, build_alert
 from services.aggregator.domain.incidents import (
     CombinePolicy,
     IncidentView,
@@ -67,6 +67,16 @@ class Effects:
     transitions: list[Alert] = field(default_factory=list)
     windows: dict[tuple[str, str], int] = field(default_factory=dict)
     clock_moved: bool = False
+
+    def absorb(self, later: Effects) -> None:
+        """Fold a later input's effects into these: what a batch of inputs must persist
+        (the last write of each key wins) and publish (every transition, in order)."""
+        self.incidents.update(later.incidents)
+        self.summaries.update(later.summaries)
+        self.alerts.update(later.alerts)
+        self.transitions.extend(later.transitions)
+        self.windows.update(later.windows)
+        self.clock_moved = self.clock_moved or later.clock_moved
 
 
 class _Live:
@@ -110,6 +120,7 @@ class Engine:
         self._expiry: list[tuple[float, str]] = []
         self._live: dict[str, _Live] = {rule.name: _Live() for rule in self.rules.rules}
         self._episodes_pruned_at = -math.inf
+        self._evidence: EvidenceCache = {}
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -298,6 +309,7 @@ class Engine:
                             timeline,
                             self.views,
                             self.config.evidence_limit,
+                            self._evidence,
                         )
                     )
                 effects.windows[(rule.name, key)] = live
@@ -347,6 +359,8 @@ class Engine:
                     del self.timelines[grouping][key]
             del self.views[incident_id]
             del self.reports[incident_id]
+            for rule in self.rules.rules:
+                self._evidence.pop((rule.name, incident_id), None)
             effects.incidents[incident_id] = None
         if line - self._episodes_pruned_at >= EPISODE_PRUNE_STEP:
             # Forgotten episodes can no longer overlap a window any accepted report falls

@@ -29,6 +29,7 @@ def build_alert(
     timeline: Timeline | None,
     views: Mapping[str, IncidentView],
     limit: int,
+    cache: EvidenceCache | None = None,
 ) -> Alert:
     width = rule.window_seconds
     members = (
@@ -80,10 +81,30 @@ def build_alert(
         late=step.late,
         confidence=round(confident / total, 4) if total else 0.0,
         verification=by_status,
-        evidence=[_evidence(rule, view) for view in contributing[:limit]],
+        evidence=[_cached_evidence(rule, view, cache) for view in contributing[:limit]],
         evidence_omitted=max(0, len(contributing) - limit),
         summary=summary,
     )
+
+
+EvidenceCache = dict[tuple[str, str], tuple[IncidentView, EvidenceIncident]]
+"""(rule, incident) -> the view an evidence entry was built from, and the entry. A view
+is immutable and replaced when its incident changes, so an entry is valid while its view
+is the one asked about; the same incidents appear in alert after alert."""
+
+
+def _cached_evidence(
+    rule: Rule, view: IncidentView, cache: EvidenceCache | None
+) -> EvidenceIncident:
+    if cache is None:
+        return _evidence(rule, view)
+    key = (rule.name, view.incident_id)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is view:
+        return hit[1]
+    entry = _evidence(rule, view)
+    cache[key] = (view, entry)
+    return entry
 
 
 def _evidence(rule: Rule, view: IncidentView) -> EvidenceIncident:

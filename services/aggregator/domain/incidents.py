@@ -158,6 +158,11 @@ def _chosen_source(
     return max(having, key=amount)
 
 
+def _only(reports: Mapping[str, ClassifiedIncident]) -> ClassifiedIncident:
+    (incident,) = reports.values()
+    return incident
+
+
 def build_view(
     incident_id: str,
     reports: Mapping[str, ClassifiedIncident],
@@ -166,8 +171,19 @@ def build_view(
     unreliable: frozenset[str],
     policy: CombinePolicy,
 ) -> IncidentView:
-    primary = max(reports.values(), key=_newness)
+    primary = max(reports.values(), key=_newness) if len(reports) > 1 else _only(reports)
     values: dict[str, int] = {}
+    if len(reports) == 1:
+        # One source: every policy picks its figure where it has one (the common case,
+        # and the per-report hot path, so without the policy's bookkeeping).
+        casualties = primary.report.casualties
+        for key in value_keys:
+            measure, end = key.split(":")
+            if measure == INCIDENTS:
+                values[key] = 1
+            elif (fig := casualties.figure(measure)) is not None:
+                values[key] = fig.pick("high" if end == "high" else "low")
+        value_keys = ()
     for key in value_keys:
         measure, end = key.split(":")
         figure: Literal["low", "high"] = "high" if end == "high" else "low"

@@ -16,6 +16,7 @@ or more *levels* (ascending thresholds). Example::
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -64,22 +65,25 @@ class Rule:
     levels: tuple[Level, ...]
     figure: Literal["low", "high"] = "low"
 
-    @property
+    @cached_property
     def value_key(self) -> str:
         """Key of the incident value this rule sums, e.g. ``children_killed:low``."""
         return f"{self.measure}:{self.figure}"
 
+    @cached_property
+    def _thresholds(self) -> tuple[int, ...]:
+        return tuple(lvl.threshold for lvl in self.levels)
+
     def fire_level(self, value: int) -> int:
-        """1-based index of the highest level whose threshold ``value`` reaches (0: none)."""
-        level = 0
-        for index, lvl in enumerate(self.levels, start=1):
-            if value >= lvl.threshold:
-                level = index
-        return level
+        """1-based index of the highest level whose threshold ``value`` reaches (0: none).
+        Thresholds strictly increase (``parse_rules`` checks it)."""
+        return bisect_right(self._thresholds, value)
 
     def level_for(self, value: int, current: int) -> int:
         """Level in force for ``value`` when ``current`` is in force (hysteresis applies
         only on the way down)."""
+        if not current:
+            return self.fire_level(value)
         held = 0
         for index, lvl in enumerate(self.levels[:current], start=1):
             if value >= lvl.resolve_below:

@@ -23,6 +23,9 @@ class _Bucket:
     positions: list[float] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     sums: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, list[int]] = field(default_factory=dict)
+    """Value key -> each incident's value, aligned with ``positions``: a part of a bucket
+    sums as one slice."""
 
 
 class Timeline:
@@ -49,8 +52,13 @@ class Timeline:
         index = min(bisect_left(self._lasts, position), len(self._buckets) - 1)
         bucket = self._buckets[index]
         at = bisect_right(bucket.positions, position)
+        for key in values:
+            if key not in bucket.columns:
+                bucket.columns[key] = [0] * len(bucket.positions)
         bucket.positions.insert(at, position)
         bucket.ids.insert(at, incident_id)
+        for key, column in bucket.columns.items():
+            column.insert(at, values.get(key, 0))
         for key, value in values.items():
             bucket.sums[key] = bucket.sums.get(key, 0) + value
         self._lasts[index] = bucket.positions[-1]
@@ -60,8 +68,14 @@ class Timeline:
 
     def _split(self, index: int) -> None:
         bucket = self._buckets[index]
-        upper = _Bucket(bucket.positions[BUCKET:], bucket.ids[BUCKET:])
+        upper = _Bucket(
+            bucket.positions[BUCKET:],
+            bucket.ids[BUCKET:],
+            columns={key: column[BUCKET:] for key, column in bucket.columns.items()},
+        )
         del bucket.positions[BUCKET:], bucket.ids[BUCKET:]
+        for column in bucket.columns.values():
+            del column[BUCKET:]
         for part in (bucket, upper):
             part.sums = {}
             for incident_id in part.ids:
@@ -84,6 +98,8 @@ class Timeline:
                 break
             index += 1
         del bucket.positions[at], bucket.ids[at]
+        for column in bucket.columns.values():
+            del column[at]
         for key, value in self.values.pop(incident_id).items():
             bucket.sums[key] -= value
         if bucket.positions:
@@ -94,7 +110,6 @@ class Timeline:
     def sum_between(self, low: float, high: float, key: str) -> int:
         """Sum of ``key`` over incidents with ``low < position <= high``."""
         total = 0
-        values = self.values
         for index in range(bisect_right(self._lasts, low), len(self._buckets)):
             bucket = self._buckets[index]
             positions = bucket.positions
@@ -103,8 +118,9 @@ class Timeline:
             if positions[0] > low and positions[-1] <= high:
                 total += bucket.sums.get(key, 0)
                 continue
-            lo, hi = bisect_right(positions, low), bisect_right(positions, high)
-            total += sum(values[i].get(key, 0) for i in bucket.ids[lo:hi])
+            column = bucket.columns.get(key)
+            if column is not None:
+                total += sum(column[bisect_right(positions, low) : bisect_right(positions, high)])
         return total
 
     def total(self, end: float, width: float, key: str) -> int:
