@@ -33,14 +33,14 @@ class Aggregator:
         config: EngineConfig,
         tables: StateTables,
         metrics: AggregatorMetrics,
-        alerts_topic: Any,
+        send_alert: Callable[[bytes, bytes], Awaitable[Any]],
         flush_writes: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
         self.flush_writes = flush_writes
         self.tables = tables
         self.metrics = metrics
-        self.alerts_topic = alerts_topic
+        self.send_alert = send_alert
         self.engines: dict[int, Engine] = {}
         self.sending: dict[int, list[tuple[list[Alert], list[Any]]]] = {}
 
@@ -62,17 +62,18 @@ class Aggregator:
         self.settle(partition)
         return engine
 
-    async def publish(self, partition: int, alerts: list[Alert]) -> None:
+    async def publish(
+        self, partition: int, alerts: list[Alert], encoded: Sequence[str] | None = None
+    ) -> None:
         """Hand the alerts to the producer, in order, without waiting for the broker: the
         outbox keeps them until ``settle`` sees them acknowledged (and Faust flushes the
-        producer before it commits an input's offset)."""
+        producer before it commits an input's offset). ``encoded``: their JSON, if known."""
         if not alerts:
             return
+        texts = encoded if encoded is not None else [a.model_dump_json() for a in alerts]
         futures = [
-            await self.alerts_topic.send(
-                key=a.fingerprint.encode(), value=a.model_dump_json().encode("utf-8")
-            )
-            for a in alerts
+            await self.send_alert(a.fingerprint.encode(), text.encode("utf-8"))
+            for a, text in zip(alerts, texts, strict=True)
         ]
         self.sending.setdefault(partition, []).append((alerts, futures))
         self.metrics.record_transitions(alerts)
@@ -94,10 +95,11 @@ class Aggregator:
     async def apply(
         self, partition: int, engine: Engine, effects: Effects, arrived: Mapping[str, str] = {}
     ) -> None:
-        self.tables.persist(partition, engine, effects, arrived)
+        encoded = [a.model_dump_json() for a in effects.transitions]  # once, for both
+        self.tables.persist(partition, engine, effects, arrived, encoded)
         if self.flush_writes is not None:
             await self.flush_writes()  # the outbox is queued before the alerts
-        await self.publish(partition, effects.transitions)
+        await self.publish(partition, effects.transitions, encoded)
         if effects.transitions:
             self.metrics.record_firing(s for e in self.engines.values() for s in e.alerts.values())
         self.metrics.record_windows(effects.windows)

@@ -97,11 +97,18 @@ def create_app(
         )
     )
     metrics = AggregatorMetrics(registry, config.rules)
-    alerts = app.topic(settings.topics.alerts)
+
+    async def send_alert(key: bytes, value: bytes) -> Any:
+        """The producer's future for one alert record (the outbox waits on it)."""
+        producer = await app.maybe_start_producer()
+        return await producer.send(
+            settings.topics.alerts, key, value, partition=None, timestamp=None, headers=None
+        )
+
     wire(
         app,
         settings.topics,
-        Aggregator(config, tables, metrics, alerts, changelog.flush),
+        Aggregator(config, tables, metrics, send_alert, changelog.flush),
         metrics,
         settings.tick_interval_seconds,
     )

@@ -12,7 +12,7 @@ rebuild if a crash came in between (consumers drop repeats by seq).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from schemas.alerts import Alert
@@ -90,16 +90,23 @@ class StateTables:
         return cls(DictStore(), DictStore(), DictStore(), DictStore(), DictStore())
 
     def persist(
-        self, partition: int, engine: Engine, effects: Effects, arrived: Mapping[str, str] = {}
+        self,
+        partition: int,
+        engine: Engine,
+        effects: Effects,
+        arrived: Mapping[str, str] = {},
+        encoded: Sequence[str] | None = None,
     ) -> None:
         """Write what ``effects`` changed (one input's, or a batch's folded together);
-        ``arrived`` maps report ids to the JSON text they came in (so they are not
-        serialised again)."""
+        ``arrived`` maps report ids to the JSON text they came in, ``encoded`` holds the
+        transitions' JSON (so neither is serialised again)."""
         # The outbox first: of everything this input writes, it matters most after a crash.
         # One record per transition, so a write never reads or rewrites earlier ones.
-        for alert in effects.transitions:
+        transitions = effects.transitions
+        outgoing = encoded if encoded is not None else [a.model_dump_json() for a in transitions]
+        for alert, alert_json in zip(transitions, outgoing, strict=True):
             key = _outbox_key(alert)
-            self.outbox.put(partition, key, _dump({"p": partition, "a": alert.model_dump_json()}))
+            self.outbox.put(partition, key, _dump({"p": partition, "a": alert_json}))
             self._outbox_partition[key] = partition
         for incident_id, reports in effects.incidents.items():
             key = incident_id.encode()

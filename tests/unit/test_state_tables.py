@@ -200,3 +200,33 @@ def test_rebuild_without_a_clock_record_does_not_jump_event_time() -> None:
     assert rebuilt.clock.now - engine.clock.now <= 86400
     later = rebuilt.process(classified(report("r2", children=1, hours=1)), wall + 120)
     assert later.outcome is Outcome.APPLIED
+
+
+def effects_of(engine: Engine, steps: list[Step]) -> list[Effects]:
+    return [
+        engine.tick(s.wall) if isinstance(s, Tick) else engine.process(classified(s), float(n))
+        for n, s in enumerate(steps)
+    ]
+
+
+def test_a_folded_batch_persists_what_input_by_input_persists() -> None:
+    """The aggregator folds a fetched batch's effects and writes each key once: the
+    tables must end up as if every input had been written on its own."""
+    one_by_one, folded = dict_tables(), dict_tables()
+    steps = FIRST + SECOND
+    engine = Engine(CONFIG)
+    for effects in effects_of(engine, steps):
+        one_by_one.persist(0, engine, effects)
+    engine2 = Engine(CONFIG)
+    batch = Effects()
+    for effects in effects_of(engine2, steps):
+        batch.absorb(effects)
+    folded.persist(0, engine2, batch)
+    for name in ("incidents", "summaries", "alerts", "clocks", "outbox"):
+        assert in_memory(getattr(folded, name)) == in_memory(getattr(one_by_one, name)), name
+    assert in_memory(folded.outbox)  # transitions were queued, none delivered
+    rebuilt, undelivered = folded.rebuild(0, CONFIG)
+    assert [(a.fingerprint, a.seq) for a in undelivered] == sorted(
+        (a.fingerprint, a.seq) for a in batch.transitions
+    )
+    assert set(rebuilt.views) == set(engine.views)
