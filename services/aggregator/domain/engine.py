@@ -288,10 +288,18 @@ class Engine:
             for key in sorted(changed[rule.name]):
                 live = totals.get(key, 0)
                 fp = fingerprint(rule.name, key)
-                state = self.alerts.get(fp) or AlertState(rule.name, key)
+                known = self.alerts.get(fp)
+                level = known.level if known is not None else 0
                 peak = None
                 if new is not None and new.groups[rule.group_by] == key:
-                    peak = self._peak(rule, key, new, state, live)
+                    peak = self._peak(rule, key, new, level, live)
+                if peak is None and rule.level_for(live, level) == level:
+                    # nothing to decide (``decide`` would return no step, change nothing)
+                    effects.windows[(rule.name, key)] = live
+                    if not live:
+                        totals.pop(key, None)
+                    continue
+                state = known or AlertState(rule.name, key)
                 episodes_before = len(state.episodes)
                 steps = decide(rule, state, now, live, peak)
                 if steps or len(state.episodes) != episodes_before:
@@ -317,7 +325,7 @@ class Engine:
                     totals.pop(key, None)
 
     def _peak(
-        self, rule: Rule, key: str, new: IncidentView, state: AlertState, live: int
+        self, rule: Rule, key: str, new: IncidentView, level: int, live: int
     ) -> tuple[int, float] | None:
         """The highest past window around ``new``, or None when no window could reach a
         level above the one in force (then ``decide`` would announce nothing anyway)."""
@@ -339,7 +347,7 @@ class Engine:
             bound = live + extra
         else:
             bound = timeline.sum_between(new.position - width, last, rule.value_key)
-        if rule.fire_level(bound) <= max(state.level, rule.level_for(live, state.level)):
+        if rule.fire_level(bound) <= max(level, rule.level_for(live, level)):
             return None
         return timeline.peak(new.position, last, width, rule.value_key)
 
