@@ -194,10 +194,17 @@ class IncidentReport(_Model):
 
     @model_validator(mode="after")
     def _times(self) -> Self:
-        for name in ("reported_at", "occurred_at", "period_start"):
-            value = getattr(self, name)
-            if value is not None and value < EARLIEST:
-                raise ValueError(f"{name} {value.isoformat()} is before 1900")
+        # (runs for every record every service decodes: the common case is one test)
+        start = self.period_start
+        if (
+            self.reported_at < EARLIEST
+            or self.occurred_at < EARLIEST
+            or (start is not None and start < EARLIEST)
+        ):
+            for name in ("reported_at", "occurred_at", "period_start"):
+                value = getattr(self, name)
+                if value is not None and value < EARLIEST:
+                    raise ValueError(f"{name} {value.isoformat()} is before 1900")
         if self.occurred_at - FUTURE_SLACK > self.reported_at:  # no overflow near 9999
             raise ValueError(
                 f"occurred_at {self.occurred_at.isoformat()} is after reported_at "

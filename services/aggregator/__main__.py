@@ -6,4 +6,4 @@ from services.common.worker import run_worker
 
 if __name__ == "__main__":
     settings = AggregatorSettings()
-    run_worker(create_app(settings), settings.log_level)
+    run_worker(lambda: create_app(settings), settings.log_level)

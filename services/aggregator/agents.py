@@ -16,6 +16,7 @@ from services.aggregator.domain.engine import Effects, Engine, EngineConfig
 from services.aggregator.domain.incidents import Outcome
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.state import StateTables
+from services.common.batches import Record
 from services.common.codec import decode
 from services.common.errors import RejectedInput
 from services.common.streams import elapsed, send_dead_letter
@@ -33,14 +34,14 @@ class Aggregator:
         config: EngineConfig,
         tables: StateTables,
         metrics: AggregatorMetrics,
-        send_alert: Callable[[bytes, bytes], Awaitable[Any]],
+        send_alerts: Callable[[list[Record]], Awaitable[list[Any]]],
         flush_writes: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
         self.flush_writes = flush_writes
         self.tables = tables
         self.metrics = metrics
-        self.send_alert = send_alert
+        self.send_alerts = send_alerts
         self.engines: dict[int, Engine] = {}
         self.sending: dict[int, list[tuple[list[Alert], list[Any]]]] = {}
 
@@ -71,10 +72,12 @@ class Aggregator:
         if not alerts:
             return
         texts = encoded if encoded is not None else [a.model_dump_json() for a in alerts]
-        futures = [
-            await self.send_alert(a.fingerprint.encode(), text.encode("utf-8"))
-            for a, text in zip(alerts, texts, strict=True)
-        ]
+        futures = await self.send_alerts(
+            [
+                (a.fingerprint.encode(), text.encode("utf-8"), None)
+                for a, text in zip(alerts, texts, strict=True)
+            ]
+        )
         self.sending.setdefault(partition, []).append((alerts, futures))
         self.metrics.record_transitions(alerts)
         for alert in alerts:
@@ -135,19 +138,18 @@ def wire(
                     error = RejectedInput(f"bad tick: {exc}", "decode")
                     await send_dead_letter(dlq, "aggregator", message, error, metrics)
                     continue
-                batch.absorb(engine.tick(wall))
+                engine.tick(wall, batch)
                 continue
             try:
                 incident = decode(ClassifiedIncident, message.value)
             except RejectedInput as error:
                 await send_dead_letter(dlq, "aggregator", message, error, metrics)
                 continue
-            effects = engine.process(incident, time.time())
-            batch.absorb(effects)
-            if effects.outcome in (Outcome.APPLIED, Outcome.SUMMARY):
+            outcome = engine.process(incident, time.time(), batch).outcome
+            if outcome in (Outcome.APPLIED, Outcome.SUMMARY):
                 arrived[incident.report.report_id] = (message.value or b"").decode("utf-8")
-            if effects.outcome is not None:
-                done.append((effects.outcome, elapsed(started)))
+            if outcome is not None:
+                done.append((outcome, elapsed(started)))
         await aggregator.apply(partition, engine, batch, arrived)
         # Counted once the batch's state and alerts are handed over: a record counted as
         # consumed has had all its effects (replay and benchmark wait on this count).

@@ -25,6 +25,9 @@ from services.common.transport import App
 
 log = logging.getLogger(__name__)
 
+BATCH_BYTES = 512 * 1024
+"""Largest record batch a worker's producer builds (Kafka's default limit is 1 MiB)."""
+
 
 def make_app(name: str, settings: ServiceSettings, registry: CollectorRegistry) -> App:
     port = settings.http_port or free_port(settings.http_host)
@@ -50,6 +53,11 @@ def make_app(name: str, settings: ServiceSettings, registry: CollectorRegistry) 
         # 5 ms, 20 ms saves ~8% more but adds its delay to every alert; batch size and
         # stream_buffer_maxsize made no difference.
         producer_linger=0.005,
+        # Batch agents hand a whole input batch to one record batch per partition
+        # (services/common/batches.py); at aiokafka's 16 KiB a batch of 200 reports would
+        # be split in a dozen, each waiting for the one before it to be acknowledged.
+        producer_max_batch_size=BATCH_BYTES,
+        producer_max_request_size=2 * BATCH_BYTES,
     )
 
     keep_gc_pauses_short(app)
@@ -114,8 +122,9 @@ def metrics_url(app: faust.App) -> str:
 
 def use_uvloop() -> bool:
     """Run on uvloop when it is installed: ~11% less CPU per record than asyncio's loop
-    (measured with scripts/bench_classifier.py). Must run before anything creates the
-    loop: the Faust app takes its loop lazily, from the policy, when the worker starts."""
+    (measured with scripts/bench_classifier.py). Must run before the app is built: mode
+    caches the first loop any service asks for (``mode.utils.loops.get_event_loop``), and
+    building a Faust app asks for one."""
     try:
         import uvloop
     except ImportError:
@@ -124,11 +133,18 @@ def use_uvloop() -> bool:
     return True
 
 
-def run_worker(app: faust.App, log_level: str = "info") -> None:
-    """Run until SIGINT/SIGTERM (Faust's worker installs the handlers)."""
-    print(f"{app.conf.id}: metrics at {metrics_url(app)}", flush=True)
+def run_worker(build: Callable[[], faust.App], log_level: str = "info") -> None:
+    """Build the app with ``build`` on uvloop (when installed) and run it until SIGINT or
+    SIGTERM (Faust's worker installs the handlers)."""
     use_uvloop()
-    worker = faust.Worker(app, loglevel=log_level.upper(), redirect_stdouts=False)
+    app = build()
+    loop = app.loop
+    print(
+        f"{app.conf.id}: metrics at {metrics_url(app)}; event loop "
+        f"{type(loop).__module__}.{type(loop).__name__}",
+        flush=True,
+    )
+    worker = faust.Worker(app, loop=loop, loglevel=log_level.upper(), redirect_stdouts=False)
     # At WARNING and above Faust's terminal spinner sets the root logger to DEBUG (so it
     # spins on every message), which makes every debug call format a record.
     worker.spinner = None

@@ -6,4 +6,4 @@ from services.extractor.settings import ExtractorSettings
 
 if __name__ == "__main__":
     settings = ExtractorSettings()
-    run_worker(create_app(settings), settings.log_level)
+    run_worker(lambda: create_app(settings), settings.log_level)

@@ -230,3 +230,34 @@ def test_a_folded_batch_persists_what_input_by_input_persists() -> None:
         (a.fingerprint, a.seq) for a in batch.transitions
     )
     assert set(rebuilt.views) == set(engine.views)
+
+
+def test_effects_added_into_one_batch_equal_folded_ones() -> None:
+    """``process(..., into=batch)`` (what the agent does) adds up to exactly what folding
+    every input's own effects with ``absorb`` gives, transitions and outcomes included."""
+    steps = FIRST + SECOND
+    folded = Effects()
+    outcomes = []
+    for effects in effects_of(Engine(CONFIG), steps):
+        folded.absorb(effects)
+        outcomes.append(effects.outcome)
+    engine = Engine(CONFIG)
+    into = Effects()
+    added = []
+    for n, s in enumerate(steps):
+        if isinstance(s, Tick):
+            engine.tick(s.wall, into)
+        else:
+            engine.process(classified(s), float(n), into)
+        added.append(into.outcome)
+    assert added == outcomes
+    assert [a.model_dump() for a in into.transitions] == [
+        a.model_dump() for a in folded.transitions
+    ]
+    assert into.incidents == folded.incidents
+    assert into.summaries == folded.summaries
+    assert into.windows == folded.windows
+    assert into.clock_moved == folded.clock_moved
+    assert {k: v.to_json() for k, v in into.alerts.items()} == {
+        k: v.to_json() for k, v in folded.alerts.items()
+    }

@@ -123,10 +123,9 @@ def decide(
     if peak is not None:
         peak_value, peak_end = peak
         peak_level = rule.fire_level(peak_value)
-        covered = any(
+        if peak_level > max(state.level, live) and not any(
             e.level >= peak_level and _overlaps(e, peak_end, width, now) for e in state.episodes
-        )
-        if peak_level > max(state.level, live) and not covered:
+        ):  # (the episodes are scanned only for a peak above the levels in force)
             _close(state, now)
             move(peak_level, peak_value, peak_end, late=True)
             state.episodes.append(Episode(peak_end, peak_end, peak_level))
@@ -139,9 +138,12 @@ def decide(
 
 
 def _close(state: AlertState, now: float) -> None:
-    for episode in state.episodes:
-        if episode.last_end is None:
-            episode.last_end = now
+    # Every episode is appended after this ran, and only the live one is left open, so
+    # an open episode is always the last: look from the end, stop at a closed one.
+    for episode in reversed(state.episodes):
+        if episode.last_end is not None:
+            return
+        episode.last_end = now
 
 
 def prune_episodes(state: AlertState, horizon: float) -> None:

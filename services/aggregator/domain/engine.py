@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
@@ -39,6 +40,7 @@ from services.aggregator.domain.rules import Rule, RuleSet
 from services.aggregator.domain.windows import Timeline
 
 Reports = dict[str, ClassifiedIncident]
+T = TypeVar("T")
 EPISODE_PRUNE_STEP = 86400.0
 
 
@@ -79,27 +81,88 @@ class Effects:
         self.clock_moved = self.clock_moved or later.clock_moved
 
 
-class _Live:
-    """One rule's window totals at T per group, and when each counted incident leaves."""
+class _Schedule(Generic[T]):
+    """Items due at event times. Many items share a time (every day-precision incident of
+    a day sits at its midnight), so the heap holds each time once, with a list of what
+    is due then: pushes and pops compare floats, not tuples that tie on their time."""
 
     def __init__(self) -> None:
-        self.totals: dict[str, int] = {}
-        self.exits: list[tuple[float, str, str]] = []  # heap of (leaves at, group, incident)
-        self.counted: dict[str, tuple[float, str]] = {}  # incident -> (leaves at, group)
+        self._times: list[float] = []
+        self._due: dict[float, list[T]] = {}
 
-    def add(self, incident_id: str, group: str, value: int, leaves_at: float) -> None:
-        self.totals[group] = self.totals.get(group, 0) + value
-        entry = (leaves_at, group)
-        self.counted[incident_id] = entry
-        heapq.heappush(self.exits, (leaves_at, group, incident_id))
+    def add(self, at: float, item: T) -> None:
+        items = self._due.get(at)
+        if items is None:
+            self._due[at] = [item]
+            heapq.heappush(self._times, at)
+        else:
+            items.append(item)
 
-    def discard(self, incident_id: str, value: int) -> str | None:
+    def pop_until(self, now: float) -> Iterator[tuple[float, list[T]]]:
+        """Each time up to ``now`` (earliest first) with what is due then, removed."""
+        times = self._times
+        while times and times[0] <= now:
+            at = heapq.heappop(times)
+            yield at, self._due.pop(at)
+
+
+class _Family:
+    """The rules that share a grouping and a window length: every group's totals over the
+    window ending at T (one column per value key the rules sum), and when each counted
+    incident leaves. Rules that differ only in their measure (the default rules do) share
+    one heap entry per incident instead of one each."""
+
+    def __init__(self, group_by: tuple[str, ...], width: float, keys: tuple[str, ...]) -> None:
+        self.group_by = group_by
+        self.width = width
+        self.keys = keys
+        self.totals: dict[str, list[int]] = {}
+        self.exits: _Schedule[tuple[str, str]] = _Schedule()  # (group, incident) by exit
+        self.counted: dict[str, tuple[float, str, tuple[int, ...]]] = {}
+        """incident -> (leaves at, group, its values in ``keys`` order)"""
+
+    def vector(self, view: IncidentView) -> tuple[int, ...]:
+        values = view.values
+        return tuple([values.get(key, 0) for key in self.keys])
+
+    def add(self, incident_id: str, group: str, vector: tuple[int, ...], leaves_at: float) -> None:
+        totals = self.totals.get(group)
+        if totals is None:
+            self.totals[group] = list(vector)
+        else:
+            for index, value in enumerate(vector):
+                totals[index] += value
+        self.counted[incident_id] = (leaves_at, group, vector)
+        self.exits.add(leaves_at, (group, incident_id))
+
+    def discard(self, incident_id: str) -> str | None:
         """Stop counting an incident (its heap entry goes stale); its group, if counted."""
         entry = self.counted.pop(incident_id, None)
         if entry is None:
             return None
-        self.totals[entry[1]] = self.totals.get(entry[1], 0) - value
+        totals = self.totals.get(entry[1])
+        if totals is None:  # settled at zero meanwhile (its incidents count zero)
+            totals = self.totals[entry[1]] = [0] * len(self.keys)
+        for index, value in enumerate(entry[2]):
+            totals[index] -= value
         return entry[1]
+
+    def leave(self, now: float, changed: set[str]) -> None:
+        """Take out the incidents whose window ended by ``now``; their groups join ``changed``."""
+        counted = self.counted
+        for leaves_at, leaving in self.exits.pop_until(now):
+            for group, incident_id in leaving:
+                entry = counted.get(incident_id)
+                if entry is None or entry[0] != leaves_at or entry[1] != group:
+                    continue  # stale: the incident was revised or moved since
+                self.discard(incident_id)
+                changed.add(group)
+
+    def settle(self, group: str) -> None:
+        """Forget a group all of whose totals are back to zero."""
+        totals = self.totals.get(group)
+        if totals is not None and not any(totals):
+            del self.totals[group]
 
 
 class Engine:
@@ -117,50 +180,72 @@ class Engine:
         self.timelines: dict[tuple[str, ...], dict[str, Timeline]] = {
             g: {} for g in self.rules.groupings
         }
-        self._expiry: list[tuple[float, str]] = []
-        self._live: dict[str, _Live] = {rule.name: _Live() for rule in self.rules.rules}
+        self._expiry: _Schedule[str] = _Schedule()  # incident ids by event position
+        families: dict[tuple[tuple[str, ...], int], list[str]] = {}
+        for rule in self.rules.rules:
+            keys = families.setdefault((rule.group_by, rule.window_seconds), [])
+            if rule.value_key not in keys:
+                keys.append(rule.value_key)
+        self._families = [_Family(g, w, tuple(keys)) for (g, w), keys in families.items()]
+        index = {(f.group_by, f.width): i for i, f in enumerate(self._families)}
+        self._placed: list[tuple[Rule, int, int]] = []
+        """Each rule (in file order, the order its transitions come in), its family's
+        index and its column in the family's totals."""
+        for rule in self.rules.rules:
+            i = index[(rule.group_by, rule.window_seconds)]
+            self._placed.append((rule, i, self._families[i].keys.index(rule.value_key)))
+        self._fingerprints: dict[str, dict[str, str]] = {r.name: {} for r in self.rules.rules}
         self._episodes_pruned_at = -math.inf
         self._evidence: EvidenceCache = {}
 
     # -- inputs ---------------------------------------------------------------------------
 
-    def process(self, incident: ClassifiedIncident, wall: float) -> Effects:
+    def process(
+        self, incident: ClassifiedIncident, wall: float, into: Effects | None = None
+    ) -> Effects:
+        """Apply one report. Its effects are added to ``into`` when given (a batch's
+        effects, as ``Effects.absorb`` would fold them, without an object per input) and
+        returned; ``outcome`` is this report's."""
+        effects = Effects() if into is None else into
         report = incident.report
         if report.kind is ReportKind.SUMMARY:
-            return self._summary(incident)
+            return self._summary(incident, effects)
         now = self.clock.now
         position = event_position(report.occurred_at, report.occurred_precision)
         if now is not None and position <= now - self.config.lateness_seconds:
-            return Effects(outcome=Outcome.TOO_LATE)
-        outcome, merged = merge_report(self.reports.get(report.incident_id, {}), incident)
-        if outcome is not Outcome.APPLIED:
-            return Effects(outcome=outcome)
-        effects = Effects(outcome=outcome)
-        changed: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
-        old = self.views.get(report.incident_id)
-        if old is not None:
-            for rule in self.rules.rules:
-                group = self._live[rule.name].discard(old.incident_id, old.value(rule.value_key))
+            effects.outcome = Outcome.TOO_LATE
+            return effects
+        incident_id = report.incident_id
+        effects.outcome, merged = merge_report(self.reports.get(incident_id, {}), incident)
+        if effects.outcome is not Outcome.APPLIED:
+            return effects
+        changed: list[set[str]] = [set() for _ in self._families]
+        if incident_id in self.views:
+            for family, groups in zip(self._families, changed, strict=True):
+                group = family.discard(incident_id)
                 if group is not None:
-                    changed[rule.name].add(group)
-        new = self._index(report.incident_id, merged)
-        effects.incidents[report.incident_id] = merged
-        effects.clock_moved = self.clock.observe(new.position, wall)
-        if effects.clock_moved:
+                    groups.add(group)
+        new = self._index(incident_id, merged)
+        effects.incidents[incident_id] = merged
+        moved = self.clock.observe(new.position, wall)
+        if moved:
+            effects.clock_moved = True
             self._advance(changed)
         self._count(new, changed)
-        for rule in self.rules.rules:  # also when late: its past windows are searched
-            changed[rule.name].add(new.groups[rule.group_by])
+        for family, groups in zip(self._families, changed, strict=True):
+            groups.add(new.groups[family.group_by])  # also when late: past windows are searched
         self._evaluate(changed, new, effects)
-        if effects.clock_moved:
+        if moved:
             self._prune(effects)
         return effects
 
-    def tick(self, wall: float) -> Effects:
-        effects = Effects()
-        effects.clock_moved = self.clock.tick(wall, self.config.idle_after_seconds)
-        if effects.clock_moved:
-            changed: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
+    def tick(self, wall: float, into: Effects | None = None) -> Effects:
+        """A wall-clock tick: on an idle stream T moves on. ``into`` as for ``process``."""
+        effects = Effects() if into is None else into
+        effects.outcome = None
+        if self.clock.tick(wall, self.config.idle_after_seconds):
+            effects.clock_moved = True
+            changed: list[set[str]] = [set() for _ in self._families]
             self._advance(changed)
             self._evaluate(changed, None, effects)
             self._prune(effects)
@@ -176,8 +261,9 @@ class Engine:
         """Rebuild from persisted records (after a restart or a rebalance)."""
         for incident_id, reports in incidents:
             self._index(incident_id, reports)
+        rule_names = {rule.name for rule in self.rules.rules}
         for state in alerts:
-            if state.rule not in self._live:
+            if state.rule not in rule_names:
                 continue  # its rule was removed from the rules file: nothing to evaluate
             self.alerts[fingerprint(state.rule, state.group_key)] = state
         self.summaries.update(summaries)
@@ -189,7 +275,7 @@ class Engine:
             latest = max(view.position for view in self.views.values())
             if self.clock.now is None or latest > self.clock.now:
                 self.clock.now = latest  # anchors untouched: no wall time is invented
-        changed: dict[str, set[str]] = {rule.name: set() for rule in self.rules.rules}
+        changed: list[set[str]] = [set() for _ in self._families]
         for view in self.views.values():
             self._count(view, changed)
 
@@ -198,12 +284,11 @@ class Engine:
         in a crash (while the incidents' records were kept) is brought up to date."""
         effects = Effects()
         if self.clock.now is not None:
-            groups = {
-                rule.name: set(self._live[rule.name].totals)
-                | {s.group_key for s in self.alerts.values() if s.rule == rule.name}
-                for rule in self.rules.rules
-            }
-            self._evaluate(groups, None, effects)
+            changed = [set(family.totals) for family in self._families]
+            alerted: dict[str, set[str]] = {}
+            for state in self.alerts.values():
+                alerted.setdefault(state.rule, set()).add(state.group_key)
+            self._evaluate(changed, None, effects, alerted)
         return effects
 
     # -- queries ----------------------------------------------------------------------------
@@ -217,13 +302,15 @@ class Engine:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _summary(self, incident: ClassifiedIncident) -> Effects:
+    def _summary(self, incident: ClassifiedIncident, effects: Effects) -> Effects:
         report = incident.report
         outcome, merged = merge_report(self.summaries.get(report.incident_id, {}), incident)
-        if outcome is not Outcome.APPLIED:
-            return Effects(outcome=outcome)
-        self.summaries[report.incident_id] = merged
-        return Effects(outcome=Outcome.SUMMARY, summaries={report.incident_id: merged})
+        effects.outcome = outcome
+        if outcome is Outcome.APPLIED:
+            effects.outcome = Outcome.SUMMARY
+            self.summaries[report.incident_id] = merged
+            effects.summaries[report.incident_id] = merged
+        return effects
 
     def _index(self, incident_id: str, reports: Reports) -> IncidentView:
         old = self.views.get(incident_id)
@@ -239,65 +326,78 @@ class Engine:
             self.config.policy,
         )
         for grouping, key in new.groups.items():
-            self.timelines[grouping].setdefault(key, Timeline()).add(
-                incident_id, new.position, new.values
-            )
+            timelines = self.timelines[grouping]
+            timeline = timelines.get(key)
+            if timeline is None:
+                timeline = timelines[key] = Timeline()
+            timeline.add(incident_id, new.position, new.values)
         self.reports[incident_id] = reports
         self.views[incident_id] = new
         if old is None or new.position != old.position:
-            heapq.heappush(self._expiry, (new.position, incident_id))
+            self._expiry.add(new.position, incident_id)
         return new
 
-    def _count(self, view: IncidentView, changed: dict[str, set[str]]) -> None:
-        """Count ``view`` in every rule whose window at T holds it."""
+    def _count(self, view: IncidentView, changed: list[set[str]]) -> None:
+        """Count ``view`` in every family whose window at T holds it."""
         now = self.clock.now
         assert now is not None
-        for rule in self.rules.rules:
-            if now - rule.window_seconds < view.position <= now:
-                group = view.groups[rule.group_by]
-                leaves_at = view.position + rule.window_seconds
-                self._live[rule.name].add(
-                    view.incident_id, group, view.value(rule.value_key), leaves_at
-                )
-                changed[rule.name].add(group)
+        position = view.position
+        for family, groups in zip(self._families, changed, strict=True):
+            if now - family.width < position <= now:
+                group = view.groups[family.group_by]
+                family.add(view.incident_id, group, family.vector(view), position + family.width)
+                groups.add(group)
 
-    def _advance(self, changed: dict[str, set[str]]) -> None:
-        """T moved: take out of each rule's totals the incidents that left its window."""
+    def _advance(self, changed: list[set[str]]) -> None:
+        """T moved: take out of each family's totals the incidents that left its window."""
         now = self.clock.now
         assert now is not None
-        for rule in self.rules.rules:
-            live = self._live[rule.name]
-            exits = live.exits
-            while exits and exits[0][0] <= now:
-                leaves_at, group, incident_id = heapq.heappop(exits)
-                if live.counted.get(incident_id) != (leaves_at, group):
-                    continue  # stale: the incident was revised or moved since
-                live.discard(incident_id, self.views[incident_id].value(rule.value_key))
-                changed[rule.name].add(group)
+        for family, groups in zip(self._families, changed, strict=True):
+            family.leave(now, groups)
+
+    def _fingerprint(self, rule: str, key: str) -> str:
+        known = self._fingerprints[rule]
+        fp = known.get(key)
+        if fp is None:
+            fp = known[key] = fingerprint(rule, key)
+        return fp
 
     def _evaluate(
         self,
-        changed: Mapping[str, set[str]],
+        changed: list[set[str]],
         new: IncidentView | None,
         effects: Effects,
+        alerted: Mapping[str, set[str]] | None = None,
     ) -> None:
+        """Decide every rule for the groups in ``changed`` (per family) and, per rule, in
+        ``alerted``; rules in file order, groups in sorted order."""
         now = self.clock.now
         assert now is not None
-        for rule in self.rules.rules:
-            totals = self._live[rule.name].totals
-            for key in sorted(changed[rule.name]):
-                live = totals.get(key, 0)
-                fp = fingerprint(rule.name, key)
+        ordered = [sorted(groups) for groups in changed]
+        windows = effects.windows
+        for rule, index, column in self._placed:
+            family = self._families[index]
+            totals = family.totals
+            keys = ordered[index]
+            if alerted is not None and rule.name in alerted:
+                keys = sorted(set(keys) | alerted[rule.name])
+            # only a report behind T can raise a past window (see _peak)
+            late_key = None if new is None or new.position >= now else new.groups[rule.group_by]
+            first = rule.levels[0].threshold
+            for key in keys:
+                row = totals.get(key)
+                live = 0 if row is None else row[column]
+                fp = self._fingerprint(rule.name, key)
                 known = self.alerts.get(fp)
-                level = known.level if known is not None else 0
+                level = 0 if known is None else known.level
                 peak = None
-                if new is not None and new.groups[rule.group_by] == key:
+                if key == late_key:
+                    assert new is not None
                     peak = self._peak(rule, key, new, level, live)
-                if peak is None and rule.level_for(live, level) == level:
-                    # nothing to decide (``decide`` would return no step, change nothing)
-                    effects.windows[(rule.name, key)] = live
-                    if not live:
-                        totals.pop(key, None)
+                if peak is None and (
+                    live < first if level == 0 else rule.level_for(live, level) == level
+                ):
+                    windows[(rule.name, key)] = live  # nothing to decide: no step, no change
                     continue
                 state = known or AlertState(rule.name, key)
                 episodes_before = len(state.episodes)
@@ -320,25 +420,31 @@ class Engine:
                             self._evidence,
                         )
                     )
-                effects.windows[(rule.name, key)] = live
-                if not live:
-                    totals.pop(key, None)
+                windows[(rule.name, key)] = live
+        for family, keys in zip(self._families, ordered, strict=True):
+            for key in keys:
+                family.settle(key)
 
     def _peak(
         self, rule: Rule, key: str, new: IncidentView, level: int, live: int
     ) -> tuple[int, float] | None:
         """The highest past window around ``new``, or None when no window could reach a
         level above the one in force (then ``decide`` would announce nothing anyway)."""
-        if new.value(rule.value_key) <= 0:
-            return None
         now = self.clock.now
         assert now is not None
+        if new.position >= now or new.value(rule.value_key) <= 0:
+            # At T (a report in event-time order) every window holding the incident that
+            # ends by T is the live one: nothing in the past to find.
+            return None
+        held = max(level, rule.level_for(live, level))
+        if held >= len(rule.levels):
+            return None  # the top level is in force: no past window can announce more
         timeline = self.timelines[rule.group_by][key]
         width = rule.window_seconds
         last = min(math.nextafter(new.position + width, -math.inf), now)
         # Everything that shares a window with the incident bounds every such window.
         # When the windows reach T that is the live total plus the (short) stretch before
-        # the live window; for a report in event-time order, just the live total.
+        # the live window.
         if last == now:
             low = new.position - width
             extra = (
@@ -347,7 +453,7 @@ class Engine:
             bound = live + extra
         else:
             bound = timeline.sum_between(new.position - width, last, rule.value_key)
-        if rule.fire_level(bound) <= max(level, rule.level_for(live, level)):
+        if rule.fire_level(bound) <= held:
             return None
         return timeline.peak(new.position, last, width, rule.value_key)
 
@@ -355,21 +461,21 @@ class Engine:
         now = self.clock.now
         assert now is not None
         line = now - self.config.prune_after
-        while self._expiry and self._expiry[0][0] <= line:
-            position, incident_id = heapq.heappop(self._expiry)
-            view = self.views.get(incident_id)
-            if view is None or view.position != position:
-                continue
-            for grouping, key in view.groups.items():
-                timeline = self.timelines[grouping][key]
-                timeline.remove(incident_id, view.position)
-                if not timeline:
-                    del self.timelines[grouping][key]
-            del self.views[incident_id]
-            del self.reports[incident_id]
-            for rule in self.rules.rules:
-                self._evidence.pop((rule.name, incident_id), None)
-            effects.incidents[incident_id] = None
+        for position, due in self._expiry.pop_until(line):
+            for incident_id in sorted(due):
+                view = self.views.get(incident_id)
+                if view is None or view.position != position:
+                    continue  # pruned already, or moved since
+                for grouping, key in view.groups.items():
+                    timeline = self.timelines[grouping][key]
+                    timeline.remove(incident_id, view.position)
+                    if not timeline:
+                        del self.timelines[grouping][key]
+                del self.views[incident_id]
+                del self.reports[incident_id]
+                for rule in self.rules.rules:
+                    self._evidence.pop((rule.name, incident_id), None)
+                effects.incidents[incident_id] = None
         if line - self._episodes_pruned_at >= EPISODE_PRUNE_STEP:
             # Forgotten episodes can no longer overlap a window any accepted report falls
             # in, so when they are forgotten does not change a decision: do it daily.

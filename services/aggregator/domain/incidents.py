@@ -10,10 +10,10 @@ the configured policy; its time and place come from its newest report overall.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from functools import lru_cache
+from typing import Literal, NamedTuple
 
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import Precision, Verification
@@ -37,6 +37,9 @@ class Outcome(StrEnum):
     SUMMARY = "summary"
 
 
+_EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
+
+
 def event_position(occurred_at: datetime, precision: Precision) -> float:
     """Where an incident sits on the event-time axis (epoch seconds, UTC).
 
@@ -45,8 +48,7 @@ def event_position(occurred_at: datetime, precision: Precision) -> float:
     precision: the start of the hour. Exact: the instant itself.
     """
     if precision is Precision.DAY:
-        day = occurred_at.date()
-        return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+        return (occurred_at.toordinal() - _EPOCH_ORDINAL) * 86400.0
     stamp = occurred_at.timestamp()
     return stamp - stamp % 3600 if precision is Precision.HOUR else stamp
 
@@ -59,8 +61,9 @@ def _newness(incident: ClassifiedIncident) -> tuple[datetime, str]:
     return (incident.report.reported_at, incident.report.report_id)
 
 
-@dataclass(frozen=True)
-class SourceFigure:
+class SourceFigure(NamedTuple):
+    """One source's figure for a measure, as the evidence of an alert shows it."""
+
     source: str
     report_id: str
     reported_at: datetime
@@ -70,24 +73,54 @@ class SourceFigure:
     used: bool
 
 
-@dataclass(frozen=True)
 class IncidentView:
-    """What one incident contributes to counting, derived from its reports."""
+    """What one incident contributes to counting, derived from its reports. A view is
+    never changed once built: a changed incident gets a new view (the evidence cache
+    relies on it)."""
 
-    incident_id: str
-    position: float
-    groups: Mapping[tuple[str, ...], str]
-    values: Mapping[str, int]
-    primary: ClassifiedIncident
-    reports: Mapping[str, ClassifiedIncident]
-    unreliable: frozenset[str]
-    policy: CombinePolicy
+    __slots__ = (
+        "_verification",
+        "groups",
+        "incident_id",
+        "policy",
+        "position",
+        "primary",
+        "reports",
+        "unreliable",
+        "values",
+    )
+
+    def __init__(
+        self,
+        incident_id: str,
+        position: float,
+        groups: Mapping[tuple[str, ...], str],
+        values: Mapping[str, int],
+        primary: ClassifiedIncident,
+        reports: Mapping[str, ClassifiedIncident],
+        unreliable: frozenset[str],
+        policy: CombinePolicy,
+    ) -> None:
+        self.incident_id = incident_id
+        self.position = position
+        self.groups = groups
+        self.values = values
+        self.primary = primary
+        self.reports = reports
+        self.unreliable = unreliable
+        self.policy = policy
+        self._verification: Verification | None = None
 
     def value(self, key: str) -> int:
         return self.values.get(key, 0)
 
     @property
     def verification(self) -> Verification:
+        if self._verification is None:
+            self._verification = self._combined_verification()
+        return self._verification
+
+    def _combined_verification(self) -> Verification:
         reliable = [s for s in self.reports if s not in self.unreliable]
         trusted = reliable or list(self.reports)  # an unreliable source cannot confirm
         statuses = {self.reports[s].report.verification for s in trusted}
@@ -98,30 +131,45 @@ class IncidentView:
                 return status
         return Verification.REPORTED
 
+    def used_source(self, measure: str, figure: Literal["low", "high"]) -> str | None:
+        """The source (key in ``reports``) whose figure for ``measure`` the policy used."""
+        if len(self.reports) == 1 and measure != INCIDENTS:  # every policy picks the one
+            ((key, incident),) = self.reports.items()
+            return key if incident.report.casualties.figure(measure) is not None else None
+        return _chosen_source(self.reports, measure, figure, self.unreliable, self.policy)
+
     def source_figures(self, measure: str, figure: Literal["low", "high"]) -> list[SourceFigure]:
-        """Each source's figure for ``measure``, marking the one the policy used."""
-        used = _chosen_source(self.reports, measure, figure, self.unreliable, self.policy)
+        """Each source's figure for ``measure`` (sources in name order), marking the one
+        the policy used."""
+        used = self.used_source(measure, figure)
         rows = []
         for key, incident in sorted(self.reports.items()):
-            fig = None if measure == INCIDENTS else incident.report.casualties.figure(measure)
+            report = incident.report
+            fig = None if measure == INCIDENTS else getattr(report.casualties, measure)
             rows.append(
                 SourceFigure(
-                    source=incident.report.source.name,
-                    report_id=incident.report.report_id,
-                    reported_at=incident.report.reported_at,
-                    figure=None if fig is None else fig.describe(),
-                    value=None if fig is None else fig.pick(figure),
-                    reliable=key not in self.unreliable,
-                    used=key == used,
+                    report.source.name,
+                    report.report_id,
+                    report.reported_at,
+                    None if fig is None else fig.describe(),
+                    None if fig is None else fig.pick(figure),
+                    key not in self.unreliable,
+                    key == used,
                 )
             )
         return rows
 
 
 def group_key(incident: ClassifiedIncident, grouping: tuple[str, ...]) -> str:
+    """``SYR``, ``SYR/Idlib`` or ``SYR/Idlib/Harim`` ("?" for a missing part); a grouping
+    is a prefix of (country, admin1, admin2), as rules are checked to be."""
     region = incident.region
-    parts = {"country": region.country, "admin1": region.admin1, "admin2": region.admin2}
-    return "/".join(parts[field] or "?" for field in grouping)
+    depth = len(grouping)
+    if depth == 1:
+        return region.country
+    if depth == 2:
+        return f"{region.country}/{region.admin1 or '?'}"
+    return f"{region.country}/{region.admin1 or '?'}/{region.admin2 or '?'}"
 
 
 def group_fields(key: str, grouping: tuple[str, ...]) -> dict[str, str]:
@@ -163,47 +211,56 @@ def _only(reports: Mapping[str, ClassifiedIncident]) -> ClassifiedIncident:
     return incident
 
 
+@lru_cache(maxsize=256)
+def _parsed(value_keys: tuple[str, ...]) -> tuple[tuple[str, str, Literal["low", "high"]], ...]:
+    """``("killed:low", ...)`` as ``(key, measure, end)`` triples, parsed once."""
+    out: list[tuple[str, str, Literal["low", "high"]]] = []
+    for key in value_keys:
+        measure, end = key.split(":")
+        out.append((key, measure, "high" if end == "high" else "low"))
+    return tuple(out)
+
+
 def build_view(
     incident_id: str,
     reports: Mapping[str, ClassifiedIncident],
-    value_keys: Iterable[str],
+    value_keys: tuple[str, ...],
     groupings: Iterable[tuple[str, ...]],
     unreliable: frozenset[str],
     policy: CombinePolicy,
 ) -> IncidentView:
-    primary = max(reports.values(), key=_newness) if len(reports) > 1 else _only(reports)
     values: dict[str, int] = {}
     if len(reports) == 1:
         # One source: every policy picks its figure where it has one (the common case,
         # and the per-report hot path, so without the policy's bookkeeping).
+        primary = _only(reports)
         casualties = primary.report.casualties
-        for key in value_keys:
-            measure, end = key.split(":")
+        for key, measure, end in _parsed(value_keys):
             if measure == INCIDENTS:
                 values[key] = 1
-            elif (fig := casualties.figure(measure)) is not None:
-                values[key] = fig.pick("high" if end == "high" else "low")
-        value_keys = ()
-    for key in value_keys:
-        measure, end = key.split(":")
-        figure: Literal["low", "high"] = "high" if end == "high" else "low"
-        if measure == INCIDENTS:
-            values[key] = 1
-            continue
-        chosen = _chosen_source(reports, measure, figure, unreliable, policy)
-        if chosen is not None:
-            fig = reports[chosen].report.casualties.figure(measure)
-            assert fig is not None
-            values[key] = fig.pick(figure)
+            elif (fig := getattr(casualties, measure)) is not None:
+                values[key] = fig.pick(end)
+    else:
+        primary = max(reports.values(), key=_newness)
+        for key, measure, end in _parsed(value_keys):
+            if measure == INCIDENTS:
+                values[key] = 1
+                continue
+            chosen = _chosen_source(reports, measure, end, unreliable, policy)
+            if chosen is not None:
+                fig = reports[chosen].report.casualties.figure(measure)
+                assert fig is not None
+                values[key] = fig.pick(end)
+    report = primary.report
     return IncidentView(
-        incident_id=incident_id,
-        position=event_position(primary.report.occurred_at, primary.report.occurred_precision),
-        groups={g: group_key(primary, g) for g in groupings},
-        values=values,
-        primary=primary,
-        reports=dict(reports),
-        unreliable=unreliable,
-        policy=policy,
+        incident_id,
+        event_position(report.occurred_at, report.occurred_precision),
+        {g: group_key(primary, g) for g in groupings},
+        values,
+        primary,
+        dict(reports),
+        unreliable,
+        policy,
     )
 
 

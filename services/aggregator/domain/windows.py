@@ -46,24 +46,35 @@ class Timeline:
         return [i for b in self._buckets for i in b.ids]
 
     def add(self, incident_id: str, position: float, values: Mapping[str, int]) -> None:
-        if not self._buckets:
-            self._buckets.append(_Bucket())
-            self._lasts.append(position)
-        index = min(bisect_left(self._lasts, position), len(self._buckets) - 1)
-        bucket = self._buckets[index]
-        at = bisect_right(bucket.positions, position)
+        buckets, lasts = self._buckets, self._lasts
+        if not buckets:
+            buckets.append(_Bucket())
+            lasts.append(position)
+        index = bisect_left(lasts, position)
+        if index == len(buckets):
+            index -= 1
+        bucket = buckets[index]
+        positions, columns = bucket.positions, bucket.columns
         for key in values:
-            if key not in bucket.columns:
-                bucket.columns[key] = [0] * len(bucket.positions)
-        bucket.positions.insert(at, position)
-        bucket.ids.insert(at, incident_id)
-        for key, column in bucket.columns.items():
-            column.insert(at, values.get(key, 0))
+            if key not in columns:
+                columns[key] = [0] * len(positions)
+        if not positions or position >= positions[-1]:  # the usual case: in time order
+            positions.append(position)
+            bucket.ids.append(incident_id)
+            for key, column in columns.items():
+                column.append(values.get(key, 0))
+            lasts[index] = position
+        else:
+            at = bisect_right(positions, position)
+            positions.insert(at, position)
+            bucket.ids.insert(at, incident_id)
+            for key, column in columns.items():
+                column.insert(at, values.get(key, 0))
+        sums = bucket.sums
         for key, value in values.items():
-            bucket.sums[key] = bucket.sums.get(key, 0) + value
-        self._lasts[index] = bucket.positions[-1]
+            sums[key] = sums.get(key, 0) + value
         self.values[incident_id] = values
-        if len(bucket.positions) > 2 * BUCKET:
+        if len(positions) > 2 * BUCKET:
             self._split(index)
 
     def _split(self, index: int) -> None:
@@ -77,10 +88,7 @@ class Timeline:
         for column in bucket.columns.values():
             del column[BUCKET:]
         for part in (bucket, upper):
-            part.sums = {}
-            for incident_id in part.ids:
-                for key, value in self.values[incident_id].items():
-                    part.sums[key] = part.sums.get(key, 0) + value
+            part.sums = {key: sum(column) for key, column in part.columns.items()}
         self._buckets.insert(index + 1, upper)
         self._lasts[index] = bucket.positions[-1]
         self._lasts.insert(index + 1, upper.positions[-1])
