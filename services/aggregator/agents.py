@@ -153,13 +153,7 @@ def wire(
         await aggregator.apply(partition, engine, batch, arrived)
         # Counted once the batch's state and alerts are handed over: a record counted as
         # consumed has had all its effects (replay and benchmark wait on this count).
-        for outcome, seconds in done:
-            if outcome in (Outcome.APPLIED, Outcome.SUMMARY):
-                metrics.record_ok(seconds)
-                if outcome is Outcome.SUMMARY:
-                    metrics.summaries.inc()
-            else:
-                metrics.record_ignored(outcome.value, seconds)
+        metrics.record_outcomes(done)
 
     async def forget_engines(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         aggregator.engines.clear()  # rebuilt from the recovered tables on next use

@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from schemas.alerts import Alert
 from services.aggregator.domain.alerting import AlertState
+from services.aggregator.domain.incidents import Outcome
 from services.aggregator.domain.rules import RuleSet
 from services.common.metrics import StreamMetrics
 
@@ -50,9 +51,16 @@ class AggregatorMetrics(StreamMetrics):
         for reason in ("duplicate", "superseded", "too_late"):
             self.ignored.labels(reason)
 
-    def record_ignored(self, reason: str, seconds: float) -> None:
-        self.record_ok(seconds)
-        self.ignored.labels(reason).inc()
+    def record_outcomes(self, done: list[tuple[Outcome, float]]) -> None:
+        """A batch of consumed reports: each one's outcome and the seconds it took (all
+        count as consumed; summaries are also kept, the rest changed nothing)."""
+        self.record_ok_many([seconds for _, seconds in done])
+        tally = Tally(outcome for outcome, _ in done)
+        if tally[Outcome.SUMMARY]:
+            self.summaries.inc(tally[Outcome.SUMMARY])
+        for outcome, count in tally.items():
+            if outcome not in (Outcome.APPLIED, Outcome.SUMMARY):
+                self.ignored.labels(outcome.value).inc(count)
 
     def record_transitions(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:

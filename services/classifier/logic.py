@@ -26,14 +26,30 @@ class Condition:
 
     def reason(self, report: IncidentReport) -> str | None:
         """A human reason when the condition holds for ``report``, else None."""
+        return self.reason_given(report, low_figures(report))
+
+    def reason_given(self, report: IncidentReport, low: dict[str, int]) -> str | None:
+        """``reason`` with the report's figures at their low end already at hand."""
         if self.measure is not None:
-            figure = report.casualties.figure(self.measure)
-            if figure is not None and figure.pick("low") >= self.at_least:
+            value = low.get(self.measure)
+            if value is not None and value >= self.at_least:
+                figure = getattr(report.casualties, self.measure)
                 return f"{self.measure} {figure.describe()} >= {self.at_least}"
             return None
         if report.event_type in self.event_types:
             return f"event type {report.event_type.value}"
         return None
+
+
+def low_figures(report: IncidentReport) -> dict[str, int]:
+    """Each figure the report gives, at its low end ("between 5 and 8" is 5)."""
+    casualties = report.casualties
+    low = {}
+    for measure in MEASURES:
+        figure = getattr(casualties, measure)
+        if figure is not None:
+            low[measure] = figure.pick("low")
+    return low
 
 
 @dataclass(frozen=True)
@@ -87,8 +103,9 @@ def load_severity(path: Path) -> SeverityRules:
 
 
 def severity_of(report: IncidentReport, rules: SeverityRules) -> tuple[Severity, list[str]]:
+    low = low_figures(report)
     for severity, conditions in rules.levels:
-        reasons = [r for c in conditions if (r := c.reason(report)) is not None]
+        reasons = [r for c in conditions if (r := c.reason_given(report, low)) is not None]
         if reasons:
             return severity, reasons
     return Severity.NONE, ["no casualty figure or violent event type"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+
 from prometheus_client import CollectorRegistry, Counter
 
 from schemas.incidents import ClassifiedIncident, Severity
@@ -26,8 +28,12 @@ class ClassifierMetrics(StreamMetrics):
         # Bound once: one per severity, recorded for every report.
         self._by_severity = {s: self.severity.labels(s.value) for s in Severity}
 
-    def record_classified(self, incident: ClassifiedIncident, seconds: float) -> None:
-        self.record_ok(seconds)
-        self._by_severity[incident.severity].inc()
-        if not incident.region.known:
-            self.unknown_regions.labels(incident.region.country).inc()
+    def record_classified_many(self, done: list[tuple[ClassifiedIncident, float]]) -> None:
+        """A batch of classified reports and the seconds each took."""
+        self.record_ok_many([seconds for _, seconds in done])
+        tally = Tally(incident.severity for incident, _ in done)
+        for severity, count in tally.items():
+            self._by_severity[severity].inc(count)
+        for incident, _ in done:
+            if not incident.region.known:
+                self.unknown_regions.labels(incident.region.country).inc()

@@ -121,10 +121,6 @@ class _Family:
         self.counted: dict[str, tuple[float, str, tuple[int, ...]]] = {}
         """incident -> (leaves at, group, its values in ``keys`` order)"""
 
-    def vector(self, view: IncidentView) -> tuple[int, ...]:
-        values = view.values
-        return tuple([values.get(key, 0) for key in self.keys])
-
     def add(self, incident_id: str, group: str, vector: tuple[int, ...], leaves_at: float) -> None:
         totals = self.totals.get(group)
         if totals is None:
@@ -341,11 +337,12 @@ class Engine:
         """Count ``view`` in every family whose window at T holds it."""
         now = self.clock.now
         assert now is not None
-        position = view.position
+        position, values = view.position, view.values
         for family, groups in zip(self._families, changed, strict=True):
             if now - family.width < position <= now:
                 group = view.groups[family.group_by]
-                family.add(view.incident_id, group, family.vector(view), position + family.width)
+                vector = tuple([values.get(key, 0) for key in family.keys])
+                family.add(view.incident_id, group, vector, position + family.width)
                 groups.add(group)
 
     def _advance(self, changed: list[set[str]]) -> None:

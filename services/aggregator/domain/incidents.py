@@ -54,7 +54,13 @@ def event_position(occurred_at: datetime, precision: Precision) -> float:
 
 
 def source_key(incident: ClassifiedIncident) -> str:
-    return " ".join(incident.report.source.name.casefold().split())
+    """A source's name as it is compared: case and spacing ignored."""
+    return _folded(incident.report.source.name)
+
+
+@lru_cache(maxsize=4096)
+def _folded(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 def _newness(incident: ClassifiedIncident) -> tuple[datetime, str]:
@@ -258,7 +264,7 @@ def build_view(
         {g: group_key(primary, g) for g in groupings},
         values,
         primary,
-        dict(reports),
+        reports,  # not copied: a merge always makes a new mapping, none is changed after
         unreliable,
         policy,
     )
