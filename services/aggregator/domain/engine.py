@@ -6,12 +6,13 @@ incident record per report, alert states only on change), which alert transition
 publish, and the window values for gauges. ``Engine.restore`` rebuilds the derived
 indexes from persisted records, so a replacing worker continues where the last one was.
 
-Cost per report does not grow with window size: each rule keeps every group's total over
-the window ending at T up to date (a report adds or replaces one contribution; when T
-moves, a heap of exit times yields exactly the incidents that leave), and only groups
-whose total changed are evaluated. The search of past windows around a changed incident
-runs only when everything that shares a window with it could reach a level above the one
-in force, which it never does for a report in event-time order.
+Cost per report does not grow with window size: each *family* of rules (those sharing a
+grouping and a window length) keeps every group's totals over the window ending at T up
+to date (a report adds or replaces one contribution; when T moves, a schedule of exit
+times yields exactly the incidents that leave), and only groups whose total changed are
+evaluated. The search of past windows around a changed incident runs only for a report
+behind T, and only when everything that shares a window with it could reach a level
+above the one in force.
 """
 
 from __future__ import annotations
