@@ -13,7 +13,7 @@ from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.state import StateTables
 from services.common.batches import Record, send_batches
-from services.common.worker import make_app, warm_topics
+from services.common.worker import kafka_producer, make_app, warm_topics
 
 TABLES = ("incidents", "summaries", "alerts", "clocks", "outbox")
 
@@ -32,7 +32,7 @@ class Changelog:
     async def flush(self) -> None:
         if not self.pending:
             return
-        producer = (await self.app.maybe_start_producer())._ensure_producer()
+        producer = await kafka_producer(self.app)
         pending, self.pending = self.pending, []
         by_topic: dict[str, list[Record]] = {}
         for topic, key, value, partition in pending:
@@ -103,8 +103,7 @@ def create_app(
     async def send_alerts(records: list[Record]) -> list[Any]:
         """The producer's futures for the alert records' batches (the outbox waits on
         them)."""
-        producer = (await app.maybe_start_producer())._ensure_producer()
-        return await send_batches(producer, settings.topics.alerts, records)
+        return await send_batches(await kafka_producer(app), settings.topics.alerts, records)
 
     wire(
         app,

@@ -18,6 +18,7 @@ from services.common.gazetteer import Gazetteer
 from services.common.streams import elapsed, send_dead_letter
 from services.common.topics import Topics
 from services.common.transport import App, BatchHandler
+from services.common.worker import kafka_producer
 
 
 def wire(
@@ -32,7 +33,6 @@ def wire(
 
     @app.batch_agent(topics.reports)
     async def classify_reports(tp: TP, messages: Sequence[Message]) -> None:
-        producer = await app.maybe_start_producer()
         out: list[Record] = []
         done: list[tuple[ClassifiedIncident, float]] = []
         for message in messages:
@@ -49,7 +49,7 @@ def wire(
         # At-least-once: the batch is in the producer when this returns; the inputs are
         # then acked, and Faust flushes the producer (waits for the broker's acks) before
         # it commits an offset.
-        await send_batches(producer._ensure_producer(), classified, out)
+        await send_batches(await kafka_producer(app), classified, out)
         metrics.record_classified_many(done)  # counted once handed over, as the aggregator does
 
     return classify_reports

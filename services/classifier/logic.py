@@ -24,12 +24,9 @@ class Condition:
     at_least: int = 0
     event_types: frozenset[EventType] = frozenset()
 
-    def reason(self, report: IncidentReport) -> str | None:
-        """A human reason when the condition holds for ``report``, else None."""
-        return self.reason_given(report, low_figures(report))
-
-    def reason_given(self, report: IncidentReport, low: dict[str, int]) -> str | None:
-        """``reason`` with the report's figures at their low end already at hand."""
+    def reason(self, report: IncidentReport, low: dict[str, int]) -> str | None:
+        """A human reason when the condition holds for ``report`` (whose figures at
+        their low end are ``low``, see ``low_figures``), else None."""
         if self.measure is not None:
             value = low.get(self.measure)
             if value is not None and value >= self.at_least:
@@ -105,7 +102,7 @@ def load_severity(path: Path) -> SeverityRules:
 def severity_of(report: IncidentReport, rules: SeverityRules) -> tuple[Severity, list[str]]:
     low = low_figures(report)
     for severity, conditions in rules.levels:
-        reasons = [r for c in conditions if (r := c.reason_given(report, low)) is not None]
+        reasons = [r for c in conditions if (r := c.reason(report, low)) is not None]
         if reasons:
             return severity, reasons
     return Severity.NONE, ["no casualty figure or violent event type"]

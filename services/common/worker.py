@@ -100,6 +100,13 @@ def keep_gc_pauses_short(app: faust.App) -> None:
         gc.freeze()
 
 
+async def kafka_producer(app: faust.App) -> Any:
+    """The aiokafka producer under the app's Faust producer (started if need be): what
+    ``services.common.batches.send_batches`` hands record batches to."""
+    producer = await app.maybe_start_producer()
+    return producer._ensure_producer()
+
+
 def warm_topics(app: faust.App, names: Callable[[], Iterable[str]]) -> None:
     """Fetch the producer's metadata for the topics a worker writes to as soon as it
     starts: aiokafka otherwise asks for it on a topic's first record, which held the
@@ -107,8 +114,7 @@ def warm_topics(app: faust.App, names: Callable[[], Iterable[str]]) -> None:
 
     @app.task  # type: ignore[untyped-decorator]
     async def warm() -> None:
-        producer = await app.maybe_start_producer()
-        client = producer._ensure_producer()  # the aiokafka producer under Faust's
+        client = await kafka_producer(app)
         for name in names():
             try:
                 await asyncio.wait_for(client.partitions_for(name), 10)

@@ -125,17 +125,8 @@ def _evidence(rule: Rule, view: IncidentView) -> EvidenceIncident:
     (Validating constructors: faster than ``model_construct`` for models this small.)"""
     primary = view.primary
     report = primary.report
-    sources = [
-        EvidenceSource(
-            source=f.source,
-            report_id=f.report_id,
-            reported_at=f.reported_at,
-            figure=f.figure,
-            value=f.value,
-            reliable=f.reliable,
-            used=f.used,
-        )
-        for f in view.source_figures(rule.measure, rule.figure)
+    sources = [  # a SourceFigure has EvidenceSource's fields, in its order
+        EvidenceSource(**row._asdict()) for row in view.source_figures(rule.measure, rule.figure)
     ]
     return EvidenceIncident(
         incident_id=view.incident_id,

@@ -137,17 +137,10 @@ class IncidentView:
                 return status
         return Verification.REPORTED
 
-    def used_source(self, measure: str, figure: Literal["low", "high"]) -> str | None:
-        """The source (key in ``reports``) whose figure for ``measure`` the policy used."""
-        if len(self.reports) == 1 and measure != INCIDENTS:  # every policy picks the one
-            ((key, incident),) = self.reports.items()
-            return key if incident.report.casualties.figure(measure) is not None else None
-        return _chosen_source(self.reports, measure, figure, self.unreliable, self.policy)
-
     def source_figures(self, measure: str, figure: Literal["low", "high"]) -> list[SourceFigure]:
         """Each source's figure for ``measure`` (sources in name order), marking the one
         the policy used."""
-        used = self.used_source(measure, figure)
+        used = _chosen_source(self.reports, measure, figure, self.unreliable, self.policy)
         rows = []
         for key, incident in sorted(self.reports.items()):
             report = incident.report
@@ -191,6 +184,9 @@ def _chosen_source(
 ) -> str | None:
     if measure == INCIDENTS:
         return None
+    if len(reports) == 1:  # every policy picks the one source where it has the figure
+        ((key, incident),) = reports.items()
+        return key if incident.report.casualties.figure(measure) is not None else None
     having = {
         key: inc
         for key, inc in reports.items()
