@@ -9,6 +9,8 @@ or more *levels* (ascending thresholds). Example::
         window: 24h                   # any duration: 90m, 24h, 7d, 3600s
         group_by: [country, admin1]   # country | admin1 | admin2, coarse to fine
         figure: low                   # which end of a range figure ("between 5 and 8")
+        description: Children killed in one governorate within 24 hours.
+        update_step: 5                # while firing, announce a rise of 5 or more
         levels:
           - {name: critical, threshold: 10, resolve_below: 8}   # resolve_below: hysteresis
 """
@@ -64,6 +66,9 @@ class Rule:
     group_by: tuple[str, ...]
     levels: tuple[Level, ...]
     figure: Literal["low", "high"] = "low"
+    update_step: int | None = None
+    """While firing, a value that rose this much since last announced is an update."""
+    description: str = ""
 
     @cached_property
     def value_key(self) -> str:
@@ -123,7 +128,16 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
-_RULE_KEYS = {"name", "measure", "window", "group_by", "levels", "figure", "description"}
+_RULE_KEYS = {
+    "name",
+    "measure",
+    "window",
+    "group_by",
+    "levels",
+    "figure",
+    "description",
+    "update_step",
+}
 _LEVEL_KEYS = {"name", "threshold", "resolve_below"}
 
 
@@ -157,7 +171,17 @@ def _rule(raw: Any, where: str) -> Rule:
             raise ValueError(f"level thresholds {thresholds} must strictly increase")
         if len({lvl.name for lvl in levels}) != len(levels):
             raise ValueError("level names must be unique within a rule")
-        return Rule(name, measure, window, group_by, levels, figure)
+        update_step = raw.get("update_step")
+        if update_step is not None and (
+            not isinstance(update_step, int) or isinstance(update_step, bool) or update_step < 1
+        ):
+            raise ValueError(f"update_step {update_step!r} must be a whole number >= 1")
+        description = raw.get("description", "")
+        if not isinstance(description, str):
+            raise ValueError(f"description {description!r} must be text")
+        return Rule(
+            name, measure, window, group_by, levels, figure, update_step, " ".join(description.split())
+        )
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{where}: rule {raw.get('name', '?')!r}: {exc}") from None
 
