@@ -16,6 +16,7 @@ SUBCOMMAND_MODULES = (
     "services.extractor.cli",
     "services.deadletters.cli",
     "services.aggregator.cli",
+    "services.notifier.cli",
 )
 
 

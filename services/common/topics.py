@@ -20,6 +20,9 @@ ALERTS = "vigil.alerts.v1"
 """Alert transitions, keyed by fingerprint."""
 DEADLETTERS = "vigil.deadletters.v1"
 """DeadLetter JSON: records some service could not decode or validate."""
+NOTIFIER_DELIVERIES = "vigil.notifier.deliveries.v1"
+"""The notifier's delivery ledger: one compacted record per alert and channel, keyed
+``<fingerprint>#<channel>`` (notifier-internal; created by the notifier, compacted)."""
 
 ALL = (REPORTS, RAW_TEXT, CLASSIFIED, AGGREGATOR_TICKS, ALERTS, DEADLETTERS)
 
@@ -53,6 +56,10 @@ class Topics:
     @property
     def deadletters(self) -> str:
         return self.prefix + DEADLETTERS
+
+    @property
+    def notifier_deliveries(self) -> str:
+        return self.prefix + NOTIFIER_DELIVERIES
 
     def all(self) -> tuple[str, ...]:
         return tuple(self.prefix + name for name in ALL)

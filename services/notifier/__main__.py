@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
+from services.common.errors import ConfigError
 from services.notifier.app import run
 from services.notifier.settings import NotifierSettings
 
@@ -23,7 +25,11 @@ def main() -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    asyncio.run(_main(settings))
+    try:
+        asyncio.run(_main(settings))
+    except ConfigError as exc:
+        print(f"vigil notifier: refusing to start: {exc}", file=sys.stderr, flush=True)
+        return 2
     return 0
 
 

@@ -265,19 +265,8 @@ async def test_alert_reaches_the_webhook_and_alertmanager_then_resolves(
         assert registry.get_sample_value("vigil_notifications_pending", {"channel": channel}) == 0
 
 
-async def test_module_entry_point_serves_metrics_and_stops_on_sigterm(
-    broker: EmbeddedBroker, topics: Topics
-) -> None:
-    env = {
-        **os.environ,
-        "VIGIL_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "VIGIL_TOPIC_PREFIX": topics.prefix,
-        "VIGIL_HTTP_PORT": "0",
-        "VIGIL_BROKER_SESSION_TIMEOUT": "2",
-        "VIGIL_BROKER_HEARTBEAT_INTERVAL": "0.5",
-        "VIGIL_APP_ID_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
-    }
-    process = await asyncio.create_subprocess_exec(
+async def start_notifier(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "services.notifier",
@@ -286,6 +275,36 @@ async def test_module_entry_point_serves_metrics_and_stops_on_sigterm(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def test_module_entry_point_refuses_to_start_with_no_channel(
+    broker: EmbeddedBroker, topics: Topics
+) -> None:
+    env = {**os.environ, "VIGIL_KAFKA_BOOTSTRAP": broker.bootstrap}
+    for name in list(env):
+        if name.startswith("VIGIL_NOTIFIER_"):
+            del env[name]
+    process = await start_notifier(env)
+    output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert b"refusing to start: no channel configured" in output
+    assert b"VIGIL_NOTIFIER_CONSOLE=true" in output
+
+
+async def test_module_entry_point_serves_metrics_and_stops_on_sigterm(
+    broker: EmbeddedBroker, topics: Topics
+) -> None:
+    env = {
+        "VIGIL_NOTIFIER_CONSOLE": "true",
+        **os.environ,
+        "VIGIL_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "VIGIL_TOPIC_PREFIX": topics.prefix,
+        "VIGIL_HTTP_PORT": "0",
+        "VIGIL_BROKER_SESSION_TIMEOUT": "2",
+        "VIGIL_BROKER_HEARTBEAT_INTERVAL": "0.5",
+        "VIGIL_APP_ID_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+    }
+    process = await start_notifier(env)
     try:
         assert process.stdout is not None
         line = b""

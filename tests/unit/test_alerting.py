@@ -116,9 +116,7 @@ def test_a_late_notice_keeps_the_live_level() -> None:
     state = AlertState(RULE.name, "g")
     decide(RULE, state, 90 * H, 6)  # warning live
     steps = decide(RULE, state, 100 * H, 6, peak=(10, 80 * H))
-    assert [(s.transition, s.level, s.previous, s.peak, s.seq) for s in steps] == [
-        (L, 1, 1, 2, 2)
-    ]
+    assert [(s.transition, s.level, s.previous, s.peak, s.seq) for s in steps] == [(L, 1, 1, 2, 2)]
     assert steps[0].status is AlertStatus.FIRING
     assert state.level == 1
     assert state.episodes == [Episode(90 * H, None, 1), Episode(80 * H, 80 * H, 2)]

@@ -181,8 +181,9 @@ def _judge(rule: Rule, view: IncidentView) -> Counted:
         figure = by_report[used.report_id].casualties.figure(rule.measure)
     by_day = primary.occurred_precision is Precision.DAY
     moment = (
-        datetime(primary.occurred_at.year, primary.occurred_at.month, primary.occurred_at.day)
-        .replace(tzinfo=UTC)
+        datetime(
+            primary.occurred_at.year, primary.occurred_at.month, primary.occurred_at.day
+        ).replace(tzinfo=UTC)
         if by_day
         else primary.occurred_at.astimezone(UTC)
     )
@@ -377,9 +378,9 @@ def build_alert(
         confidence=round(confident / total, 4) if total else 0.0,
         verification=by_status,
         verification_text=verification_text(rule, entries, total),
-        perpetrators=list(
-            dict.fromkeys(p for e in entries for p in e.perpetrators)
-        )[:MAX_PERPETRATORS],
+        perpetrators=list(dict.fromkeys(p for e in entries for p in e.perpetrators))[
+            :MAX_PERPETRATORS
+        ],
         peak_level=rule.level_name(step.peak) if step.peak else None,
         evidence=[entry.evidence for entry in entries[:limit]],
         evidence_omitted=max(0, len(entries) - limit),

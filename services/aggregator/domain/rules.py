@@ -180,7 +180,14 @@ def _rule(raw: Any, where: str) -> Rule:
         if not isinstance(description, str):
             raise ValueError(f"description {description!r} must be text")
         return Rule(
-            name, measure, window, group_by, levels, figure, update_step, " ".join(description.split())
+            name,
+            measure,
+            window,
+            group_by,
+            levels,
+            figure,
+            update_step,
+            " ".join(description.split()),
         )
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{where}: rule {raw.get('name', '?')!r}: {exc}") from None
