@@ -212,7 +212,15 @@ class NotifierLoop:
     def active(self, channel: str) -> list[Active]:
         return self.ledger.active(channel, {tp.partition for tp in self._owned})
 
-    async def settled(self, item: Pending, channel: str, *, delivered: bool, write: bool) -> None:
+    async def settled(
+        self,
+        item: Pending,
+        channel: str,
+        *,
+        delivered: bool,
+        write: bool,
+        at: datetime | None = None,
+    ) -> None:
         record = item.record
         self._queued.discard(self._key(channel, item))
         if write:
@@ -222,7 +230,7 @@ class NotifierLoop:
                 record.partition,
                 delivered=delivered,
                 keeps_active=channel in self._keeps,
-                now=self._now(),
+                now=at or self._now(),
             )
             await self._store.write(record.partition, key, value)
         if self.current(item):
@@ -308,6 +316,8 @@ class NotifierLoop:
             self._committed.pop(tp, None)
         self.ledger.forget(numbers)
         self._queued = {key for key in self._queued if key[1] not in numbers}
+        if lost:
+            log.info("revoked %s: handed over", sorted(numbers))
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -81,6 +81,8 @@ class Attempt:
     detail: str
     retry_after: float | None = None
     """Seconds the endpoint asked to wait (``Retry-After``)."""
+    at: datetime | None = None
+    """The delivery time the request was made for (what ``startsAt`` said, say)."""
 
 
 @dataclass(frozen=True)
@@ -136,16 +138,18 @@ class HttpChannel:
         self._now = now
 
     async def send(self, alert: Alert, active: Active | None) -> Attempt:
-        return await self._post(self._render(alert, active, self._now()))
+        now = self._now()
+        return await self._post(self._render(alert, active, now), now)
 
     async def resend(self, active: Sequence[Active]) -> Attempt:
         if self._render_active is None:
             return Attempt(Outcome.SKIPPED, None, "not a re-sending channel")
-        return await self._post(self._render_active(active, self._now()))
+        now = self._now()
+        return await self._post(self._render_active(active, now), now)
 
-    async def _post(self, request: Request | None) -> Attempt:
+    async def _post(self, request: Request | None, now: datetime) -> Attempt:
         if request is None:
-            return Attempt(Outcome.SKIPPED, None, "nothing to send for this transition")
+            return Attempt(Outcome.SKIPPED, None, "nothing to send for this transition", at=now)
         try:
             async with self._session.post(
                 request.url,
@@ -156,7 +160,8 @@ class HttpChannel:
             ) as response:
                 text = (await response.text(errors="replace"))[:500]
                 wait = parse_retry_after(response.headers.get("Retry-After"), self._now())
-                return Attempt(classify_status(response.status), response.status, text, wait)
+                status = classify_status(response.status)
+                return Attempt(status, response.status, text, wait, at=now)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return Attempt(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}"[:500])
 
@@ -194,8 +199,17 @@ class Owner(Protocol):
 
     def active(self, channel: str) -> list[Active]: ...
 
-    async def settled(self, item: Pending, channel: str, *, delivered: bool, write: bool) -> None:
-        """Record the outcome (ledger when ``write``) and release the offset for ``channel``."""
+    async def settled(
+        self,
+        item: Pending,
+        channel: str,
+        *,
+        delivered: bool,
+        write: bool,
+        at: datetime | None = None,
+    ) -> None:
+        """Record the outcome (ledger when ``write``; ``at``: the delivery time the request
+        was made for) and release the offset for ``channel``."""
 
     async def failed(self, item: Pending, channel: str, reason: str) -> None:
         """Keep the alert somewhere (dead letter), then settle it as refused."""
@@ -358,7 +372,7 @@ class ChannelWorker:
                     self._metrics.skipped(name)
                 else:
                     self._metrics.delivered(name, self._clock() - item.received)
-                await owner.settled(item, name, delivered=True, write=True)
+                await owner.settled(item, name, delivered=True, write=True, at=result.at)
                 return
             self._down = True
             permanent = result.outcome is Outcome.PERMANENT

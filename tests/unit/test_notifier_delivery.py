@@ -111,7 +111,15 @@ class FakeOwner:
     def active(self, channel: str) -> list[Active]:
         return self.in_force
 
-    async def settled(self, item: Pending, channel: str, *, delivered: bool, write: bool) -> None:
+    async def settled(
+        self,
+        item: Pending,
+        channel: str,
+        *,
+        delivered: bool,
+        write: bool,
+        at: datetime | None = None,
+    ) -> None:
         if write:
             self.ledger.settle(
                 channel, item.alert, 0, delivered=delivered, keeps_active=False, now=NOW
@@ -443,9 +451,11 @@ def make_loop(
     channels: list[ScriptedChannel],
     registry: CollectorRegistry,
     queue_size: int = 100,
+    give_up_after: float | None = None,
 ) -> NotifierLoop:
     settings = NotifierSettings(
         topic_prefix="t.",
+        give_up_after=give_up_after,
         retry_base_delay=0.005,
         retry_max_delay=0.01,
         queue_size=queue_size,
@@ -554,3 +564,41 @@ async def test_a_restart_sends_nothing_twice_and_a_redrive_reaches_only_the_refu
     await asyncio.wait_for(task2, 5)
     assert slack2.got == []  # it had them all
     assert [s for _, s in hook2.got] == [2]  # only the re-driven refusal
+
+
+async def test_a_dead_channel_holds_the_healthy_one_back_only_within_the_documented_bound() -> None:
+    """queue_size alerts pending on the dead channel (plus the one in delivery) is as far as
+    the healthy channel gets ahead; with give_up_after, the dead channel's alerts go to
+    the dead-letter topic and the healthy one gets everything."""
+    alerts = [sample_alert(seq=1, fingerprint=f"fp-{n}") for n in range(10)]
+    consumer = FakeConsumer([record(i, encoded(a)) for i, a in enumerate(alerts)])
+    producer, store = FakeProducer(), FakeStore()
+    dead, healthy = ScriptedChannel("webhook-1"), ScriptedChannel("slack", up=True)
+    loop = make_loop(consumer, producer, store, [dead, healthy], CollectorRegistry(), queue_size=4)
+    await loop.assigned([PARTITION])
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    try:
+        await until(lambda: consumer.was_paused and len(healthy.got) == 5)
+        await asyncio.sleep(0.2)
+        assert len(healthy.got) == 5 and consumer.commits in ([], [0])
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    # the same, with a bound in time: the dead channel's alerts are dead-lettered
+    consumer = FakeConsumer([record(i, encoded(a)) for i, a in enumerate(alerts)])
+    producer, store = FakeProducer(), FakeStore()
+    dead, healthy = ScriptedChannel("webhook-1"), ScriptedChannel("slack", up=True)
+    loop = make_loop(
+        consumer, producer, store, [dead, healthy], CollectorRegistry(), 4, give_up_after=0.1
+    )
+    await loop.assigned([PARTITION])
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    try:
+        await until(lambda: len(healthy.got) == 10 and len(producer.sent) == 10)
+        await until(lambda: bool(consumer.commits) and consumer.commits[-1] == 10)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    assert all(letter.error_type == "delivery" for _, letter in producer.sent)
