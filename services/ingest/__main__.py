@@ -2,7 +2,8 @@
 
 Binds ``VIGIL_HTTP_HOST``:``VIGIL_HTTP_PORT`` (0 picks a free port), prints the bound
 URL, and stops cleanly on SIGINT or SIGTERM. The Kafka producer is started on the first
-request, so the service starts (and answers 503) while the broker is down.
+request, so the service starts (and answers 503) while the broker is down. Header, body
+and idle timeouts and the redacting access log: ``services/ingest/server.py``.
 """
 
 from __future__ import annotations
@@ -12,27 +13,25 @@ import logging
 import signal
 import sys
 
-from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from services.common.errors import ConfigError
+from services.common.logs import quiet_repeats
 from services.common.publisher import make_producer
 from services.ingest.app import build_app
 from services.ingest.metrics import IngestMetrics
+from services.ingest.server import serve
 from services.ingest.settings import IngestSettings
 
 
-async def serve(settings: IngestSettings) -> None:
+async def run(settings: IngestSettings) -> None:
     if not settings.tokens:
         raise ConfigError("VIGIL_INGEST_TOKENS is empty: every request would be refused")
     timeout_ms = int(settings.publish_timeout_seconds * 1000)
     producer = make_producer(settings.kafka_bootstrap, request_timeout_ms=max(timeout_ms, 1000))
-    app = build_app(settings, producer, IngestMetrics(CollectorRegistry()))
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    await site.start()
-    port = runner.addresses[0][1]
+    metrics = IngestMetrics(CollectorRegistry())
+    app = build_app(settings, producer, metrics)
+    runner, server, port = await serve(app, settings, lambda: metrics.timed_out("header"))
     print(f"vigil ingest listening on http://{settings.http_host}:{port}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -41,7 +40,8 @@ async def serve(settings: IngestSettings) -> None:
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()  # stops accepting, finishes requests, stops the producer
+        server.close()
+        await runner.cleanup()  # finishes requests, stops the producer
 
 
 def main() -> int:
@@ -49,8 +49,9 @@ def main() -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    quiet_repeats(settings.log_repeat_seconds)
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(run(settings))
     except ConfigError as exc:
         print(f"vigil ingest: {exc}", file=sys.stderr)
         return 2

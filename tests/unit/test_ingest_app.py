@@ -230,17 +230,30 @@ async def test_too_many_items_is_413(make_client: MakeClient, producer: FakeProd
     assert producer.sent == []
 
 
-@pytest.mark.parametrize("fake", [FakeProducer(fail_start=True), FakeProducer(hang=True)])
-async def test_broker_down_or_silent_is_503_with_retry_after(
-    make_client: MakeClient, registry: CollectorRegistry, fake: FakeProducer
+@pytest.mark.parametrize(
+    ("fake", "published"),
+    [(FakeProducer(fail_start=True), "none"), (FakeProducer(hang=True), "unknown")],
+    ids=["unreachable", "no-ack"],
+)
+async def test_broker_down_or_silent_is_503_saying_what_the_client_may_assume(
+    make_client: MakeClient, registry: CollectorRegistry, fake: FakeProducer, published: str
 ) -> None:
     client = await make_client(fake, publish_timeout_seconds=0.3, retry_after_seconds=7)
-    response = await client.post("/v1/reports", json=[sample_report()], headers=AUTH)
+    body = [sample_report("r-1"), sample_report("r-2"), {"report_id": "bad"}]
+    response = await client.post("/v1/reports", json=body, headers=AUTH)
     assert response.status == 503
     assert response.headers["Retry-After"] == "7"
     answer = await response.json()
-    assert answer["error"] == "broker_unavailable" and "retry" in answer["message"]
-    assert reports_count(registry, "unpublished") == 1
+    assert answer["error"] == "broker_unavailable" and answer["retry_after_seconds"] == 7
+    assert answer["published"] == published
+    assert answer["report_ids"] == ["r-1", "r-2"]
+    message = answer["message"]
+    assert "send the same reports again after 7 s" in message
+    if published == "none":
+        assert "nothing of this request was published" in message
+    else:
+        assert "may or may not be published" in message and "changes nothing" in message
+    assert reports_count(registry, "unpublished") == 2
     assert reports_count(registry, "accepted") == 0
 
 
