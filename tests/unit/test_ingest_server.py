@@ -24,7 +24,6 @@ from services.ingest.settings import IngestSettings
 from services.ingest.testing import FakeProducer, sample_report
 
 TOKEN = "t0p-s3cret"
-FAST = {"header_timeout_seconds": 0.5, "body_timeout_seconds": 0.5, "idle_timeout_seconds": 1.5}
 
 
 class Served:
@@ -42,7 +41,13 @@ class Served:
 
 @pytest.fixture
 async def served() -> AsyncIterator[Served]:
-    settings = IngestSettings(tokens=[SecretStr(TOKEN)], topic_prefix="unit.", **FAST)
+    settings = IngestSettings(
+        tokens=[SecretStr(TOKEN)],
+        topic_prefix="unit.",
+        header_timeout_seconds=0.5,
+        body_timeout_seconds=0.5,
+        idle_timeout_seconds=1.5,
+    )
     registry, producer = CollectorRegistry(), FakeProducer()
     metrics = IngestMetrics(registry)
     app = build_app(settings, producer, metrics)
