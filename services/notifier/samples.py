@@ -22,7 +22,7 @@ def sample_alert(
     fingerprint: str = "children_killed_24h:5f1a9c3e2b7d4a60",
     test: bool = False,
 ) -> Alert:
-    """Children killed in Idlib on 1 Dec 2024 (the wire story in the domain notes); with
+    """Children killed in Idlib on 2024-12-01 (the wire story in the domain notes); with
     ``test`` it says so and has a fingerprint of its own."""
     resolved = transition is Transition.RESOLVED
     incident = EvidenceIncident(
@@ -59,7 +59,7 @@ def sample_alert(
         ],
     )
     shown = level or previous_level or "critical"
-    summary = f"At least {value} children killed in Idlib, SYR on 1 Dec 2024: " + (
+    summary = f"At least {value} children killed in Idlib, SYR on 2024-12-01: " + (
         f"resolved (was {shown})" if resolved else f"{shown} (threshold {threshold} in 24 h)"
     )
     return Alert(
@@ -80,7 +80,7 @@ def sample_alert(
         window_seconds=86400,
         window_start=DAY - timedelta(days=1),
         window_end=DAY,
-        period="1 Dec 2024",
+        period="2024-12-01",
         period_first=date(2024, 12, 1),
         period_last=date(2024, 12, 1),
         watermark=DAY,

@@ -445,7 +445,7 @@ async def test_alertmanager_gets_active_alerts_re_sent_with_labels_and_after_its
                 "fingerprint": fired.fingerprint,
             }
             assert first["generatorURL"] == f"https://vigil.example/alerts/{fired.fingerprint}"
-            assert first["annotations"]["when"] == "1 Dec 2024"
+            assert first["annotations"]["when"] == "2024-12-01"
             ends = datetime.fromisoformat(first["endsAt"])
             assert timedelta(seconds=1) < ends - datetime.now(UTC) <= timedelta(seconds=3.5)
 

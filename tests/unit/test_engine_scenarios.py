@@ -318,7 +318,7 @@ def test_a_late_report_completing_a_past_crossing_is_one_late_notice() -> None:
     assert (late.window_start, late.window_end) == (at(1, 10) - timedelta(days=1), at(1, 10))
     assert {e.incident_id for e in late.evidence} == {"i1", "i2"}
     assert late.watermark == at(3) and late.threshold == 10
-    assert late.period == "1 Dec 2024 05:00 - 10:00 UTC"
+    assert late.period == "2024-12-01 05:00 to 10:00 UTC"
     assert "known only now from late reports" in late.summary
     assert engine.alerts[late.fingerprint].level == 0  # nothing is firing because of it
     # a further late report inside the same past crossing is not announced again

@@ -4,7 +4,7 @@ the incidents in the window, what each adds, and every source's figure behind it
 The record reads right on its own (the notifier's messages are built from it):
 
 - the value keeps the qualifiers of the figures behind it ("at least 25", "25-31");
-- ``period`` names the calendar day(s) of the incidents behind the value ("1 Dec 2024"),
+- ``period`` names the calendar day(s) of the incidents behind the value ("2024-12-01"),
   because the event-time window of day-precision incidents (they sit at 00:00 UTC) reads
   as the day before;
 - verification is judged per incident and measure: a figure is confirmed when its own
@@ -66,19 +66,17 @@ def window_words(seconds: int) -> str:
     return f"{seconds} s"
 
 
-def day_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def days_text(first: date, last: date) -> str:
-    """``1 Dec 2024``, ``28-30 Nov 2024``, ``28 Nov - 1 Dec 2024``, ``30 Dec 2024 - 2 Jan 2025``."""
-    if first == last:
-        return day_text(first)
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}-{last.day} {last:%b %Y}"
-    if first.year == last.year:
-        return f"{first.day} {first:%b} - {day_text(last)}"
-    return f"{day_text(first)} - {day_text(last)}"
+    """``2024-12-01`` or ``2024-11-28 to 2024-12-01`` (ISO dates: no reader mistakes the
+    day and the month)."""
+    return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+
+
+def times_text(first: datetime, last: datetime) -> str:
+    """``2024-12-01 03:00 to 18:00 UTC`` or ``2024-11-30 22:00 to 2024-12-01 03:00 UTC``."""
+    if first.date() == last.date():
+        return f"{first:%Y-%m-%d %H:%M} to {last:%H:%M} UTC"
+    return f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
 
 
 @dataclass(frozen=True)
@@ -228,16 +226,13 @@ def period(
             first = stamp(window_end - width + DAY).date()
             return days_text(first, end.date()), first, end.date()
         start = stamp(window_end - width)
-        text = f"{day_text(start.date())} {start:%H:%M} - {day_text(end.date())} {end:%H:%M} UTC"
-        return text, start.date(), end.date()
+        return times_text(start, end), start.date(), end.date()
     first_at = min(e.moment for e in entries)
     last_at = max(e.moment for e in entries)
     first, last = first_at.date(), last_at.date()
     if any(e.by_day for e in entries):
         return days_text(first, last), first, last
-    if first == last:
-        return f"{day_text(first)} {first_at:%H:%M} - {last_at:%H:%M} UTC", first, last
-    return f"{day_text(first)} {first_at:%H:%M} - {day_text(last)} {last_at:%H:%M} UTC", first, last
+    return times_text(first_at, last_at), first, last
 
 
 def verification_text(rule: Rule, entries: list[Counted], total: int) -> str:
@@ -296,7 +291,7 @@ def summary_text(
     what = what[0].upper() + what[1:]
     place = place_text(group)
     span = window_words(rule.window_seconds)
-    on = f"on {when}" if when[:1].isdigit() else when
+    on = f"on {when}" if " to " not in when else f"from {when}"
     if step.transition is Transition.LATE:
         peak = rule.levels[step.peak - 1]
         return (

@@ -1,7 +1,7 @@
 """Human wording shared by the channel payloads (plain text, no markup).
 
 Every message leads with the alert's ``summary`` (the number and place first: "At least 10
-children killed in Idlib, SYR on 1 Dec 2024: critical ..."), then the rule and what it
+children killed in Idlib, SYR on 2024-12-01: critical ..."), then the rule and what it
 counts, verification in words, the alleged perpetrators, the evidence (each incident on
 its calendar day, each source with its kind and figure as given) and a link. Records
 written before the aggregator filled ``value_text``, ``period`` and ``verification_text``
@@ -80,7 +80,7 @@ def tag(alert: Alert) -> str:
 
 
 def headline(alert: Alert) -> str:
-    """``[CRITICAL] At least 10 children killed in Idlib, SYR on 1 Dec 2024: critical ...``"""
+    """``[CRITICAL] At least 10 children killed in Idlib, SYR on 2024-12-01: critical ...``"""
     return f"{tag(alert)} {alert.summary}"
 
 
@@ -107,9 +107,8 @@ def kind_words(kind: str | None) -> str:
 def occurred_text(incident: EvidenceIncident) -> str:
     moment = incident.occurred_at
     if incident.occurred_precision is Precision.DAY:
-        return f"{moment.day} {moment:%b %Y}"
-    moment = moment.astimezone(UTC)
-    return f"{moment.day} {moment:%b %Y %H:%M} UTC"
+        return f"{moment:%Y-%m-%d}"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def top_evidence(alert: Alert, limit: int) -> list[EvidenceIncident]:
