@@ -8,6 +8,7 @@ import signal
 import sys
 
 from services.common.errors import ConfigError
+from services.common.logs import quiet_repeats
 from services.notifier.app import run
 from services.notifier.settings import NotifierSettings
 
@@ -25,6 +26,7 @@ def main() -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    quiet_repeats()  # a broker or channel that is down says so once per interval
     try:
         asyncio.run(_main(settings))
     except ConfigError as exc:
