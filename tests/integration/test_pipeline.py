@@ -57,9 +57,7 @@ async def test_seed_story_fires_idlib_critical_and_nothing_for_aleppo(
 
         classifier, aggregator = stack.urls["classifier"], stack.urls["aggregator"]
         wait_until(
-            lambda: (
-                sample(classifier, "vigil_reports_consumed_total", outcome="ok") == len(feed)
-            ),
+            lambda: sample(classifier, "vigil_reports_consumed_total", outcome="ok") == len(feed),
             30,
             "classifier ok count",
         )
