@@ -113,6 +113,9 @@ def _compare(
         raise ValueError(f"{path}: nested deeper than {MAX_DEPTH} (a recursive model?)")
     old, new = _resolve(old, roots[0]), _resolve(new, roots[1])
     depth += 1
+    if ("anyOf" in old) != ("anyOf" in new):
+        out.append(f"{path}: {_describe(old)} -> {_describe(new)}{_union_direction(old, new)}")
+        return
     if "properties" in old or "properties" in new:
         _compare_objects(old, new, path, roots, out, depth)
     for keyword in ("anyOf", "oneOf", "allOf", "prefixItems"):
@@ -188,6 +191,25 @@ def _direction(keyword: str, old: Any, new: Any) -> str:
     if new is None:
         return " (widened: a constraint dropped)"
     return " (changed)"
+
+
+def _core(schema: JSON) -> JSON:
+    return {k: v for k, v in schema.items() if k not in DOCUMENTATION}
+
+
+def _union_direction(old: JSON, new: JSON) -> str:
+    """A value that became one alternative of a union (``X`` -> ``X | null``), or back."""
+    if "anyOf" in new and _core(old) in [_core(a) for a in new["anyOf"]]:
+        return " (widened: old consumers reject the other alternatives)"
+    if "anyOf" in old and _core(new) in [_core(a) for a in old["anyOf"]]:
+        return " (narrowed: records already written may hold the other alternatives)"
+    return " (changed)"
+
+
+def _describe(schema: JSON) -> str:
+    if "anyOf" in schema:
+        return _summary(schema["anyOf"])
+    return _summary([schema])
 
 
 def _summary(alternatives: list[Any]) -> str:

@@ -99,7 +99,7 @@ def contract_problems(
     if path.exists():
         baselines.append(("the committed file", json.loads(path.read_text(encoding="utf-8"))))
     if with_history:
-        baselines += list(history(path))
+        baselines += [(w, s) for w, s in history(path) if all(s != b for _, b in baselines)]
     problems = []
     for where, old in baselines:
         problems += [f"{path.name} vs {where}: {line}" for line in breaking_changes(old, new)]

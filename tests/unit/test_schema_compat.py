@@ -98,7 +98,7 @@ BREAKING: list[tuple[str, type[BaseModel], str]] = [
     (
         "null now allowed",
         variant(Alert, value=(int | None, Field(description="x"))),
-        "$.value: anyOf has 2 alternative(s), had 0",
+        "$.value: integer -> integer | null (widened: old consumers reject",
     ),
     (
         "an enum value added",
