@@ -148,13 +148,15 @@ def run_worker(build: Callable[[], faust.App], log_level: str = "info") -> None:
     app = build()
     loop = app.loop
     logging.config.dictConfig(dict(app.conf.logging_config))
+    url = metrics_url(app)
+    loop_name = f"{type(loop).__module__}.{type(loop).__name__}"
     log.info(
-        "vigil %s %s: metrics at %s; event loop %s.%s",
+        "vigil %s %s: metrics at %s; event loop %s",
         version(),
         app.conf.id,
-        metrics_url(app),
-        type(loop).__module__,
-        type(loop).__name__,
+        url,
+        loop_name,
+        extra={"url": url},
     )
     worker = faust.Worker(app, loop=loop, loglevel=log_level.upper(), redirect_stdouts=False)
     # At WARNING and above Faust's terminal spinner sets the root logger to DEBUG (so it

@@ -40,7 +40,8 @@ async def serve(settings: IngestSettings) -> None:
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     port = runner.addresses[0][1]
-    log.info("vigil %s ingest listening on http://%s:%s", version(), settings.http_host, port)
+    url = f"http://{settings.http_host}:{port}"
+    log.info("vigil %s ingest listening on %s", version(), url, extra={"url": url})
     operations.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

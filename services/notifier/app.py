@@ -122,7 +122,7 @@ async def run(
     )
     operations = Operations("notifier", settings, registry)
     runner, url = await start_http(registry, settings.http_host, settings.http_port, operations)
-    log.info("vigil %s notifier: metrics on %s/metrics", version(), url)
+    log.info("vigil %s notifier: metrics on %s/metrics", version(), url, extra={"url": url})
     try:
         async with aiohttp.ClientSession() as session:
             channels = build_channels(settings, session)
