@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel
 
 from schemas.reports import IncidentReport
@@ -224,7 +224,8 @@ def build_app(
     # client_max_size is not what limits the body (the handler reads it bounded itself).
     app = web.Application(middlewares=[_metrics_middleware(metrics)])
     app.router.add_post(REPORTS_ROUTE, reports.post)
-    operations = operations or Operations("ingest", settings, metrics.registry)
+    # __main__ passes the running service's operations; without (tests) nothing probes
+    operations = operations or Operations("ingest", settings, CollectorRegistry())
     operations.routes(app)  # /healthz, /readyz
     app.router.add_get("/metrics", metrics_text)
     app.router.add_get("/openapi.json", openapi)
