@@ -1,6 +1,6 @@
 """Run the ingest service: ``python -m services.ingest``.
 
-Binds ``VIGIL_HTTP_HOST``:``VIGIL_HTTP_PORT`` (0 picks a free port), prints the bound
+Binds ``VIGIL_HTTP_HOST``:``VIGIL_HTTP_PORT`` (0 picks a free port), logs the bound
 URL, and stops cleanly on SIGINT or SIGTERM. The Kafka producer is started on the first
 request, so the service starts (and answers 503) while the broker is down. Header, body
 and idle timeouts and the redacting access log: ``services/ingest/server.py``.
@@ -16,12 +16,16 @@ import sys
 from prometheus_client import CollectorRegistry
 
 from services.common.errors import ConfigError
-from services.common.logs import quiet_repeats
+from services.common.logs import configure_logging, quiet_repeats
+from services.common.operations import Operations
 from services.common.publisher import make_producer
+from services.common.version import version
 from services.ingest.app import build_app
 from services.ingest.metrics import IngestMetrics
 from services.ingest.server import serve
 from services.ingest.settings import IngestSettings
+
+log = logging.getLogger("services.ingest")
 
 
 async def run(settings: IngestSettings) -> None:
@@ -29,10 +33,14 @@ async def run(settings: IngestSettings) -> None:
         raise ConfigError("VIGIL_INGEST_TOKENS is empty: every request would be refused")
     timeout_ms = int(settings.publish_timeout_seconds * 1000)
     producer = make_producer(settings.kafka_bootstrap, request_timeout_ms=max(timeout_ms, 1000))
-    metrics = IngestMetrics(CollectorRegistry())
-    app = build_app(settings, producer, metrics)
+    registry = CollectorRegistry()
+    operations = Operations("ingest", settings, registry)
+    metrics = IngestMetrics(registry)
+    app = build_app(settings, producer, metrics, operations)
     runner, server, port = await serve(app, settings, lambda: metrics.timed_out("header"))
-    print(f"vigil ingest listening on http://{settings.http_host}:{port}", flush=True)
+    url = f"http://{settings.http_host}:{port}"
+    log.info("vigil %s ingest listening on %s", version(), url, extra={"url": url})
+    operations.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -41,14 +49,13 @@ async def run(settings: IngestSettings) -> None:
         await stop.wait()
     finally:
         server.close()
+        await operations.stop()
         await runner.cleanup()  # finishes requests, stops the producer
 
 
 def main() -> int:
     settings = IngestSettings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_format, settings.log_level, "ingest")
     quiet_repeats(settings.log_repeat_seconds)
     try:
         asyncio.run(run(settings))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 
 from services.common.errors import ConfigError
-from services.common.logs import quiet_repeats
+from services.common.logs import configure_logging, quiet_repeats
 from services.notifier.app import run
 from services.notifier.settings import NotifierSettings
 
@@ -23,9 +22,7 @@ async def _main(settings: NotifierSettings) -> None:
 
 def main() -> int:
     settings = NotifierSettings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_format, settings.log_level, "notifier")
     quiet_repeats()  # a broker or channel that is down says so once per interval
     try:
         asyncio.run(_main(settings))
