@@ -1,14 +1,16 @@
-"""Topic family ``vigil.alerts.*``: alert transitions (Alert v1).
+"""Topic family ``vigil.alerts.*``: alert transitions (Alert v2, on ``vigil.alerts.v2``).
 
 One record per transition of one alert. ``fingerprint`` (rule + group) is stable for the
 life of the alert; ``seq`` increases by one per transition of that fingerprint, so a
 consumer drops any record whose seq it has already seen.
 
-Fields added after the first release (``description``, ``value_text``, ``period``,
-``period_first``, ``period_last``, ``verification_text``, ``perpetrators``, ``peak_level``,
-and in the evidence ``kind``, ``occurred_precision``, ``alleged_perpetrators``,
-``confirmed_by``) have defaults, so records written before them still validate. The
-transitions ``updated`` and ``late`` were added with them.
+v2 (schemas/COMPATIBILITY.md: a new enum value is a breaking change, so a new version):
+the transitions ``updated`` (a rising toll while the level holds: no new page) and
+``late`` (one notice about a past window, the level in force unchanged) are new. Also new,
+all optional with defaults: ``description``, ``value_text``, ``period``, ``period_first``,
+``period_last``, ``verification_text``, ``perpetrators``, ``peak_level``, and in the
+evidence ``kind``, ``occurred_precision``, ``alleged_perpetrators``, ``confirmed_by``.
+v1 (``schemas/json/alert.v1.schema.json``, frozen) is no longer written.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ class EvidenceIncident(BaseModel):
 class Alert(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     fingerprint: str = Field(description="Stable id of rule + group; dedup key downstream.")
     seq: int = Field(ge=1, description="Per-fingerprint transition number.")
     rule: str

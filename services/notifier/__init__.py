@@ -1,6 +1,6 @@
 """Notifier: delivers alert transitions to on-call channels.
 
-Reads ``vigil.alerts.v1`` (Alert JSON keyed by fingerprint) and delivers every transition
+Reads ``vigil.alerts.v2`` (Alert JSON keyed by fingerprint) and delivers every transition
 to each configured channel: console, generic webhooks, Slack, PagerDuty (Events API v2,
 change events for updates and late notices) and Prometheus Alertmanager
 (``POST /api/v2/alerts``, active alerts re-sent on an interval). Reads and writes its

@@ -346,7 +346,7 @@ async def test_a_timeout_is_retried(session: aiohttp.ClientSession) -> None:
 
 # --- the consumer loop, with an in-memory consumer, producer and ledger store -------------
 
-PARTITION = TopicPartition("t.vigil.alerts.v1", 0)
+PARTITION = TopicPartition("t.vigil.alerts.v2", 0)
 
 
 def record(
