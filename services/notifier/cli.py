@@ -66,7 +66,7 @@ async def _try(channel: Channel, resolve: bool) -> bool:
 
 async def _test(settings: NotifierSettings, resolve: bool) -> int:
     async with aiohttp.ClientSession() as session:
-        channels = build_channels(settings, session)
+        channels = build_channels(settings, session, stream=sys.stdout)
         if not channels:
             print(f"vigil notify test: {NO_CHANNEL}", file=sys.stderr)
             return 2

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +41,7 @@ from services.notifier.domain.text import message_text
 from services.notifier.metrics import NotifierMetrics
 
 log = logging.getLogger(__name__)
+console_log = logging.getLogger("services.notifier.console")
 
 
 def utc_now() -> datetime:
@@ -167,7 +167,9 @@ class HttpChannel:
 
 
 class ConsoleChannel:
-    """Prints every message on a stream (standard output): the channel a newcomer sees."""
+    """Every message in plain text, as a log record of ``services.notifier.console`` (in
+    the service's log format, on standard error: one JSON object per message with
+    ``VIGIL_LOG_FORMAT=json``), or printed on ``stream`` when one is given (the CLI)."""
 
     keeps_active: bool = False
     resend_interval: float | None = None
@@ -179,8 +181,12 @@ class ConsoleChannel:
         self._stream = stream
 
     async def send(self, alert: Alert, active: Active | None) -> Attempt:
-        stream = self._stream or sys.stdout
-        print(message_text(alert, self._url_of(alert)) + "\n", file=stream, flush=True)
+        text = message_text(alert, self._url_of(alert))
+        if self._stream is not None:
+            print(text + "\n", file=self._stream, flush=True)
+        else:
+            extra = {"channel": "console", "fingerprint": alert.fingerprint, "seq": alert.seq}
+            console_log.info("%s", text, extra=extra)
         return Attempt(Outcome.DELIVERED, None, "printed")
 
     async def resend(self, active: Sequence[Active]) -> Attempt:

@@ -1,7 +1,7 @@
 """Notifier settings (env prefix ``VIGIL_NOTIFIER_``; shared ones keep ``VIGIL_``).
 
-A channel is active only when configured: ``console`` prints each message on standard
-output, each URL in ``webhook_urls``, Slack when ``slack_webhook_url`` is set, PagerDuty
+A channel is active only when configured: ``console`` writes each message to the
+service's log, each URL in ``webhook_urls``, Slack when ``slack_webhook_url`` is set, PagerDuty
 when ``pagerduty_routing_key`` is set, Alertmanager when ``alertmanager_url`` is set. With
 no channel at all the notifier refuses to start. Lists accept JSON
 (``["http://a", "http://b"]``) or comma-separated text.
@@ -29,7 +29,8 @@ class NotifierSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VIGIL_NOTIFIER_", frozen=True, extra="ignore")
 
     console: bool = Field(
-        default=False, description="Print every message on standard output (a channel)."
+        default=False,
+        description="Write every message to the service's log (standard error; a channel).",
     )
     webhook_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Generic webhooks; each gets the Alert JSON."
