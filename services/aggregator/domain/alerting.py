@@ -3,8 +3,8 @@
 The *live* level is the rule's level for the window ending at the event-time clock T
 (with the rule's hysteresis on the way down). Nothing is emitted while it stays the same,
 except an *update*: with the rule's ``update_step`` set, a value that rose by at least
-that step since it was last announced (at the level in force) is announced again
-(``updated``, its own seq, the level unchanged: no new page).
+that step (and by ``update_ratio`` of itself) since it was last announced at the level in
+force is announced again (``updated``, its own seq, the level unchanged: no new page).
 
 Late reports: when an incident changes, every window containing it that ends by T is
 searched for its peak. If a past window reached a level above both the announced and
@@ -113,14 +113,15 @@ def quiet(rule: Rule, state: AlertState | None, live_value: int) -> bool:
     skips the decision for such a group (its hot path)."""
     if state is None or state.level == 0:
         return live_value < rule.levels[0].threshold
-    return rule.level_for(live_value, state.level) == state.level and not _rose(
-        rule, state, live_value
-    )
+    if rule.level_for(live_value, state.level) != state.level:
+        return False
+    due = rule.update_due(state.value)
+    return due is None or live_value < due
 
 
 def _rose(rule: Rule, state: AlertState, live_value: int) -> bool:
-    step = rule.update_step
-    return step is not None and live_value >= state.value + step
+    due = rule.update_due(state.value)
+    return due is not None and live_value >= due
 
 
 def decide(

@@ -16,13 +16,13 @@ The record reads right on its own (the notifier's messages are built from it):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from schemas.alerts import Alert, EvidenceIncident, EvidenceSource, Transition
-from schemas.reports import Figure, Precision, Qualifier, Verification
+from schemas.reports import Figure, IncidentReport, Precision, Qualifier, Verification
 from services.aggregator.domain.alerting import Step
 from services.aggregator.domain.incidents import IncidentView, group_fields
 from services.aggregator.domain.rules import INCIDENTS, Rule
@@ -79,29 +79,37 @@ def times_text(first: datetime, last: datetime) -> str:
     return f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
 
 
-@dataclass(frozen=True)
-class Counted:
-    """What one incident puts behind an alert, judged once per (rule, incident view)."""
+class Counted(NamedTuple):
+    """What one incident puts behind an alert, judged once per (rule, incident view) from
+    its reports (no model objects: every incident in the window is judged for every
+    transition; the evidence entry is built only for those shown, ``evidence_entry``)."""
 
-    evidence: EvidenceIncident
+    value: int
+    verification: Verification
+    confirmed_by: tuple[str, ...]
+    """Other reliable sources whose figure is at least the counted one."""
+    lower: tuple[str, ...]
+    """Reliable sources whose lower figure does not confirm the counted one."""
+    silent: tuple[str, ...]
+    """Sources of the incident with no figure for the rule's measure."""
+    sources: tuple[tuple[str, str], ...]
+    """(name, kind) of every source, in name order."""
     qualifier: Qualifier
     """Qualifier of the counted figure (exact for an incident count)."""
     spread: int
     """high - low of a range figure, else 0."""
     moment: datetime
-    """When it happened: 00:00 of its day for day precision, else the UTC instant."""
+    """Where it sits in event time: 00:00 UTC of its day for day precision, the start of
+    its hour for hour precision, else the instant."""
     by_day: bool
     perpetrators: tuple[str, ...]
-    lower: tuple[str, ...]
-    """Sources whose lower figure does not confirm the counted one."""
-    silent: tuple[str, ...]
-    """Sources of the incident with no figure for the rule's measure."""
 
 
-EvidenceCache = dict[tuple[str, str], tuple[IncidentView, Counted]]
-"""(rule, incident) -> the view an entry was built from, and the entry. A view is immutable
-and replaced when its incident changes, so an entry is valid while its view is the one
-asked about; the same incidents appear in alert after alert."""
+EvidenceCache = dict[tuple[str, str], tuple[IncidentView, Counted, EvidenceIncident | None]]
+"""(rule, incident) -> the view an entry was built from, its judgement and (once shown)
+its evidence entry. A view is immutable and replaced when its incident changes, so an
+entry is valid while its view is the one asked about; the same incidents appear in alert
+after alert."""
 
 
 def counted(rule: Rule, view: IncidentView, cache: EvidenceCache | None = None) -> Counted:
@@ -112,45 +120,71 @@ def counted(rule: Rule, view: IncidentView, cache: EvidenceCache | None = None) 
     if hit is not None and hit[0] is view:
         return hit[1]
     entry = _judge(rule, view)
-    cache[key] = (view, entry)
+    cache[key] = (view, entry, None)
+    return entry
+
+
+def evidence_entry(
+    rule: Rule, view: IncidentView, judged: Counted, cache: EvidenceCache | None = None
+) -> EvidenceIncident:
+    """The incident's evidence: what it adds and every source's figure (the used one
+    marked) with its kind, cached beside its judgement."""
+    key = (rule.name, view.incident_id)
+    hit = None if cache is None else cache.get(key)
+    if hit is not None and hit[0] is view and hit[2] is not None:
+        return hit[2]
+    primary = view.primary.report
+    kinds = {inc.report.report_id: inc.report.source.kind.value for inc in view.reports.values()}
+    entry = EvidenceIncident(
+        incident_id=view.incident_id,
+        occurred_at=primary.occurred_at,
+        occurred_precision=primary.occurred_precision,
+        region=view.primary.region.key,
+        place=primary.location.place,
+        event_type=primary.event_type.value,
+        value=judged.value,
+        verification=judged.verification,
+        confirmed_by=list(judged.confirmed_by),
+        alleged_perpetrators=list(judged.perpetrators),
+        sources=[
+            EvidenceSource(kind=kinds[row.report_id], **row._asdict())
+            for row in view.source_figures(rule.measure, rule.figure)
+        ],
+    )
+    if cache is not None:
+        cache[key] = (view, judged, entry)
     return entry
 
 
 def _judge(rule: Rule, view: IncidentView) -> Counted:
-    """The incident's evidence entry: what it adds, every source's figure (the used one
-    marked) with its kind, who confirms the counted figure and who gives a lower one."""
+    """Who confirms the counted figure, who gives a lower one, and how it reads. The
+    counted figure is a trusted source's (reliable; any when none is) whose figure is the
+    incident's value; any *other* trusted source with at least that figure confirms it."""
     primary = view.primary.report
-    by_report = {inc.report.report_id: inc.report for inc in view.reports.values()}
-    rows = view.source_figures(rule.measure, rule.figure)
-    sources = [
-        EvidenceSource(
-            source=row.source,
-            kind=by_report[row.report_id].source.kind.value,
-            report_id=row.report_id,
-            reported_at=row.reported_at,
-            figure=row.figure,
-            value=row.value,
-            reliable=row.reliable,
-            used=row.used,
-        )
-        for row in rows
-    ]
     value = view.values.get(rule.value_key, 0)
-    used = next((s for s in sources if s.used), None)
     counting = rule.measure == INCIDENTS
-    confirmers: list[str] = []
-    lower: list[str] = []
-    for s in sources:
-        if s is used or not s.reliable:
-            continue
-        if counting or (s.value is not None and s.value >= value):
-            confirmers.append(s.source)
-        elif s.value is not None:
-            lower.append(s.source)
-    silent = tuple(s.source for s in sources if not counting and s.value is None)
-    base = [by_report[used.report_id]] if used is not None else [r for r in by_report.values()]
-    statuses = {r.verification for r in base}
-    if confirmers or Verification.CONFIRMED in statuses:
+    if len(view.reports) == 1:
+        return _judge_one(rule, primary, value, counting, view.position)
+    rows: list[tuple[str, str, int | None, bool, IncidentReport, Figure | None]] = []
+    for key, incident in sorted(view.reports.items()):
+        report = incident.report
+        figure = None if counting else getattr(report.casualties, rule.measure)
+        amount = 1 if counting else (None if figure is None else figure.pick(rule.figure))
+        reliable = key not in view.unreliable
+        rows.append(
+            (report.source.name, report.source.kind.value, amount, reliable, report, figure)
+        )
+    having = [r for r in rows if r[2] is not None]
+    trusted = [r for r in having if r[3]] or having
+    chosen = next((r for r in reversed(trusted) if r[2] == value), None)
+    if chosen is None:
+        chosen = next((r for r in having if r[2] == value), None)
+    confirmed_by = tuple(r[0] for r in trusted if r is not chosen and (r[2] or 0) >= value)
+    lower = tuple(r[0] for r in trusted if r is not chosen and (r[2] or 0) < value)
+    silent = tuple(r[0] for r in rows if r[2] is None)
+    base = [chosen[4]] if chosen is not None else [r[4] for r in rows]
+    statuses = {report.verification for report in base}
+    if confirmed_by or Verification.CONFIRMED in statuses:
         verification = Verification.CONFIRMED
     elif Verification.DISPUTED in statuses:
         verification = Verification.DISPUTED
@@ -158,122 +192,182 @@ def _judge(rule: Rule, view: IncidentView) -> Counted:
         verification = Verification.UNVERIFIED
     else:
         verification = Verification.REPORTED
-    perpetrators = tuple(
-        dict.fromkeys(p for r in by_report.values() for p in r.alleged_perpetrators)
-    )
-    evidence = EvidenceIncident(
-        incident_id=view.incident_id,
-        occurred_at=primary.occurred_at,
-        occurred_precision=primary.occurred_precision,
-        region=view.primary.region.key,
-        place=primary.location.place,
-        event_type=primary.event_type.value,
+    figure = None if chosen is None else chosen[5]
+    by_day = primary.occurred_precision is Precision.DAY
+    return Counted(
         value=value,
         verification=verification,
-        confirmed_by=confirmers,
-        alleged_perpetrators=list(perpetrators),
-        sources=sources,
-    )
-    figure: Figure | None = None
-    if used is not None:
-        figure = by_report[used.report_id].casualties.figure(rule.measure)
-    by_day = primary.occurred_precision is Precision.DAY
-    moment = (
-        datetime(
-            primary.occurred_at.year, primary.occurred_at.month, primary.occurred_at.day
-        ).replace(tzinfo=UTC)
-        if by_day
-        else primary.occurred_at.astimezone(UTC)
-    )
-    return Counted(
-        evidence=evidence,
-        qualifier=Qualifier.EXACT if figure is None else figure.qualifier,
-        spread=0 if figure is None or figure.low is None else (figure.high or 0) - figure.low,
-        moment=moment,
-        by_day=by_day,
-        perpetrators=perpetrators,
-        lower=tuple(lower),
+        confirmed_by=confirmed_by,
+        lower=lower,
         silent=silent,
+        sources=tuple((r[0], r[1]) for r in rows),
+        qualifier=Qualifier.EXACT if figure is None else figure.qualifier,
+        spread=_spread(figure),
+        moment=stamp(view.position),
+        by_day=by_day,
+        perpetrators=tuple(dict.fromkeys(p for r in rows for p in r[4].alleged_perpetrators)),
     )
 
 
-def value_text(value: int, entries: Iterable[Counted]) -> str:
+def _judge_one(
+    rule: Rule, report: IncidentReport, value: int, counting: bool, position: float
+) -> Counted:
+    """``_judge`` for an incident with one source (the common case, and hot): nobody else
+    confirms it or gives a lower figure."""
+    figure = None if counting else getattr(report.casualties, rule.measure)
+    name = report.source.name
+    silent = (name,) if figure is None and not counting else ()
+    return Counted(
+        value=value,
+        verification=report.verification,
+        confirmed_by=(),
+        lower=(),
+        silent=silent,
+        sources=((name, report.source.kind.value),),
+        qualifier=Qualifier.EXACT if figure is None else figure.qualifier,
+        spread=_spread(figure),
+        moment=stamp(position),
+        by_day=report.occurred_precision is Precision.DAY,
+        perpetrators=tuple(report.alleged_perpetrators),
+    )
+
+
+def _spread(figure: Figure | None) -> int:
+    return 0 if figure is None or figure.low is None else (figure.high or 0) - figure.low
+
+
+NAMED_INCIDENTS = 50
+"""The sources, kinds and perpetrators an alert names come from its largest incidents, at
+most this many (a 7-day country window holds hundreds, for every transition)."""
+
+
+class Tally:
+    """What the texts need from the incidents behind a value: sums and the period over all
+    of them, names over the largest ``NAMED_INCIDENTS`` (``name``)."""
+
+    __slots__ = (
+        "by_day",
+        "by_status",
+        "confirmed",
+        "confirmed_value",
+        "count",
+        "first",
+        "flagged",
+        "kinds",
+        "last",
+        "lower",
+        "named",
+        "perpetrators",
+        "qualifiers",
+        "silent",
+        "spread",
+    )
+
+    def __init__(self, entries: list[Counted]) -> None:
+        self.count = len(entries)
+        by_status: dict[str, int] = {}  # keyed by the StrEnum members: no .value lookups
+        flagged: dict[Verification, list[int]] = {}
+        qualifiers: set[Qualifier] = set()
+        spread = confirmed = confirmed_value = 0
+        first = last = None
+        by_day = False
+        for entry in entries:
+            status, value, moment = entry.verification, entry.value, entry.moment
+            by_status[status] = by_status.get(status, 0) + value
+            if status is Verification.CONFIRMED:
+                confirmed += 1
+                confirmed_value += value
+            elif status is not Verification.REPORTED:
+                seen = flagged.setdefault(status, [0, 0])
+                seen[0] += 1
+                seen[1] += value
+            if first is None or moment < first:
+                first = moment
+            if last is None or moment > last:
+                last = moment
+            by_day = by_day or entry.by_day
+            qualifiers.add(entry.qualifier)
+            spread += entry.spread
+        self.by_status, self.flagged, self.qualifiers = by_status, flagged, qualifiers
+        self.spread, self.confirmed, self.confirmed_value = spread, confirmed, confirmed_value
+        self.first: datetime | None = first
+        self.last: datetime | None = last
+        self.by_day = by_day
+        self.kinds: dict[str, str] = {}
+        self.silent: dict[str, str] = {}
+        self.lower: set[str] = set()
+        self.perpetrators: dict[str, None] = {}
+        self.named = min(self.count, NAMED_INCIDENTS)
+        for entry in entries[:NAMED_INCIDENTS]:
+            for name, kind in entry.sources:
+                target = self.silent if name in entry.silent else self.kinds
+                target.setdefault(name, kind)
+            self.lower.update(entry.lower)
+            for name in entry.perpetrators:
+                self.perpetrators[name] = None
+
+
+def value_text(value: int, tally: Tally) -> str:
     """The total with the qualifiers of the figures behind it."""
-    qualifiers: set[Qualifier] = set()
-    spread = 0
-    for entry in entries:
-        qualifiers.add(entry.qualifier)
-        spread += entry.spread
-    if Qualifier.AT_LEAST in qualifiers:
+    if Qualifier.AT_LEAST in tally.qualifiers:
         return f"at least {value}"
-    if spread:
-        return f"between {value} and {value + spread}"
-    if Qualifier.ABOUT in qualifiers:
+    if tally.spread:
+        return f"between {value} and {value + tally.spread}"
+    if Qualifier.ABOUT in tally.qualifiers:
         return f"about {value}"
     return str(value)
 
 
-def period(
-    entries: list[Counted], window_end: float, width: int
-) -> tuple[str, date | None, date | None]:
+def period(tally: Tally, window_end: float, width: int) -> tuple[str, date | None, date | None]:
     """When the incidents behind the value happened, as an analyst reads it, with the first
     and last calendar day. With no incident: the days the window holds (a window ending
     at 00:00 of day D over whole days holds the day-precision incidents of the days up to
     and including D)."""
-    if not entries:
+    if tally.first is None or tally.last is None:
         end = stamp(window_end)
         if window_end % DAY == 0 and width % DAY == 0:
             first = stamp(window_end - width + DAY).date()
             return days_text(first, end.date()), first, end.date()
         start = stamp(window_end - width)
         return times_text(start, end), start.date(), end.date()
-    first_at = min(e.moment for e in entries)
-    last_at = max(e.moment for e in entries)
-    first, last = first_at.date(), last_at.date()
-    if any(e.by_day for e in entries):
+    first, last = tally.first.date(), tally.last.date()
+    if tally.by_day:
         return days_text(first, last), first, last
-    return times_text(first_at, last_at), first, last
+    return times_text(tally.first, tally.last), first, last
 
 
-def verification_text(rule: Rule, entries: list[Counted], total: int) -> str:
+def verification_text(rule: Rule, tally: Tally, total: int) -> str:
     """How many sources, which, their kinds, and whether any independent one confirmed."""
-    if not entries:
+    if not tally.count:
         return "No incident counted."
-    kinds: dict[str, str] = {}
-    silent: dict[str, str] = {}
-    for entry in entries:
-        for s in entry.evidence.sources:
-            target = silent if s.source in entry.silent else kinds
-            target.setdefault(s.source, kind_words(s.kind))
-    for name in kinds:
-        silent.pop(name, None)
-    named = [f"{name} ({kind})" for name, kind in list(kinds.items())[:MAX_SOURCES_NAMED]]
+    kinds = tally.kinds
+    silent = {name: kind for name, kind in tally.silent.items() if name not in kinds}
+    shown = list(kinds.items())[:MAX_SOURCES_NAMED]
+    named = [f"{name} ({kind_words(kind)})" for name, kind in shown]
     if len(kinds) > MAX_SOURCES_NAMED:
         named.append(f"{len(kinds) - MAX_SOURCES_NAMED} more")
     count = len(kinds)
-    parts = [f"{count} source{'' if count == 1 else 's'}: {', '.join(named)}."]
-    confirmed = [e for e in entries if e.evidence.verification is Verification.CONFIRMED]
-    confirmed_value = sum(e.evidence.value for e in confirmed)
-    incidents = len(entries)
-    if confirmed and len(confirmed) == incidents:
+    among = "" if tally.named == tally.count else f" (in the {tally.named} largest incidents)"
+    parts = [f"{count} source{'' if count == 1 else 's'}{among}: {', '.join(named)}."]
+    incidents = tally.count
+    if tally.confirmed and tally.confirmed == incidents:
         parts.append("Confirmed" + (" for every incident." if incidents > 1 else "."))
-    elif confirmed:
+    elif tally.confirmed:
         parts.append(
-            f"Confirmed for {len(confirmed)} of {incidents} incidents "
-            f"({confirmed_value} of {total})."
+            f"Confirmed for {tally.confirmed} of {incidents} incidents "
+            f"({tally.confirmed_value} of {total})."
         )
     else:
         parts.append("Not independently confirmed.")
-    lower = sorted({name for e in entries for name in e.lower})
-    if lower:
-        parts.append(f"Lower figures from {', '.join(lower)} do not confirm the higher ones.")
+    if tally.lower:
+        lower = ", ".join(sorted(tally.lower))
+        parts.append(f"Lower figures from {lower} do not confirm the higher ones.")
     for status in (Verification.UNVERIFIED, Verification.DISPUTED):
-        flagged = [e for e in entries if e.evidence.verification is status]
-        if flagged:
-            amount = sum(e.evidence.value for e in flagged)
-            parts.append(f"{status.value.capitalize()}: {len(flagged)} incident(s) ({amount}).")
+        if status in tally.flagged:
+            number, amount = tally.flagged[status]
+            parts.append(f"{status.value.capitalize()}: {number} incident(s) ({amount}).")
     if silent:
-        also = ", ".join(f"{name} ({kind})" for name, kind in list(silent.items())[:3])
+        also = ", ".join(f"{name} ({kind_words(kind)})" for name, kind in list(silent.items())[:3])
         parts.append(f"Also reported by {also}, with no figure for {measure_words(rule.measure)}.")
     return " ".join(parts)
 
@@ -335,18 +429,20 @@ def build_alert(
             if value > 0:
                 contributing.append((-value, view.position, incident_id, view))
     contributing.sort()
-    entries = [counted(rule, entry[3], cache) for entry in contributing]
-    by_status: dict[str, int] = {}
-    for entry in entries:  # statuses in the order the evidence lists
-        status = entry.evidence.verification.value
-        by_status[status] = by_status.get(status, 0) + entry.evidence.value
+    entries: list[Counted] = []
+    name = rule.name
+    for _, _, incident_id, view in contributing:
+        hit = None if cache is None else cache.get((name, incident_id))
+        entries.append(hit[1] if hit is not None and hit[0] is view else counted(rule, view, cache))
+    tally = Tally(entries)
+    by_status = tally.by_status
     total = sum(by_status.values())
-    confident = by_status.get(Verification.CONFIRMED.value, 0)
+    confident = tally.confirmed_value
     shown = step.peak if step.transition is Transition.LATE else (step.level or step.previous)
     threshold = rule.levels[shown - 1].threshold if shown else None
     group = group_fields(group_key, rule.group_by)
-    when, first, last = period(entries, step.window_end, width)
-    shown_value = value_text(step.value, entries)
+    when, first, last = period(tally, step.window_end, width)
+    shown_value = value_text(step.value, tally)
     return Alert(
         fingerprint=fp,
         seq=step.seq,
@@ -372,12 +468,13 @@ def build_alert(
         late=step.late,
         confidence=round(confident / total, 4) if total else 0.0,
         verification=by_status,
-        verification_text=verification_text(rule, entries, total),
-        perpetrators=list(dict.fromkeys(p for e in entries for p in e.perpetrators))[
-            :MAX_PERPETRATORS
-        ],
+        verification_text=verification_text(rule, tally, total),
+        perpetrators=list(tally.perpetrators)[:MAX_PERPETRATORS],
         peak_level=rule.level_name(step.peak) if step.peak else None,
-        evidence=[entry.evidence for entry in entries[:limit]],
+        evidence=[
+            evidence_entry(rule, item[3], judged, cache)
+            for item, judged in zip(contributing[:limit], entries, strict=False)
+        ],
         evidence_omitted=max(0, len(entries) - limit),
         summary=summary_text(rule, step, group, shown_value, when),
     )
