@@ -88,6 +88,11 @@ rules:
         "anything",
     )
     assert second.update_step is None and second.description == ""
+    assert second.update_due(100) is None
+    ratio = Rule("r", "killed", 60, ("country",), (Level("w", 5, 5),), update_step=5)
+    assert ratio.update_due(25) == 30
+    ratio = Rule("r", "killed", 60, ("country",), (Level("w", 5, 5),), "low", 5, "", 0.2)
+    assert (ratio.update_due(25), ratio.update_due(1000)) == (30, 1200)
     assert first.value_key == "children_killed:high"
     assert second.group_by == ("country", "admin1")  # the default grouping
     assert second.figure == "low"
@@ -130,6 +135,8 @@ def test_shipped_rules_do_not_flap_and_say_what_they_count() -> None:
         ({"levels": "[]"}, 2, "at least one level"),
         ({"colour": "red"}, 2, "unknown key(s) ['colour']"),
         ({"update_step": "0"}, 2, "update_step 0"),
+        ({"update_step": "5", "update_ratio": "-1"}, 2, "update_ratio -1"),
+        ({"update_ratio": "0.5"}, 2, "update_ratio needs update_step"),
         ({"update_step": "many"}, 2, "update_step 'many'"),
         ({"description": "[a, b]"}, 2, "must be text"),
         (
