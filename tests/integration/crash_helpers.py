@@ -5,10 +5,14 @@ counters, its group's committed offset and the alerts topic."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import random
+import re
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -18,6 +22,7 @@ from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import Figure, Precision, ReportKind
 from services.aggregator.domain.engine import EngineConfig
+from services.common.kafka import fetched_end_offsets
 from services.common.publisher import make_producer
 from tests.factories import classified, report
 from tests.unit.oracle import Oracle
@@ -54,13 +59,15 @@ def _figure(rng: random.Random, top: int) -> Figure | None:
     return Figure.between(low, low + rng.randint(0, 3))
 
 
-def generate_stream(seed: int, incidents: int = 190) -> list[ClassifiedIncident]:
-    """Incidents over ~16 days in a few regions, each reported by one to three sources,
+def generate_stream(
+    seed: int, incidents: int = 190, days: float = 16.0
+) -> list[ClassifiedIncident]:
+    """Incidents over ``days`` days in a few regions, each reported by one to three sources,
     some revised up or down, some summaries, arriving hours to days late, with exact
     redeliveries; ordered by arrival (the order the partition will hold them in)."""
     rng = random.Random(seed)
     arrivals: list[tuple[float, int, ClassifiedIncident]] = []
-    span_hours = 16 * 24
+    span_hours = days * 24
 
     def emit(at: float, item: ClassifiedIncident) -> None:
         arrivals.append((at, len(arrivals), item))
@@ -131,17 +138,21 @@ async def publish_paced(
     items: list[ClassifiedIncident],
     rate: float,
     on_sent: Callable[[int], None] = lambda n: None,
+    burst: int = 1,
 ) -> None:
-    """Publish in order at ``rate`` records/s, keyed by country, awaiting every ack."""
+    """Publish in order at ``rate`` records/s on average, keyed by country, ``burst``
+    records at a time (a worker fetches a burst as one batch, so its changelog batches
+    fill up), awaiting every ack."""
     producer = make_producer(bootstrap)
     await producer.start()
     try:
         started = time.monotonic()
         futures = []
         for index, item in enumerate(items):
-            delay = started + index / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            if index % burst == 0:
+                delay = started + index / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             value = item.model_dump_json().encode("utf-8")
             key = item.report.location.country.encode("ascii")
             futures.append(await producer.send(topic, value, key=key))
@@ -206,3 +217,67 @@ async def read_alerts(
     finally:
         await consumer.stop()
     return alerts
+
+
+def recovered_tables(log_path: Path) -> dict[str, Any] | None:
+    """The last ``tables recovered {json}`` line a worker logged (``None`` before any)."""
+    found = None
+    with contextlib.suppress(FileNotFoundError):
+        for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = re.search(r"tables recovered (\{.*\})", line)
+            if match:
+                found = json.loads(match.group(1))
+    return found
+
+
+async def read_table(
+    bootstrap: str, topic: str, ends: dict[int, int], deadline: float
+) -> dict[bytes, bytes]:
+    """The table a changelog topic holds through ``ends`` (partition -> end offset): the
+    last value of every key, deleted keys left out."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    table: dict[bytes, bytes] = {}
+    try:
+        tps = [TopicPartition(topic, p) for p, end in ends.items() if end > 0]
+        if not tps:
+            return table
+        consumer.assign(tps)
+        for tp in tps:
+            consumer.seek(tp, 0)
+        remaining = set(tps)
+        while remaining:
+            assert time.monotonic() < deadline, f"{topic} not read through {ends}"
+            batches: dict[Any, Any] = await consumer.getmany(*remaining, timeout_ms=200)
+            for tp, records in batches.items():
+                end = ends[tp.partition]
+                for record in records:
+                    if record.offset >= end:
+                        break
+                    if record.value is None:
+                        table.pop(record.key, None)
+                    else:
+                        table[record.key] = record.value
+                if records and records[-1].offset >= end - 1:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+    return table
+
+
+async def end_offsets(bootstrap: str, topics: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per topic (partition 0): the end offset the broker reports, and the one a fetch
+    finds (``services.common.kafka.fetched_end_offsets``)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(t, 0) for t in topics]
+        reported = await consumer.end_offsets(tps)
+        real = await fetched_end_offsets(consumer, reported, 10.0)
+    finally:
+        await consumer.stop()
+    return {tp.topic: v for tp, v in reported.items()}, {tp.topic: v for tp, v in real.items()}
