@@ -60,11 +60,15 @@ def _figure(rng: random.Random, top: int) -> Figure | None:
 
 
 def generate_stream(
-    seed: int, incidents: int = 190, days: float = 16.0
+    seed: int,
+    incidents: int = 190,
+    days: float = 16.0,
+    countries: dict[str, list[str]] | None = None,
 ) -> list[ClassifiedIncident]:
     """Incidents over ``days`` days in a few regions, each reported by one to three sources,
     some revised up or down, some summaries, arriving hours to days late, with exact
-    redeliveries; ordered by arrival (the order the partition will hold them in)."""
+    redeliveries (``countries``: country -> regions; else mostly Syria); ordered by
+    arrival (the order a partition will hold them in)."""
     rng = random.Random(seed)
     arrivals: list[tuple[float, int, ClassifiedIncident]] = []
     span_hours = days * 24
@@ -73,8 +77,12 @@ def generate_stream(
         arrivals.append((at, len(arrivals), item))
 
     for n in range(incidents):
-        country = "SYR" if rng.random() < 0.85 else "IRQ"
-        region = rng.choice(REGIONS[country])
+        if countries:
+            country = rng.choice(sorted(countries))
+            region = rng.choice(countries[country])
+        else:
+            country = "SYR" if rng.random() < 0.85 else "IRQ"
+            region = rng.choice(REGIONS[country])
         hours = n * span_hours / incidents + rng.uniform(0, 6)
         precision = Precision.DAY if rng.random() < 0.15 else Precision.EXACT
         kind = ReportKind.SUMMARY if rng.random() < 0.05 else ReportKind.INCIDENT
@@ -281,3 +289,23 @@ async def end_offsets(bootstrap: str, topics: list[str]) -> tuple[dict[str, int]
     finally:
         await consumer.stop()
     return {tp.topic: v for tp, v in reported.items()}, {tp.topic: v for tp, v in real.items()}
+
+
+def check_against_uninterrupted(alerts: list[Alert], expected: list[Transition]) -> None:
+    """After dropping repeats by (fingerprint, seq), each fingerprint's transitions are
+    ``expected``'s, with no gap and no two different records under one key."""
+    copies: dict[tuple[str, int], Alert] = {}
+    for alert in alerts:
+        seen = copies.setdefault(alert.dedup_key(), alert)
+        assert seen == alert, f"two different records for {alert.dedup_key()}"
+    got: dict[str, list[Transition]] = {}
+    for key in sorted(copies):
+        got.setdefault(key[0], []).append(as_transition(copies[key]))
+    want: dict[str, list[Transition]] = {}
+    for t in expected:
+        want.setdefault(t[0], []).append(t)
+    for fp, transitions in got.items():
+        assert [t[1] for t in transitions] == list(range(1, len(transitions) + 1)), fp
+    assert got.keys() == want.keys()
+    for fp in want:
+        assert got[fp] == want[fp], f"{fp} differs from the uninterrupted run"

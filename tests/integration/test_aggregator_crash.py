@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pytest
 
-from schemas.alerts import Alert
 from services.aggregator.domain.engine import Engine
 from services.aggregator.settings import AggregatorSettings
 from services.common.broker import EmbeddedBroker
@@ -43,8 +42,8 @@ from tests.integration.crash_helpers import (
     LATENESS,
     RULES_YAML,
     UNRELIABLE,
-    Transition,
     as_transition,
+    check_against_uninterrupted,
     committed_offset,
     consumed,
     end_offsets,
@@ -193,21 +192,3 @@ async def test_replacement_rebuilds_committed_state_and_sends_what_an_uninterrup
     # (Tansu) the reported end fell short of the real one: the case this test is about.
     assert any(reported[t] < real[t] for t in changelogs), "changelog batches were not large"
     check_against_uninterrupted(alerts, expected)
-
-
-def check_against_uninterrupted(alerts: list[Alert], expected: list[Transition]) -> None:
-    copies: dict[tuple[str, int], Alert] = {}
-    for alert in alerts:
-        seen = copies.setdefault(alert.dedup_key(), alert)
-        assert seen == alert, f"two different records for {alert.dedup_key()}"
-    got: dict[str, list[Transition]] = {}
-    for key in sorted(copies):
-        got.setdefault(key[0], []).append(as_transition(copies[key]))
-    want: dict[str, list[Transition]] = {}
-    for t in expected:
-        want.setdefault(t[0], []).append(t)
-    for fp, transitions in got.items():
-        assert [t[1] for t in transitions] == list(range(1, len(transitions) + 1)), fp
-    assert got.keys() == want.keys()
-    for fp in want:
-        assert got[fp] == want[fp], f"{fp} differs from the uninterrupted run"
