@@ -34,6 +34,12 @@ class ServiceSettings(BaseSettings):
         default=10.0, description="Seconds; short values make workers join fast (see INFRA)."
     )
     broker_heartbeat_interval: float = 1.0
+    broker_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="At start-up, how long to retry an unreachable broker before exiting "
+        "with code 3 (0: one attempt).",
+    )
 
     @property
     def topics(self) -> Topics:

@@ -13,20 +13,33 @@ import gc
 import hashlib
 import json
 import logging
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from services.common.broker import free_port
+from services.common.errors import ConfigError
 from services.common.faust_internals import aiokafka_producer
 from services.common.settings import ServiceSettings
+from services.common.startup import (
+    EXIT_CONFIG,
+    TopicNeed,
+    fail,
+    handle_args,
+    load_settings,
+    prepare,
+)
+from services.common.topics import Topics
 from services.common.transport import App
 
 log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=ServiceSettings)
 
 BATCH_BYTES = 512 * 1024
 """Largest record batch a worker's producer builds (Kafka's default limit is 1 MiB)."""
@@ -175,18 +188,38 @@ def use_uvloop() -> bool:
     return True
 
 
-def run_worker(build: Callable[[], faust.App], log_level: str = "info") -> None:
-    """Build the app with ``build`` on uvloop (when installed) and run it until SIGINT or
-    SIGTERM (Faust's worker installs the handlers)."""
+def run_worker(
+    service: str,
+    settings_cls: type[S],
+    build: Callable[[S], faust.App],
+    needs: Callable[[Topics], Sequence[TopicNeed]],
+) -> None:
+    """``python -m services.<service>``: ``--help``, or read the settings, build the app
+    with ``build`` on uvloop (when installed), make sure of the broker and the topics
+    (``needs``, plus the app's changelogs: see ``services.common.startup``) and run the
+    worker until SIGINT or SIGTERM (Faust's worker installs the handlers)."""
+    handle_args(service, settings_cls, sys.argv[1:])
+    settings = load_settings(service, settings_cls)
     use_uvloop()
-    app = build()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # the loop the app and its worker run on
+    try:
+        app = build(settings)
+    except ConfigError as exc:
+        fail(service, str(exc), EXIT_CONFIG)
+    changelogs = [
+        TopicNeed(table.changelog_topic.get_topic_name(), exact=True, create=False)
+        for table in app.tables.values()
+    ]
+    loop.run_until_complete(prepare(service, settings, [*needs(settings.topics), *changelogs]))
     loop = app.loop
     print(
         f"{app.conf.id}: metrics at {metrics_url(app)}; event loop "
         f"{type(loop).__module__}.{type(loop).__name__}",
         flush=True,
     )
-    worker = faust.Worker(app, loop=loop, loglevel=log_level.upper(), redirect_stdouts=False)
+    level = settings.log_level.upper()
+    worker = faust.Worker(app, loop=loop, loglevel=level, redirect_stdouts=False)
     # At WARNING and above Faust's terminal spinner sets the root logger to DEBUG (so it
     # spins on every message), which makes every debug call format a record.
     worker.spinner = None

@@ -1,8 +1,11 @@
 """Run the ingest service: ``python -m services.ingest``.
 
 Binds ``VIGIL_HTTP_HOST``:``VIGIL_HTTP_PORT`` (0 picks a free port), prints the bound
-URL, and stops cleanly on SIGINT or SIGTERM. The Kafka producer is started on the first
-request, so the service starts (and answers 503) while the broker is down.
+URL, and stops cleanly on SIGINT or SIGTERM; ``--help`` prints its settings. The Kafka
+producer is started on the first request, so the service starts (and answers 503) while
+the broker is down. Meanwhile it makes sure the reports topic exists (created with
+``VIGIL_TOPIC_PARTITIONS`` partitions, not the broker's default), retrying in the
+background with one line per failed attempt until the broker answers.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ from prometheus_client import CollectorRegistry
 
 from services.common.errors import ConfigError
 from services.common.publisher import make_producer
+from services.common.startup import (
+    BrokerUnreachable,
+    TopicNeed,
+    ensure_topics,
+    handle_args,
+    load_settings,
+)
 from services.ingest.app import build_app
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
@@ -34,6 +44,7 @@ async def serve(settings: IngestSettings) -> None:
     await site.start()
     port = runner.addresses[0][1]
     print(f"vigil ingest listening on http://{settings.http_host}:{port}", flush=True)
+    topics = asyncio.create_task(ensure_reports_topic(settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -41,11 +52,33 @@ async def serve(settings: IngestSettings) -> None:
     try:
         await stop.wait()
     finally:
+        topics.cancel()
         await runner.cleanup()  # stops accepting, finishes requests, stops the producer
 
 
+async def ensure_reports_topic(settings: IngestSettings, backoff: float = 2.0) -> None:
+    need = [TopicNeed(settings.topics.reports)]
+    while True:
+        try:
+            created = await ensure_topics(settings.kafka_bootstrap, need, settings.topic_partitions)
+        except BrokerUnreachable as exc:
+            print(
+                f"vigil ingest: Kafka at {settings.kafka_bootstrap} unreachable ({exc}); "
+                f"answering 503, next try in {backoff:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 60.0)
+            continue
+        if created:
+            print(f"vigil ingest: created topic {created[0]}", flush=True)
+        return
+
+
 def main() -> int:
-    settings = IngestSettings()
+    handle_args("ingest", IngestSettings, sys.argv[1:])
+    settings = load_settings("ingest", IngestSettings)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
