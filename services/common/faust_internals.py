@@ -67,6 +67,47 @@ log = logging.getLogger(__name__)
 PINNED = {"faust-streaming": "0.15.3", "aiokafka": "0.14.0", "mode-streaming": "0.7.1"}
 """The releases this module was written against (the lock installs exactly these)."""
 
+RELIES_ON: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
+    # (module:class, private member, its parameters if a method we call or override)
+    ("faust.app.base:App", "_new_transport", ("self",)),
+    ("faust.transport.drivers.aiokafka:Consumer", "_new_consumer_thread", ("self",)),
+    ("faust.transport.drivers.aiokafka:AIOKafkaConsumerThread", "_create_worker_consumer",
+     ("self", "transport")),
+    ("faust.transport.drivers.aiokafka:AIOKafkaConsumerThread", "_highwaters",
+     ("self", "partitions")),
+    ("faust.transport.drivers.aiokafka:AIOKafkaConsumerThread", "_consumer", None),
+    ("faust.transport.drivers.aiokafka:Producer", "_ensure_producer", ("self",)),
+    ("faust.transport.consumer:Consumer", "_drain_messages", ("self", "fetcher")),
+    ("faust.transport.consumer:Consumer", "_wait_next_records", ("self", "timeout")),
+    ("faust.transport.consumer:Consumer", "_add_gap", ("self", "tp", "offset_from", "offset_to")),
+    ("faust.transport.consumer:Consumer", "_to_message", ("self", "tp", "record")),
+    ("faust.transport.consumer:Consumer", "_read_offset", None),
+    ("faust.transport.consumer:Consumer", "_buffered_partitions", None),
+    ("faust.transport.consumer:Consumer", "_commit_every", None),
+    ("faust.transport.consumer:Consumer", "_n_acked", None),
+    ("mode.services:Service", "_stopped", None),
+    ("aiokafka.consumer.consumer:AIOKafkaConsumer", "_fetch_max_wait_ms", None),
+    ("aiokafka.consumer.consumer:AIOKafkaConsumer", "_fetcher", None),
+    ("aiokafka.consumer.fetcher:Fetcher", "_prefetch_backoff", None),
+)  # fmt: skip
+"""Every private name used here; ``tests/unit/test_faust_internals.py`` checks each exists
+(as a method with these parameters, or as an attribute the class sets) in what is installed."""
+
+UPSTREAM_SOURCES = {
+    # the loop ``Consumer._drain_messages`` below re-implements, and what it is made of
+    "faust.transport.consumer:Consumer._drain_messages": "44a2500309e83c63",
+    "faust.transport.consumer:Consumer.getmany": "4b168d84882a70d6",
+    # what ``ConsumerThread`` extends, and how recovery uses the end offsets it returns
+    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._create_worker_consumer": (
+        "c2701bfc3e6f6cad"
+    ),
+    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._highwaters": "a7f4f97d9f32aca2",
+    "faust.tables.recovery:Recovery._build_highwaters": "91b4cc0d3724ae7b",
+}
+"""SHA-256 (first 16 hex digits) of the upstream source this module copies or builds on, as
+in ``PINNED``: when an upgrade changes one, its test fails until the code here was
+re-read against it and the digest updated."""
+
 END_OFFSET_PROBE_SECONDS = 10.0
 """Longest a recovery waits for the fetches that find the changelogs' true ends."""
 
