@@ -29,11 +29,16 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port.")
     app_id_prefix: str = Field(default="vigil", description="Consumer group / app id prefix.")
     data_dir: str = Field(default="", description="Faust data dir; empty: a temporary one.")
-    log_level: str = "info"
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
     broker_session_timeout: float = Field(
-        default=10.0, description="Seconds; short values make workers join fast (see INFRA)."
+        default=10.0,
+        gt=0,
+        description="Seconds until the group takes a silent worker for dead (fail-over time); "
+        "short values also make workers join Tansu fast.",
     )
-    broker_heartbeat_interval: float = 1.0
+    broker_heartbeat_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between heartbeats (at most a third of the above)."
+    )
     broker_wait_seconds: float = Field(
         default=60.0,
         ge=0,
