@@ -174,7 +174,7 @@ class Consumer(driver.Consumer):
                 if records is None or self.should_stop:
                     continue
                 if not self.flow_active:
-                    await self._seek_to_committed()
+                    await self.seek_back_to_committed()
                     continue
                 generation = self.app.consumer_generation_id
                 for tp, batch in records.items():
@@ -207,14 +207,14 @@ class Consumer(driver.Consumer):
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
 
-    async def _seek_to_committed(self) -> None:
+    async def seek_back_to_committed(self) -> None:
         """Back to the committed offsets while the flow is stopped, as Faust's ``getmany``
         does. A rebalance that revokes partitions meanwhile makes aiokafka raise
         (``IllegalStateError: No current assignment for partition``): the recovery that
         follows the rebalance seeks again, so this is logged, not fatal."""
         try:
             await self.perform_seek()
-        except KafkaError as exc:
+        except (KafkaError, AssertionError) as exc:  # aiokafka asserts some partition is assigned
             log.info("seek to committed offsets skipped (rebalance under way): %r", exc)
 
     async def _fresh(self, tp: TP, records: Sequence[Any]) -> list[Message]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka.errors import IllegalStateError
 
 from services.common.faust_internals import PINNED, RELIES_ON, UPSTREAM_SOURCES
 
@@ -82,3 +83,19 @@ def test_the_seam_subclasses_what_faust_uses() -> None:
     assert issubclass(seam.Transport, driver.Transport)
     assert seam.Transport.Consumer is seam.Consumer
     assert issubclass(seam.ConsumerThread, driver.AIOKafkaConsumerThread)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [IllegalStateError("No current assignment for partition"), AssertionError("none assigned")],
+)
+async def test_a_seek_that_a_rebalance_interrupts_is_not_fatal(error: Exception) -> None:
+    """What aiokafka raises when a rebalance revokes partitions during the seek back to
+    the committed offsets: the recovery after the rebalance seeks again."""
+    from services.common.faust_internals import Consumer
+
+    class Revoked:
+        async def perform_seek(self) -> None:
+            raise error
+
+    await Consumer.seek_back_to_committed(Revoked())  # type: ignore[arg-type]
