@@ -13,6 +13,7 @@ import gc
 import hashlib
 import json
 import logging
+import logging.config
 import sys
 import tempfile
 import time
@@ -25,6 +26,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from services.common.broker import free_port
 from services.common.errors import ConfigError
 from services.common.faust_internals import aiokafka_producer
+from services.common.logs import logging_config
+from services.common.operations import faust_operations
 from services.common.settings import ServiceSettings
 from services.common.startup import (
     EXIT_CONFIG,
@@ -36,6 +39,7 @@ from services.common.startup import (
 )
 from services.common.topics import Topics
 from services.common.transport import App
+from services.common.version import version
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,7 @@ def make_app(name: str, settings: ServiceSettings, registry: CollectorRegistry) 
         # be split in a dozen, each waiting for the one before it to be acknowledged.
         producer_max_batch_size=BATCH_BYTES,
         producer_max_request_size=2 * BATCH_BYTES,
+        logging_config=logging_config(settings.log_format, settings.log_level, name),
     )
 
     keep_gc_pauses_short(app)
@@ -83,10 +88,7 @@ def make_app(name: str, settings: ServiceSettings, registry: CollectorRegistry) 
     async def metrics(self: Any, request: Any) -> Any:
         return self.bytes(generate_latest(registry), content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
-    @app.page("/healthz")
-    async def healthz(self: Any, request: Any) -> Any:
-        return self.json({"service": name, "ok": True})
-
+    faust_operations(app, name, settings, registry)  # /healthz, /readyz, lag, build info
     return app
 
 
@@ -213,10 +215,16 @@ def run_worker(
     ]
     loop.run_until_complete(prepare(service, settings, [*needs(settings.topics), *changelogs]))
     loop = app.loop
-    print(
-        f"{app.conf.id}: metrics at {metrics_url(app)}; event loop "
-        f"{type(loop).__module__}.{type(loop).__name__}",
-        flush=True,
+    logging.config.dictConfig(dict(app.conf.logging_config))
+    url = metrics_url(app)
+    loop_name = f"{type(loop).__module__}.{type(loop).__name__}"
+    log.info(
+        "vigil %s %s: metrics at %s; event loop %s",
+        version(),
+        app.conf.id,
+        url,
+        loop_name,
+        extra={"url": url},
     )
     level = settings.log_level.upper()
     worker = faust.Worker(app, loop=loop, loglevel=level, redirect_stdouts=False)

@@ -19,6 +19,8 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from services.common.errors import ConfigError
+from services.common.logs import configure_logging
+from services.common.operations import Operations
 from services.common.publisher import make_producer
 from services.common.startup import (
     BrokerUnreachable,
@@ -27,9 +29,12 @@ from services.common.startup import (
     handle_args,
     load_settings,
 )
+from services.common.version import version
 from services.ingest.app import build_app
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
+
+log = logging.getLogger("services.ingest")
 
 
 async def serve(settings: IngestSettings) -> None:
@@ -37,13 +42,17 @@ async def serve(settings: IngestSettings) -> None:
         raise ConfigError("VIGIL_INGEST_TOKENS is empty: every request would be refused")
     timeout_ms = int(settings.publish_timeout_seconds * 1000)
     producer = make_producer(settings.kafka_bootstrap, request_timeout_ms=max(timeout_ms, 1000))
-    app = build_app(settings, producer, IngestMetrics(CollectorRegistry()))
+    registry = CollectorRegistry()
+    operations = Operations("ingest", settings, registry)
+    app = build_app(settings, producer, IngestMetrics(registry), operations)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     port = runner.addresses[0][1]
-    print(f"vigil ingest listening on http://{settings.http_host}:{port}", flush=True)
+    url = f"http://{settings.http_host}:{port}"
+    log.info("vigil %s ingest listening on %s", version(), url, extra={"url": url})
+    operations.start()
     topics = asyncio.create_task(ensure_reports_topic(settings))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -53,6 +62,7 @@ async def serve(settings: IngestSettings) -> None:
         await stop.wait()
     finally:
         topics.cancel()
+        await operations.stop()
         await runner.cleanup()  # stops accepting, finishes requests, stops the producer
 
 
@@ -62,26 +72,24 @@ async def ensure_reports_topic(settings: IngestSettings, backoff: float = 2.0) -
         try:
             created = await ensure_topics(settings.kafka_bootstrap, need, settings.topic_partitions)
         except BrokerUnreachable as exc:
-            print(
-                f"vigil ingest: Kafka at {settings.kafka_bootstrap} unreachable ({exc}); "
-                f"answering 503, next try in {backoff:.0f} s",
-                file=sys.stderr,
-                flush=True,
+            log.warning(
+                "vigil ingest: Kafka at %s unreachable (%s); answering 503, next try in %.0f s",
+                settings.kafka_bootstrap,
+                exc,
+                backoff,
             )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 60.0)
             continue
         if created:
-            print(f"vigil ingest: created topic {created[0]}", flush=True)
+            log.info("vigil ingest: created topic %s", created[0])
         return
 
 
 def main() -> int:
     handle_args("ingest", IngestSettings, sys.argv[1:])
     settings = load_settings("ingest", IngestSettings)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_format, settings.log_level, "ingest")
     try:
         asyncio.run(serve(settings))
     except ConfigError as exc:

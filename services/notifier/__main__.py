@@ -4,10 +4,10 @@ its settings)."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 
+from services.common.logs import configure_logging
 from services.common.startup import TopicNeed, handle_args, load_settings, prepare
 from services.notifier.app import run
 from services.notifier.settings import NotifierSettings
@@ -26,9 +26,7 @@ async def _main(settings: NotifierSettings) -> None:
 def main() -> int:
     handle_args("notifier", NotifierSettings, sys.argv[1:])
     settings = load_settings("notifier", NotifierSettings)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_format, settings.log_level, "notifier")
     asyncio.run(_main(settings))
     return 0
 
