@@ -11,7 +11,7 @@ import random
 import re
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -147,10 +147,12 @@ async def publish_paced(
     rate: float,
     on_sent: Callable[[int], None] = lambda n: None,
     burst: int = 1,
+    hold: Callable[[int], Awaitable[float]] | None = None,
 ) -> None:
     """Publish in order at ``rate`` records/s on average, keyed by country, ``burst``
     records at a time (a worker fetches a burst as one batch, so its changelog batches
-    fill up), awaiting every ack."""
+    fill up), awaiting every ack. ``hold(index)``, awaited before each burst, may pause
+    the stream; it returns the seconds it held it (pacing resumes from there)."""
     producer = make_producer(bootstrap)
     await producer.start()
     try:
@@ -158,6 +160,8 @@ async def publish_paced(
         futures = []
         for index, item in enumerate(items):
             if index % burst == 0:
+                if hold is not None:
+                    started += await hold(index)
                 delay = started + index / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
@@ -304,6 +308,11 @@ def check_against_uninterrupted(alerts: list[Alert], expected: list[Transition])
     want: dict[str, list[Transition]] = {}
     for t in expected:
         want.setdefault(t[0], []).append(t)
+    missing = sorted({(t[0], t[1]) for t in expected} - copies.keys())
+    assert not missing, f"{len(missing)} transitions never sent, e.g. " + "; ".join(
+        f"{fp} seq {seq}: {next(t for t in expected if t[:2] == (fp, seq))}"
+        for fp, seq in missing[:5]
+    )
     for fp, transitions in got.items():
         assert [t[1] for t in transitions] == list(range(1, len(transitions) + 1)), fp
     assert got.keys() == want.keys()

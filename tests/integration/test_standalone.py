@@ -133,9 +133,7 @@ async def test_a_service_alone_on_a_fresh_broker_creates_its_topics_and_takes_in
                 assert len(await consume(broker.bootstrap, T.classified, 1, 30)) == 1
             elif name == "aggregator":
                 wait_until(
-                    lambda: sample(
-                        metrics, "vigil_reports_consumed_total", service="aggregator", outcome="ok"
-                    ),
+                    lambda: sample(metrics, "vigil_reports_consumed_total", outcome="ok"),
                     30,
                     "the aggregator to count its first record",
                 )
