@@ -64,6 +64,7 @@ class Label:
     row: int
     sha: str
     half: str
+    kind: str
     killed: int | None
     injured: int | None
     children_killed: int | None
@@ -85,6 +86,7 @@ def load_labels(path: Path = LABELS) -> list[Label]:
                 row=int(r["row"]),
                 sha=r["sha"],
                 half=r["half"],
+                kind=r["kind"],
                 killed=_int(r["killed"]),
                 injured=_int(r["injured"]),
                 children_killed=_int(r["children_killed"]),
