@@ -2,11 +2,20 @@
 
 A count gets its measure from the casualty word nearest to it in its clause: a verb just
 before it ("killing 7 people", "the death of 3"), or after its noun group ("25 people ...
-were killed", "2 fatalities", "5 wounded"). Coordinated counts share it ("killing 6
-soldiers and 4 militiamen"). Counts after "including" / "among them" (or before "of whom")
-are subgroups: they fill children_* / women_* but are not added to the total. Within one
-sentence distinct groups add up; a stated total ("a total of", "death toll", "N fatalities",
-"fatalities coded as N") overrides the parts.
+were killed", "2 fatalities", "5 wounded"); a casualty word right after a short noun group
+wins over the verb before it ("killed 3 injured", "6 Killed 12 Wounded"). A count that is the
+subject of an active verb with an object ("Three suicide bombers killed at least two people")
+is the agent, not a victim. Asides between a count and its verb are skipped ("Eleven people,
+among them three rescue workers, died"; "Four teenagers - names - died"; "a man, who was
+between 24 and 30, died"). Coordinated counts share the measure ("killing 6 soldiers and 4
+militiamen", "30 soldiers as well as 50 rebels"). Counts after "including" / "among them" (or
+before "of whom") are subgroups: they fill children_* / women_* but are not added to the
+total. Within one sentence distinct groups add up; a stated total ("a total of", "death toll",
+"N fatalities", "fatalities coded as N") overrides the parts; the same figure stated again
+in another clause of the sentence (a headline run into its body) is counted once. "Killed
+and wounded" together ("Five killed and wounded") is no figure. A singular person with no
+number counts one when it stands next to its casualty verb ("rockets kill civilian",
+"killing the owner of the house", "Woman and child killed").
 """
 
 from __future__ import annotations
@@ -18,25 +27,39 @@ from schemas.reports import Figure, Qualifier
 
 from .numbers import Count, Token, ascii_digits, find_counts, tokenize
 from .vocabulary import (
+    ADDITIVE,
     ADVERBS,
     AUX,
     CHILD,
     COORD,
+    COORD_PHRASE,
+    DETERMINERS,
     ED_ADJECTIVES,
+    GROUP_ENDS,
+    INJURE_VERBS,
     INJURE_WORDS,
     INJURED,
+    INJURED_FAR,
+    KILL_VERBS,
     KILL_WORDS,
     KILLED,
+    L_BOTH,
     L_CODED,
+    L_INCLUDE,
     L_INJURE,
     L_KILL,
     L_SUBGROUP,
     LOCAL,
+    PARTICIPLES,
     PERSON,
+    PREPOSITIONS,
     R_CODED,
+    R_PART_OF,
     R_SUBGROUP,
+    SINGULAR_PERSON,
     SKIP,
     THINGS,
+    TOLL_FAR,
     TOTAL,
     WOMAN,
 )
@@ -47,12 +70,18 @@ class Mention:
     count: Count
     left: str
     right: list[Token]
+    tail: list[Token] = field(default_factory=list)
+    """Tokens after the count up to the end of the sentence, asides removed."""
     measure: str | None = None
     subgroup: bool = False
     total: bool = False
     local: bool = False
     coded: bool = False
     head: str = ""
+    via: str = ""
+    """How the measure was found: left, right, coordination, implicit, pronoun."""
+    repeat: bool = False
+    """The same figure said again in another clause (not added)."""
 
 
 @dataclass
@@ -68,6 +97,12 @@ class SentenceFigures:
         return bool(self.figures)
 
 
+def _verbish(word: str) -> bool:
+    return (
+        word.endswith(("ed", "ing")) and word not in ED_ADJECTIVES and not word.endswith("backed")
+    )
+
+
 def _group(tokens: list[Token], limit: int = 14) -> int:
     """How many leading tokens form a noun group (no verbs, auxiliaries or clause breaks)."""
     n = 0
@@ -76,7 +111,13 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
         if tok.text == "IS":  # the Islamic State, not the verb
             n += 1
             continue
-        if low in AUX or low in ADVERBS or KILL_WORDS.match(low) or INJURE_WORDS.match(low):
+        if (
+            low in AUX
+            or low in ADVERBS
+            or low in GROUP_ENDS
+            or KILL_WORDS.match(low)
+            or INJURE_WORDS.match(low)
+        ):
             break
         if not (
             low[0].isalpha()
@@ -88,6 +129,45 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
     return n
 
 
+_ASIDE_CUES = frozenset(
+    {"including", "among", "incl", "who", "which", "whose", "aged", "named", "mostly", "mainly"}
+)
+
+
+def _without_asides(tokens: list[Token]) -> list[Token]:
+    """Tokens with parentheticals, dashed asides and comma asides ("..., among them three
+    rescue workers, ...", "..., who was between 24 and 30 years of age, ...") removed."""
+    kept: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        low = tokens[i].low
+        if low == "(":
+            close = next((k for k in range(i + 1, len(tokens)) if tokens[k].low == ")"), None)
+            if close is not None:
+                i = close + 1
+                continue
+        if low == "-" and i + 1 < len(tokens) and tokens[i + 1].start > tokens[i].end:
+            close = next(
+                (k for k in range(i + 2, min(len(tokens), i + 14)) if tokens[k].low == "-"), None
+            )
+            if close is not None and not any(
+                KILL_WORDS.match(t.low) or INJURE_WORDS.match(t.low) for t in tokens[i:close]
+            ):
+                i = close + 1
+                continue
+        if low == "," and i + 1 < len(tokens) and tokens[i + 1].low in _ASIDE_CUES:
+            close = next(
+                (k for k in range(i + 2, min(len(tokens), i + 25)) if tokens[k].low == ","), None
+            )
+            if close is None:
+                break
+            i = close + 1
+            continue
+        kept.append(tokens[i])
+        i += 1
+    return kept
+
+
 def _right_measure(right: list[Token]) -> tuple[str | None, bool]:
     n = _group(right)
     rest = right[n:]
@@ -95,38 +175,72 @@ def _right_measure(right: list[Token]) -> tuple[str | None, bool]:
     while rest and (rest[0].low in AUX or rest[0].low in SKIP):
         rest = rest[1:]
     group = [t.low for t in right[:n]]
+    if group[:1] in (["lives"], ["life"]):
+        return KILLED, False  # "claiming two lives"
+    if group[:1] in (["bodies"], ["corpses"], ["body"]):
+        return KILLED, False  # "at least 100 bodies were recovered"
+    coordinated = "and" in group and (not rest or rest[0].low not in PARTICIPLES)
     if not passive and (
-        "," in group or group[-1:] == ["and"] or n > 10 or any(_verbish(w) for w in group)
+        "," in group
+        or group[-1:] == ["and"]
+        or coordinated
+        or n > 10
+        or any(_verbish(w) for w in group)
     ):
         # "one strike hit an area, killing ...", "3 vehicles and killed 10 ...": the casualty
         # verb belongs to another clause.
         return None, False
-    if rest and rest[0].low == "shot" and len(rest) > 1 and rest[1].low == "dead":
-        return KILLED, False
-    if rest and rest[0].low == "lost" and len(rest) > 1 and rest[1].low == "their":
-        return KILLED, False
     if not rest:
         return None, False
-    if KILL_WORDS.match(rest[0].low):
-        return KILLED, rest[0].low.startswith("fatalit")
-    if INJURE_WORDS.match(rest[0].low):
+    first = rest[0].low
+    nxt = rest[1].low if len(rest) > 1 else ""
+    if first == "shot" and nxt == "dead":
+        return KILLED, False
+    if first == "lost" and nxt in ("their", "his", "her"):
+        return KILLED, False
+    if first in ("sustained", "suffered", "received") and (
+        nxt.startswith(("injur", "wound")) or nxt in ("serious", "severe", "minor")
+    ):
+        return INJURED, False
+    if nxt in ("or",) or (nxt == "and" and len(rest) > 2 and _casualty_word(rest[2].low)):
+        return None, False  # "killed and wounded", "wounded or still trapped": no split
+    if not passive and n > 0 and (KILL_WORDS.match(first) or first in INJURE_VERBS):
+        # "Three suicide bombers killed at least two people": the count is the agent.
+        obj = rest[1] if len(rest) > 1 else None
+        if obj is not None and (
+            ascii_digits(obj.low[:1])
+            or obj.low in ("at", "a", "an", "the", "his", "her", "their", "dozens", "several")
+            or obj.low in PERSON
+        ):
+            return None, False
+    if KILL_WORDS.match(first):
+        return KILLED, first.startswith("fatalit")
+    if INJURE_WORDS.match(first):
         return INJURED, False
     return None, False
 
 
-def _verbish(word: str) -> bool:
-    return (
-        word.endswith(("ed", "ing")) and word not in ED_ADJECTIVES and not word.endswith("backed")
-    )
+def _casualty_word(low: str) -> bool:
+    return bool(KILL_WORDS.match(low) or INJURE_WORDS.match(low)) or low in INJURE_VERBS
 
 
 def _article_person(right: list[Token]) -> bool:
-    """ "a child", "a QSD fighter", "an elderly woman"; not "a number of" / "an unknown"."""
+    """ "a child", "a QSD fighter", "an elderly woman"; not "a number of" / "an unknown",
+    nor "An air raid killed five people" (the person must be in the article's own noun group,
+    before its verb)."""
     stop = ("number", "unknown", "unspecified", "few", "couple", "lot", "total")
-    for tok in right:
-        if tok.low in PERSON:
+    for k, tok in enumerate(right):
+        low = tok.low
+        if low in PERSON:
             return True
-        if tok.low in stop or not (tok.low[0].isalpha() or ascii_digits(tok.low) or tok.low == "-"):
+        if low in stop or low in PREPOSITIONS or not (
+            low[0].isalpha() or ascii_digits(low) or low == "-"
+        ):
+            return False
+        nxt = right[k + 1].low if k + 1 < len(right) else ""
+        if low in AUX or low in KILL_VERBS or low in INJURE_VERBS or _verbish(low):
+            if nxt in PERSON and low in PARTICIPLES | INJURE_VERBS:
+                continue  # "a wounded man", "a killed fighter"
             return False
     return False
 
@@ -138,47 +252,169 @@ def _head(right: list[Token]) -> str:
     return ""
 
 
+def _is_thing(right: list[Token]) -> bool:
+    """ "3 tanks", "fourteen missiles", "a number of rocket shells": a count of things."""
+    for tok in right[:3]:
+        if tok.low in PERSON or tok.low in PREPOSITIONS:
+            return False
+        if tok.low in THINGS:
+            return True
+        if not tok.low[0].isalpha():
+            return False
+    return False
+
+
+def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str]]:
+    """(token index, measure) of singular persons counted without a number."""
+    found: list[tuple[int, str]] = []
+    for k, tok in enumerate(tokens):
+        if tok.low not in SINGULAR_PERSON or k in taken:
+            continue
+        nxt = tokens[k + 1].low if k + 1 < len(tokens) else ""
+        if nxt in PERSON or (nxt == "'" or nxt.endswith("s") and nxt not in AUX and nxt != "is"):
+            continue  # "civilian casualties", "child's", a compound noun
+        # Walk left over modifiers to what governs the noun.
+        j = k - 1
+        while j >= 0 and k - j <= 4 and tokens[j].low[0].isalpha() and not _governs(tokens[j]):
+            j -= 1
+        before = tokens[j].low if j >= 0 else ""
+        if before in KILL_VERBS | INJURE_VERBS or (before in DETERMINERS and _verb_before(tokens, j)):
+            verb = before if before not in DETERMINERS else tokens[j - 1].low
+            found.append((k, KILLED if verb in KILL_VERBS else INJURED))
+            continue
+        if j >= 0 and before not in DETERMINERS and tokens[j].low[0].isalpha():
+            continue  # "a child" (counted by its article), "two children", "regime's soldier"
+        measure = _participle_after(tokens, k + 1)
+        if measure is not None and (before in DETERMINERS or tok.text[:1].isupper() or j < 0):
+            found.append((k, measure))
+    return found
+
+
+def _governs(tok: Token) -> bool:
+    low = tok.low
+    return (
+        low in DETERMINERS
+        or low in KILL_VERBS
+        or low in INJURE_VERBS
+        or low in AUX
+        or low in ("a", "an", "and", "of", "in", "on", "by", "one", "another", "every")
+    )
+
+
+def _verb_before(tokens: list[Token], j: int) -> bool:
+    return j > 0 and tokens[j - 1].low in KILL_VERBS | INJURE_VERBS
+
+
+def _participle_after(tokens: list[Token], i: int) -> str | None:
+    """Measure of "was killed" / "killed" / "and child killed" right after a noun."""
+    rest = [t.low for t in _without_asides(tokens[i : i + 30])][:6]
+    if rest[:1] == ["and"] and len(rest) > 1 and rest[1] in SINGULAR_PERSON:
+        rest = rest[2:]
+    while rest and rest[0] in AUX | {"reportedly", "also", "later"}:
+        rest = rest[1:]
+    if not rest or rest[0] not in PARTICIPLES:
+        return None
+    if len(rest) > 2 and rest[1] in ("and", "or") and _casualty_word(rest[2]):
+        return None
+    return INJURED if INJURE_WORDS.match(rest[0]) or rest[0] == "hurt" else KILLED
+
+
 def mentions(sentence: str) -> list[Mention]:
     tokens = tokenize(sentence)
     counts = [
         c
         for c in find_counts(tokens)
-        if not c.article or _article_person(tokens[c.last : c.last + 6])
+        if not c.article or _article_person(tokens[c.last : c.last + 8])
     ]
+    taken = {k for c in counts for k in range(c.first, c.last + 1)}
+    implicit = dict(_implicit(tokens, taken))  # an implicit count spans no token: first == last
+    counts += [Count(Figure.exact(1), k, k, article=True) for k in implicit]
+    counts.sort(key=lambda c: c.first)
     found: list[Mention] = []
     for k, c in enumerate(counts):
         start = counts[k - 1].last if k else 0
         stop = counts[k + 1].first if k + 1 < len(counts) else len(tokens)
         left = " ".join(t.low for t in tokens[start : c.first])
-        found.append(Mention(c, left, tokens[c.last : stop], head=_head(tokens[c.last : stop])))
+        end = c.last if c.last > c.first else c.first + 1
+        right = tokens[end:stop]
+        m = Mention(c, left, right, _without_asides(tokens[end:]), head=_head(right))
+        if c.last == c.first and c.first in implicit:
+            m.measure, m.via = implicit[c.first], "implicit"
+            m.head = tokens[c.first].low
+        found.append(m)
     for k, m in enumerate(found):
-        tail = m.left[-80:]
-        m.subgroup = bool(L_SUBGROUP.search(tail)) or (
-            k > 0 and bool(R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
-        )
-        if m.right and m.right[0].low in THINGS:
+        if m.via:
             continue
-        if LOCAL.match(" ".join(t.low for t in m.right[:8])):
-            m.measure, m.local = KILLED, True
-        elif L_KILL.search(tail):
-            m.measure, m.total = KILLED, bool(TOTAL.search(tail[-40:]))
-        elif L_INJURE.search(tail):
-            m.measure = INJURED
-        else:
-            m.measure, m.total = _right_measure(m.right)
-        if m.measure == KILLED:
-            right = " ".join(t.low for t in m.right[:5])
-            m.coded = bool(L_CODED.search(tail[-40:]) or R_CODED.match(right))
-        if m.measure is None and m.right[:1] and m.right[0].low in ("in", "total"):
-            m.total = " ".join(t.low for t in m.right[:2]) in ("in total", "total")
+        _measure(m, k, found)
     for k in range(1, len(found)):
         # "including a woman and 2 children": coordinated with a subgroup, so a subgroup.
-        words = found[k].left.split()
+        words = [w for w in found[k].left.split() if w not in DETERMINERS]
         if found[k - 1].subgroup and words and words[-1] in COORD and len(words) <= 4:
             found[k].subgroup = True
     _propagate(found)
     _pronouns(sentence, found)
+    _repeats(found)
     return [m for m in found if m.measure is not None or m.left.endswith("total of")]
+
+
+def _measure(m: Mention, k: int, found: list[Mention]) -> None:
+    tail = m.left[-80:]
+    m.subgroup = bool(L_SUBGROUP.search(tail)) or (
+        k > 0 and bool(R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
+    )
+    if _is_thing(m.right):
+        return
+    right_text = " ".join(t.low for t in m.right[:8])
+    include = L_INCLUDE.search(m.left[-100:])
+    part_of = R_PART_OF.match(right_text)
+    right_measure, right_total = _right_measure(m.tail)
+    if LOCAL.match(right_text):
+        m.measure, m.local = KILLED, True
+    elif include and L_BOTH.search(include.group(0).rsplit(" ", 1)[0]):
+        return  # "killed and wounded, including a commander": no split
+    elif part_of or include:
+        word = (part_of or include).group(1)  # type: ignore[union-attr]
+        m.measure = INJURED if word in ("wounded", "injured") else KILLED
+        m.subgroup, m.via = True, "right" if part_of else "left"
+    elif L_BOTH.search(tail):
+        return
+    elif right_measure is not None and _right_wins(m, right_measure):
+        m.measure, m.total, m.via = right_measure, right_total, "right"
+    elif L_KILL.search(tail):
+        m.measure, m.total, m.via = KILLED, bool(TOTAL.search(tail[-40:])), "left"
+    elif L_INJURE.search(tail):
+        m.measure, m.via = INJURED, "left"
+    elif TOLL_FAR.search(m.left[-200:]):
+        m.measure, m.total, m.via = KILLED, True, "left"
+    elif INJURED_FAR.search(m.left[-200:]):
+        m.measure, m.via = INJURED, "left"
+    else:
+        m.measure, m.total = right_measure, right_total
+        m.via = "right" if right_measure else ""
+    if m.measure == KILLED and not m.count.vague:
+        right = " ".join(t.low for t in m.right[:5])
+        m.coded = bool(L_CODED.search(tail[-40:]) or R_CODED.match(right))
+    if m.measure is None and m.right[:1] and m.right[0].low in ("in", "total"):
+        m.total = " ".join(t.low for t in m.right[:2]) in ("in total", "total")
+
+
+def _right_wins(m: Mention, right_measure: str) -> bool:
+    """A casualty word right after a short noun group beats the verb before the count:
+    "killed 3 injured", "killed and another five injured"."""
+    tail = m.left[-80:]
+    left_measure = KILLED if L_KILL.search(tail) else INJURED if L_INJURE.search(tail) else None
+    if left_measure is None:
+        return False
+    if left_measure == right_measure:
+        return False
+    n = _group(m.tail)
+    group = {t.low for t in m.tail[:n]}
+    return (
+        n <= 3
+        and not group & (COORD | DETERMINERS | PREPOSITIONS)
+        and len(m.tail) > n
+        and m.tail[n].low in PARTICIPLES
+    )
 
 
 _PRONOUN = re.compile(
@@ -197,8 +433,20 @@ def _pronouns(sentence: str, found: list[Mention]) -> None:
             if m.measure is None and m.head and m.right and m.right[0].start < p.start()
         ]
         if before:
-            before[-1].measure = KILLED
+            before[-1].measure, before[-1].via = KILLED, "pronoun"
             return
+
+
+def _coordinated_left(m: Mention) -> bool:
+    left_words = m.left.split()
+    if COORD_PHRASE.search(m.left):
+        return True
+    return (
+        bool(left_words)
+        and left_words[-1] in COORD
+        and len(left_words) <= 8
+        and not any(w in AUX or _verbish(w) for w in left_words)
+    )
 
 
 def _propagate(found: list[Mention]) -> None:
@@ -206,27 +454,58 @@ def _propagate(found: list[Mention]) -> None:
     for _ in range(min(len(found), 6)):  # coordination chains are short; bound the work
         changed = False
         for k, m in enumerate(found):
-            if m.measure is not None:
+            if m.measure is not None or _is_thing(m.right):
                 continue
             n = _group(m.right, 8)
             nxt = found[k + 1] if k + 1 < len(found) else None
             prv = found[k - 1] if k else None
             # "6 soldiers and 4 militiamen", "15 YPG 39 IS fatalities": a short noun group.
-            coord_right = n == len(m.right) <= 5 and (n <= 2 or m.right[-1].low in COORD)
-            left_words = m.left.split()
-            coord_left = (
-                bool(left_words)
-                and left_words[-1] in COORD
-                and len(left_words) <= 8
-                and not any(w in AUX or _verbish(w) for w in left_words)
-            )
-            if m.right and m.right[0].low in THINGS:
-                continue
+            coord_right = 0 < n == len(m.right) <= 5 and (n <= 2 or m.right[-1].low in COORD)
             if nxt and nxt.measure and ((nxt.subgroup and n == len(m.right)) or coord_right):
-                m.measure, changed = nxt.measure, True
-            elif prv and prv.measure and (coord_left or m.subgroup):
-                m.measure, changed = prv.measure, True
+                m.measure, m.via, changed = nxt.measure, "coordination", True
+            elif prv and prv.measure and (_coordinated_left(m) or m.subgroup):
+                m.measure, m.via, changed = prv.measure, "coordination", True
         if not changed:
+            break
+
+
+def _compatible(a: Figure, b: Figure) -> bool:
+    """The same toll said twice: equal, or a vague one ("almost a dozen") within a fifth."""
+    x, y = a.pick("low"), b.pick("low")
+    if x == y:
+        return True
+    vague = Qualifier.ABOUT in (a.qualifier, b.qualifier)
+    return vague and abs(x - y) <= max(1, max(x, y) // 5)
+
+
+def _additive(m: Mention) -> bool:
+    words = m.left.split()[-3:] + [t.low for t in m.right[:2]]
+    return any(w in ADDITIVE for w in words)
+
+
+def _repeats(found: list[Mention]) -> None:
+    """A figure said again in another clause of the sentence (a headline run into its body,
+    a paragraph the scraper doubled) is marked ``repeat`` and not added; when the first one
+    was vague ("almost a dozen") the precise one is kept instead."""
+    for k, m in enumerate(found):
+        if m.measure is None or m.via == "coordination" or _additive(m):
+            continue
+        for earlier in found[:k]:
+            if (
+                earlier.repeat
+                or earlier.measure != m.measure
+                or earlier.subgroup != m.subgroup
+                or (m.head in CHILD) != (earlier.head in CHILD)
+                or (m.head in WOMAN) != (earlier.head in WOMAN)
+                or not _compatible(earlier.count.figure, m.count.figure)
+            ):
+                continue
+            if earlier.count.figure.qualifier is Qualifier.ABOUT and (
+                m.count.figure.qualifier is not Qualifier.ABOUT
+            ):
+                earlier.repeat = True
+            else:
+                m.repeat = True
             break
 
 
@@ -268,7 +547,7 @@ def _coded(found: list[Mention]) -> list[Figure]:
 
 def sentence_figures(sentence: str) -> SentenceFigures:
     result = SentenceFigures()
-    found = mentions(sentence)
+    found = [m for m in mentions(sentence) if not m.repeat]
     for measure in (KILLED, INJURED):
         own = [m for m in found if m.measure == measure]
         local = [m.count.figure for m in own if m.local]

@@ -56,6 +56,7 @@ from services.common.gazetteer import Gazetteer
 
 from . import context, dates, places, shares
 from .casualties import SentenceFigures, sentence_figures
+from .scrape import clean
 from .text import normalise, sentences
 
 MAX_TEXT_CHARS = 50_000
@@ -149,7 +150,7 @@ def extract_all(
     """Like ``extract``, also returning the casualty sentences that gave no report and why."""
     if len(text) > MAX_TEXT_CHARS:
         raise RejectedInput(f"text is {len(text)} characters, above {MAX_TEXT_CHARS}", "too_large")
-    norm = normalise(text)
+    norm = normalise(clean(text))
     doc_key = _hash(norm)
     if reported_at is not None and reported_at.tzinfo is None:
         reported_at = reported_at.replace(tzinfo=UTC)

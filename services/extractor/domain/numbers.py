@@ -34,6 +34,10 @@ TENS = {
     for i, w in enumerate(word_list("twenty thirty forty fifty sixty seventy eighty ninety"))
 }
 VAGUE = {"dozens": 12, "scores": 20, "tens": 10, "hundreds": 100, "thousands": 1000}
+# ACLED codes a vague plural ("several", "a number of", "many") as 10.
+SEVERAL = {"several": 10}
+_MANY_HEADS = frozenset({"more", "others", "other", "people", "civilians", "persons"})
+_PARTITIVE = frozenset({"of", "them", "those"})
 MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -77,10 +81,24 @@ _QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
 _QUALIFIERS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], Qualifier]]] = {}
 for _words, _qual in _QUALIFIERS:
     _QUALIFIERS_BY_FIRST.setdefault(_words[0], []).append((_words, _qual))
-_STARTS = {words[0] for words, _ in _QUALIFIERS} | set(VAGUE) | set(UNITS) | {"between", "a", "an"}
+_STARTS = (
+    {words[0] for words, _ in _QUALIFIERS}
+    | set(VAGUE)
+    | set(UNITS)
+    | set(SEVERAL)
+    | {"between", "a", "an", "many"}
+)
 _NOT_COUNTS = words(
     "percent per % km kilometers kilometres kilometer kilometre meters metres miles mile m am pm "
-    "a.m p.m hours hour minutes minute days day weeks week months month years year times decades"
+    "a.m p.m hours hour minutes minute days day weeks week months month years year times decades "
+    "nights night hrs mm pound kg tons tonnes"
+)
+# A number right after one of these capitalised nouns names a unit, a road or a place
+# ("Division 17", "Route 5", "Brigade 93"), it does not count people.
+NAME_NOUNS = words(
+    "division brigade regiment battalion route highway road base airbase camp sector zone gate "
+    "checkpoint station resolution article flight unit corps kilo block building square street "
+    "no number level phase point post hill axis squadron wing group platoon company"
 )
 
 
@@ -105,6 +123,8 @@ class Count:
     first: int
     last: int
     article: bool = False
+    vague: bool = False
+    """A word, not a number ("several", "dozens"): never a coding statement."""
 
 
 def tokenize(sentence: str) -> list[Token]:
@@ -152,8 +172,33 @@ def _word_number(tokens: list[Token], i: int) -> tuple[int, int] | None:
     return value, i
 
 
+def _glued(tokens: list[Token], first: int, last: int) -> bool:
+    """Digits glued to letters ("M4", "App4", "2125521KQalaat") are names or page debris."""
+    head, tail = tokens[first], tokens[last - 1]
+    if not ascii_digits(head.low[:1]):
+        return False
+    if first > 0 and tokens[first - 1].end == head.start and tokens[first - 1].low[-1:].isalpha():
+        return True
+    return last < len(tokens) and tokens[last].start == tail.end and tokens[last].low[:1].isalpha()
+
+
+def _is_name(tokens: list[Token], first: int) -> bool:
+    """ "Division 17", "Route 5", "F-16", "MiG-29": a number that is part of a name."""
+    if first == 0 or not ascii_digits(tokens[first].low[:1]):
+        return False
+    before = tokens[first - 1]
+    if before.low in NAME_NOUNS and before.text[:1].isupper():
+        return True
+    if before.low == "-" and first > 1:
+        word = tokens[first - 2]
+        return word.end == before.start and word.text[:1].isupper() and len(word.text) <= 4
+    return False
+
+
 def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
-    """False for dates, years, ages, times, percentages and measures."""
+    """False for dates, years, ages, times, percentages, measures and names."""
+    if _glued(tokens, first, last) or _is_name(tokens, first):
+        return False
     before = tokens[first - 1].low if first > 0 else ""
     after = tokens[last].low if last < len(tokens) else ""
     after2 = tokens[last + 1].low if last + 1 < len(tokens) else ""
@@ -175,11 +220,24 @@ def find_counts(tokens: list[Token]) -> list[Count]:
     while i < len(tokens):
         found = _count_at(tokens, i)
         if found is None:
-            i += 1
+            i = _past_range(tokens, i)
             continue
         counts.append(found)
         i = found.last
     return counts
+
+
+def _past_range(tokens: list[Token], i: int) -> int:
+    """Index after a "between N and M" that is not a count ("between 24 and 30 years of
+    age"), so its numbers are not read alone; else i + 1."""
+    if tokens[i].low != "between":
+        return i + 1
+    first = _word_number(tokens, i + 1)
+    if first and first[1] < len(tokens) and tokens[first[1]].low in ("and", "to"):
+        second = _word_number(tokens, first[1] + 1)
+        if second is not None:
+            return second[1]
+    return i + 1
 
 
 def _may_start_count(low: str) -> bool:
@@ -197,10 +255,20 @@ def _count_at(tokens: list[Token], i: int) -> Count | None:
             qualifier, j = qual, i + len(phrase)
             break
     low = tokens[j].low if j < len(tokens) else ""
+    nxt = tokens[j + 1].low if j + 1 < len(tokens) else ""
+    after = tokens[j + 2].low if j + 2 < len(tokens) else ""
+    if (low in SEVERAL and nxt not in _NOT_COUNTS | _PARTITIVE) or (
+        low == "many" and nxt in _MANY_HEADS
+    ):
+        return Count(Figure.about(SEVERAL.get(low, 10)), i, j + 1, vague=True)
+    if low in ("a", "an") and nxt == "number" and after == "of":
+        if j + 3 < len(tokens) and tokens[j + 3].low in _PARTITIVE:
+            return None  # "killing a number of them": the figure is given elsewhere, if at all
+        return Count(Figure.about(10), i, j + 3, vague=True)
     if low in VAGUE:
         if j + 1 < len(tokens) and tokens[j + 1].low in MONTHS:
             return None
-        return Count(Figure.at_least(VAGUE[low]), i, j + 1)
+        return Count(Figure.at_least(VAGUE[low]), i, j + 1, vague=True)
     if low == "between":
         first = _word_number(tokens, j + 1)
         if first and first[1] < len(tokens) and tokens[first[1]].low in ("and", "to"):

@@ -9,7 +9,8 @@ from .text import words
 KILLED, INJURED = "killed", "injured"
 CHILD = words(
     "child children kid kids minor minors boy boys girl girls infant infants baby babies toddler "
-    "toddlers newborn newborns schoolchildren schoolboy schoolgirl"
+    "toddlers newborn newborns schoolchildren schoolboy schoolgirl schoolboys schoolgirls teenager "
+    "teenagers teen teens juvenile juveniles"
 )
 WOMAN = words("woman women mother mothers female females")
 PERSON = (
@@ -31,10 +32,32 @@ PERSON = (
         "official officials employee employees prisoner prisoners detainee detainees suspect "
         "suspects assailant assailants attacker attackers bomber bombers pilot pilots sniper "
         "snipers colonel general sergeant captain lieutenant brigadier mayor imam sheikh activist "
-        "activists medic medics deputy chief"
+        "activists medic medics deputy chief owner owners contractor contractors staff elder "
+        "elders martyr martyrs adult adults youth youths"
     )
 )
+# Singular person nouns that count one person with no number or article in front: a
+# headline's bare noun ("rockets kill civilian", "Woman and child killed") or a definite one
+# next to its casualty verb ("killing the owner of the house", "the child ... was killed").
+SINGULAR_PERSON = words(
+    "civilian child woman man boy girl kid infant baby toddler teenager soldier fighter member "
+    "militant commander officer leader journalist doctor nurse activist policeman guard driver "
+    "owner official citizen resident farmer shepherd worker teacher student imam sheikh "
+    "contractor agent smuggler person paramedic volunteer mother father husband wife son "
+    "daughter brother sister elder"
+)
+DETERMINERS = words("the his her their its")
+PREPOSITIONS = words(
+    "in on at near with from by for of to after during into across between around inside "
+    "outside toward towards against over under while when as before"
+)
+KILL_VERBS = words("kill kills killed killing executed executing execute executes")
+INJURE_VERBS = words("injure injures injured injuring wound wounds wounded wounding")
+PARTICIPLES = words("killed dead died martyred executed injured wounded hurt slain")
 AUX = words("were was are is have has had been be being got")
+# Verbs that end a noun group before a casualty phrase ("two fighters lost their lives",
+# "100 others sustained injuries").
+GROUP_ENDS = words("lost sustained suffered succumbed perished received")
 # Words between a noun group and its casualty verb ("were all later reported killed").
 ADVERBS = words("reportedly allegedly also later reported confirmed found subsequently")
 SKIP = ADVERBS | words("all both left shot and to have")
@@ -43,7 +66,8 @@ THINGS = words(
     "building buildings strike strikes airstrikes raids rockets missiles shells mortars car cars "
     "truck trucks points checkpoints areas locations events sites homes bombs barrels drones "
     "sorties attacks incidents explosions mines fronts axes neighbourhoods neighborhoods shops "
-    "schools hospitals weapons guns km"
+    "schools hospitals weapons guns km lorries buses boats rounds projectiles operations "
+    "bombings shellings bombardments airstrike cannons hours days nights"
 )
 # Adjectives ending like verbs that may sit in a noun group ("unidentified gunmen").
 ED_ADJECTIVES = words("armed unidentified displaced allied affiliated detained unarmed")
@@ -54,7 +78,9 @@ KILL_WORDS = re.compile(
 INJURE_WORDS = re.compile(r"^(injured|wounded|hurt|injuries|injury|wounds|injuring|wounding)$")
 L_KILL = re.compile(
     r"(\b(killed|killing|kill|kills|executed|executing|massacred|slaughtered|beheaded|"
-    r"shot dead|lives of|death of|deaths of|killing of|bodies of|martyrdom of|dead bodies of|"
+    r"eliminating|eliminated|eliminate|"
+    r"shot dead|lives of|life of|death of|deaths of|killing of|bodies of|martyrdom of|"
+    r"dead bodies of|"
     r"(?:killed|killing) and (?!injur|wound)\w+)|"
     r"\b(death ?toll|toll)\b.{0,30}\b(of|to|at|reached|hit|be|is|was)|"
     r"\b(fatalit\w*|casualt\w*|deaths)\b.{0,80}\b(as|to|at|be|is|are|was|were|coded|of|assumed|"
@@ -70,6 +96,26 @@ L_SUBGROUP = re.compile(
     r"(\bincluding|\bamong them|\bamong whom|\bamong those|\bincl|\(|\bof whom|\bof which)$"
 )
 R_SUBGROUP = re.compile(r"^(of whom|of them|of which)\b")
+# "those killed in two attacks include 14 children": subgroups of the casualty word's measure.
+L_INCLUDE = re.compile(
+    r"\b(killed|dead|victims|died|wounded|injured)\b[^.;]{0,60}\binclud(?:e|es|ed|ing)$"
+)
+# "15 of the wounded", "five of those killed": a part of that measure's (unstated) total.
+R_PART_OF = re.compile(r"^of (?:the|those) (dead|killed|victims|fatalities|wounded|injured)\b")
+# A toll stated far from its figure ("The death toll from Monday's car bomb in the town of
+# Azaz rose to 19"); the injured likewise.
+TOLL_FAR = re.compile(
+    r"\b(?:death ?toll|toll|number of (?:the )?(?:dead|deaths|fatalities|victims|martyrs|"
+    r"those killed|people killed))\b[^.;]{0,140}?\b(?:rose|risen|rises|rising|climbed|reached|"
+    r"increased|jumped|hit|stands|stood|put|at|to|of|is|was)(?: to| at| of)?$"
+)
+INJURED_FAR = re.compile(
+    r"\bnumber of (?:the )?(?:injured|wounded|injuries)\b[^.;]{0,140}?\b(?:rose|risen|"
+    r"reached|increased|climbed|jumped|at|to)(?: to| at)?$"
+)
+# "kills and injures three", "killed or wounded": killed and injured together, no split.
+L_BOTH = re.compile(r"\b(?:kill\w*|dead)\s+(?:and|or)\s+(?:injur\w*|wound\w*)$")
+ADDITIVE = words("more others another further additional also")
 TOTAL = re.compile(r"\b(total|toll|deathtoll|coded|overall|in all|altogether)\b")
 # "3 were noted in this location", "with 3 fatalities allocated to this event": the share
 # of a multi-place figure that belongs to the place the text is about.
@@ -79,6 +125,8 @@ LOCAL = re.compile(
     r"(?:in|to|at|for) this (?:location|event|area|place)"
 )
 COORD = frozenset({"and", ",", "&", "plus"})
+# Coordination spelled in words: "30 soldiers as well as 50 rebels", "along with six teachers".
+COORD_PHRASE = re.compile(r"(?:as well as|along with|together with|in addition to)$")
 # An explicit coding statement: "fatalities coded as 7", "coded to 10", "12 fatalities coded".
 L_CODED = re.compile(r"\bcoded(?: as| to| at)?(?: a total of| the)?$")
 R_CODED = re.compile(
