@@ -71,6 +71,8 @@ class Mention:
     left: str
     right: list[Token]
     tail: list[Token] = field(default_factory=list)
+    """Tokens after the count up to the next count, asides removed."""
+    after: list[Token] = field(default_factory=list)
     """Tokens after the count up to the end of the sentence, asides removed."""
     measure: str | None = None
     subgroup: bool = False
@@ -80,6 +82,8 @@ class Mention:
     head: str = ""
     via: str = ""
     """How the measure was found: left, right, coordination, implicit, pronoun."""
+    before: str = ""
+    """The sentence before the count, case-folded."""
     repeat: bool = False
     """The same figure said again in another clause (not added)."""
 
@@ -168,7 +172,9 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
     return kept
 
 
-def _right_measure(right: list[Token]) -> tuple[str | None, bool]:
+def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, bool]:
+    """Measure from the casualty word after the count's noun group (``right``: up to the next
+    count; ``after``: to the end of the sentence, to see a verb's object)."""
     n = _group(right)
     rest = right[n:]
     passive = bool(rest) and rest[0].low in AUX
@@ -206,7 +212,8 @@ def _right_measure(right: list[Token]) -> tuple[str | None, bool]:
         return None, False  # "killed and wounded", "wounded or still trapped": no split
     if not passive and n > 0 and (KILL_WORDS.match(first) or first in INJURE_VERBS):
         # "Three suicide bombers killed at least two people": the count is the agent.
-        obj = rest[1] if len(rest) > 1 else None
+        at = len(right) - len(rest) + 1
+        obj = after[at] if at < len(after) else None
         if obj is not None and (
             ascii_digits(obj.low[:1])
             or obj.low in ("at", "a", "an", "the", "his", "her", "their", "dozens", "several")
@@ -330,6 +337,7 @@ def mentions(sentence: str) -> list[Mention]:
     implicit = dict(_implicit(tokens, taken))  # an implicit count spans no token: first == last
     counts += [Count(Figure.exact(1), k, k, article=True) for k in implicit]
     counts.sort(key=lambda c: c.first)
+    starts = {tokens[c.first].start for c in counts if c.first < len(tokens)}
     found: list[Mention] = []
     for k, c in enumerate(counts):
         start = counts[k - 1].last if k else 0
@@ -337,7 +345,10 @@ def mentions(sentence: str) -> list[Mention]:
         left = " ".join(t.low for t in tokens[start : c.first])
         end = c.last if c.last > c.first else c.first + 1
         right = tokens[end:stop]
-        m = Mention(c, left, right, _without_asides(tokens[end:]), head=_head(right))
+        tail = _without_asides(tokens[end:])
+        cut = next((n for n, t in enumerate(tail) if t.start in starts and t.start > 0), None)
+        m = Mention(c, left, right, tail[:cut], tail, head=_head(right))
+        m.before = sentence[: tokens[c.first].start].casefold().rstrip()
         if c.last == c.first and c.first in implicit:
             m.measure, m.via = implicit[c.first], "implicit"
             m.head = tokens[c.first].low
@@ -365,9 +376,9 @@ def _measure(m: Mention, k: int, found: list[Mention]) -> None:
     if _is_thing(m.right):
         return
     right_text = " ".join(t.low for t in m.right[:8])
-    include = L_INCLUDE.search(m.left[-100:])
+    include = L_INCLUDE.search(m.before[-100:])
     part_of = R_PART_OF.match(right_text)
-    right_measure, right_total = _right_measure(m.tail)
+    right_measure, right_total = _right_measure(m.tail, m.after)
     if LOCAL.match(right_text):
         m.measure, m.local = KILLED, True
     elif include and L_BOTH.search(include.group(0).rsplit(" ", 1)[0]):
@@ -380,7 +391,7 @@ def _measure(m: Mention, k: int, found: list[Mention]) -> None:
         return
     elif right_measure is not None and _right_wins(m, right_measure):
         m.measure, m.total, m.via = right_measure, right_total, "right"
-    elif L_KILL.search(tail):
+    elif L_KILL.search(_FAMILY.sub("", tail)):
         m.measure, m.total, m.via = KILLED, bool(TOTAL.search(tail[-40:])), "left"
     elif L_INJURE.search(tail):
         m.measure, m.via = INJURED, "left"
@@ -396,6 +407,10 @@ def _measure(m: Mention, k: int, found: list[Mention]) -> None:
         m.coded = bool(L_CODED.search(tail[-40:]) or R_CODED.match(right))
     if m.measure is None and m.right[:1] and m.right[0].low in ("in", "total"):
         m.total = " ".join(t.low for t in m.right[:2]) in ("in total", "total")
+
+
+# "killing a family of five": the family's members are the count's noun group.
+_FAMILY = re.compile(r"\s*\b(?:a|an|the|one)\s+(?:family|group)\s+of$")
 
 
 def _right_wins(m: Mention, right_measure: str) -> bool:
@@ -423,18 +438,12 @@ _PRONOUN = re.compile(
 
 
 def _pronouns(sentence: str, found: list[Mention]) -> None:
-    """ "opened fire on two members, killing them": the pronoun's antecedent was killed."""
-    if any(m.measure == KILLED for m in found):
-        return
+    """ "opened fire on two members, killing them", "detained a woman ... and executed her":
+    the pronoun's antecedent (the nearest uncounted person before it) was killed."""
     for p in list(_PRONOUN.finditer(sentence))[:3]:
-        before = [
-            m
-            for m in found
-            if m.measure is None and m.head and m.right and m.right[0].start < p.start()
-        ]
-        if before:
+        before = [m for m in found if m.head and m.right and m.right[0].start < p.start()]
+        if before and before[-1].measure is None:
             before[-1].measure, before[-1].via = KILLED, "pronoun"
-            return
 
 
 def _coordinated_left(m: Mention) -> bool:
@@ -460,8 +469,15 @@ def _propagate(found: list[Mention]) -> None:
             nxt = found[k + 1] if k + 1 < len(found) else None
             prv = found[k - 1] if k else None
             # "6 soldiers and 4 militiamen", "15 YPG 39 IS fatalities": a short noun group.
-            coord_right = 0 < n == len(m.right) <= 5 and (n <= 2 or m.right[-1].low in COORD)
-            if nxt and nxt.measure and ((nxt.subgroup and n == len(m.right)) or coord_right):
+            words = [t.low for t in m.right]
+            while words and words[-1] in DETERMINERS:
+                words.pop()  # "a man and his wife were executed"
+            coord_right = 0 < n and len(words) <= 5 and (len(words) <= 2 or words[-1] in COORD)
+            if m.subgroup and prv and prv.measure:
+                m.measure, m.via, changed = prv.measure, "coordination", True
+            elif nxt and nxt.measure and nxt.subgroup and n == len(m.right):
+                m.measure, m.via, changed = nxt.measure, "parent", True
+            elif nxt and nxt.measure and coord_right and n >= len(words):
                 m.measure, m.via, changed = nxt.measure, "coordination", True
             elif prv and prv.measure and (_coordinated_left(m) or m.subgroup):
                 m.measure, m.via, changed = prv.measure, "coordination", True

@@ -203,7 +203,12 @@ def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
     after = tokens[last].low if last < len(tokens) else ""
     after2 = tokens[last + 1].low if last + 1 < len(tokens) else ""
     text = tokens[last - 1].low
-    if before in MONTHS or after in MONTHS or before in {"/", ":"} or after in {"/", ":"}:
+    if before in MONTHS or after in MONTHS or before == "/" or after == "/":
+        return False
+    # "10:30" is a time; "Syria: 2 more soldiers" is not.
+    if before == ":" and first > 1 and ascii_digits(tokens[first - 2].low[:1]):
+        return False
+    if after == ":" and last + 1 < len(tokens) and ascii_digits(tokens[last + 1].low[:1]):
         return False
     if after in _NOT_COUNTS or (after == "-" and after2.startswith(("year", "month", "day", "km"))):
         return False

@@ -26,7 +26,7 @@ PERSON = (
         "teachers doctor doctors journalist journalists volunteer volunteers refugee refugees "
         "leader leaders operative operatives others other elements element spy informant dead "
         "fatality fatalities casualty casualties wounded injured relative relatives son sons "
-        "daughter daughters brother brothers father husband wife family driver drivers nurse "
+        "daughter daughters brother brothers father husband wife driver drivers nurse "
         "paramedic paramedics militia cadre cadres conscript conscripts defector agent agents "
         "national nationals citizen citizens villager villagers smuggler smugglers trader "
         "official officials employee employees prisoner prisoners detainee detainees suspect "
@@ -59,7 +59,10 @@ AUX = words("were was are is have has had been be being got")
 # "100 others sustained injuries").
 GROUP_ENDS = words("lost sustained suffered succumbed perished received")
 # Words between a noun group and its casualty verb ("were all later reported killed").
-ADVERBS = words("reportedly allegedly also later reported confirmed found subsequently")
+ADVERBS = words(
+    "reportedly allegedly also later reported confirmed found subsequently seriously critically "
+    "severely lightly slightly fatally mortally badly moderately"
+)
 SKIP = ADVERBS | words("all both left shot and to have")
 THINGS = words(
     "vehicle vehicles tank tanks village villages town towns position positions house houses "
@@ -67,10 +70,13 @@ THINGS = words(
     "truck trucks points checkpoints areas locations events sites homes bombs barrels drones "
     "sorties attacks incidents explosions mines fronts axes neighbourhoods neighborhoods shops "
     "schools hospitals weapons guns km lorries buses boats rounds projectiles operations "
-    "bombings shellings bombardments airstrike cannons hours days nights"
+    "bombings shellings bombardments airstrike cannons hours days nights family families"
 )
 # Adjectives ending like verbs that may sit in a noun group ("unidentified gunmen").
-ED_ADJECTIVES = words("armed unidentified displaced allied affiliated detained unarmed")
+ED_ADJECTIVES = words(
+    "armed unidentified displaced allied affiliated detained unarmed named called aged dubbed "
+    "identified unnamed unknown-armed"
+)
 KILL_WORDS = re.compile(
     r"^(killed|dead|died|die|slain|executed|massacred|perished|martyred|succumbed|"
     r"fatalities|fatality|deaths|death)$"
@@ -83,7 +89,8 @@ L_KILL = re.compile(
     r"dead bodies of|"
     r"(?:killed|killing) and (?!injur|wound)\w+)|"
     r"\b(death ?toll|toll)\b.{0,30}\b(of|to|at|reached|hit|be|is|was)|"
-    r"\b(fatalit\w*|casualt\w*|deaths)\b.{0,80}\b(as|to|at|be|is|are|was|were|coded|of|assumed|"
+    r"\b(fatalit\w*|casualt\w*|deaths)\b(?:(?!\bwhile\b|\bfate\b)[^;]){0,80}\b(as|to|at|be|is|are|"
+    r"was|were|coded|of|assumed|"
     r"estimated|put|numbered|reached|totall?ed|totall?ing)|\b(fatalit\w*|deaths)|"
     r"\bcoded(?: as| to| at)?)"
     r"( a total of| another| a further| an additional| also| all| both| the)?$"
@@ -93,7 +100,8 @@ L_INJURE = re.compile(
     r"injury to)( another| a further| an additional| also)?$"
 )
 L_SUBGROUP = re.compile(
-    r"(\bincluding|\bamong them|\bamong whom|\bamong those|\bincl|\(|\bof whom|\bof which)$"
+    r"(\bincluding|\bamong them|\bamong whom|\bamong those|\bincl|\(|\bof whom|\bof which"
+    r"|\bof them)$"
 )
 R_SUBGROUP = re.compile(r"^(of whom|of them|of which)\b")
 # "those killed in two attacks include 14 children": subgroups of the casualty word's measure.
@@ -107,7 +115,7 @@ R_PART_OF = re.compile(r"^of (?:the|those) (dead|killed|victims|fatalities|wound
 TOLL_FAR = re.compile(
     r"\b(?:death ?toll|toll|number of (?:the )?(?:dead|deaths|fatalities|victims|martyrs|"
     r"those killed|people killed))\b[^.;]{0,140}?\b(?:rose|risen|rises|rising|climbed|reached|"
-    r"increased|jumped|hit|stands|stood|put|at|to|of|is|was)(?: to| at| of)?$"
+    r"increased|jumped|hit|stands|stood|put|at|to)(?: to| at)?$"
 )
 INJURED_FAR = re.compile(
     r"\bnumber of (?:the )?(?:injured|wounded|injuries)\b[^.;]{0,140}?\b(?:rose|risen|"
@@ -115,7 +123,7 @@ INJURED_FAR = re.compile(
 )
 # "kills and injures three", "killed or wounded": killed and injured together, no split.
 L_BOTH = re.compile(r"\b(?:kill\w*|dead)\s+(?:and|or)\s+(?:injur\w*|wound\w*)$")
-ADDITIVE = words("more others another further additional also")
+ADDITIVE = words("more another further additional also")
 TOTAL = re.compile(r"\b(total|toll|deathtoll|coded|overall|in all|altogether)\b")
 # "3 were noted in this location", "with 3 fatalities allocated to this event": the share
 # of a multi-place figure that belongs to the place the text is about.
@@ -126,7 +134,7 @@ LOCAL = re.compile(
 )
 COORD = frozenset({"and", ",", "&", "plus"})
 # Coordination spelled in words: "30 soldiers as well as 50 rebels", "along with six teachers".
-COORD_PHRASE = re.compile(r"(?:as well as|along with|together with|in addition to)$")
+COORD_PHRASE = re.compile(r"\b(?:as well as|along with|together with|in addition to)$")
 # An explicit coding statement: "fatalities coded as 7", "coded to 10", "12 fatalities coded".
 L_CODED = re.compile(r"\bcoded(?: as| to| at)?(?: a total of| the)?$")
 R_CODED = re.compile(
