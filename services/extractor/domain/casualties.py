@@ -240,8 +240,10 @@ def _article_person(right: list[Token]) -> bool:
         low = tok.low
         if low in PERSON:
             return True
-        if low in stop or low in PREPOSITIONS or not (
-            low[0].isalpha() or ascii_digits(low) or low == "-"
+        if (
+            low in stop
+            or low in PREPOSITIONS
+            or not (low[0].isalpha() or ascii_digits(low) or low == "-")
         ):
             return False
         nxt = right[k + 1].low if k + 1 < len(right) else ""
@@ -285,7 +287,9 @@ def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str]]:
         while j >= 0 and k - j <= 4 and tokens[j].low[0].isalpha() and not _governs(tokens[j]):
             j -= 1
         before = tokens[j].low if j >= 0 else ""
-        if before in KILL_VERBS | INJURE_VERBS or (before in DETERMINERS and _verb_before(tokens, j)):
+        if before in KILL_VERBS | INJURE_VERBS or (
+            before in DETERMINERS and _verb_before(tokens, j)
+        ):
             verb = before if before not in DETERMINERS else tokens[j - 1].low
             found.append((k, KILLED if verb in KILL_VERBS else INJURED))
             continue
@@ -337,14 +341,22 @@ def mentions(sentence: str) -> list[Mention]:
     implicit = dict(_implicit(tokens, taken))  # an implicit count spans no token: first == last
     counts += [Count(Figure.exact(1), k, k, article=True) for k in implicit]
     counts.sort(key=lambda c: c.first)
-    starts = {tokens[c.first].start for c in counts if c.first < len(tokens)}
+    ends = [c.last if c.last > c.first else c.first + 1 for c in counts]
+    rights = [
+        tokens[end : counts[k + 1].first if k + 1 < len(counts) else len(tokens)]
+        for k, end in enumerate(ends)
+    ]
+    # A verb may lie past a count of things ("Three children from one family were injured").
+    starts = {
+        tokens[c.first].start
+        for c, right in zip(counts, rights, strict=True)
+        if c.first < len(tokens) and not _is_thing(right)
+    }
     found: list[Mention] = []
     for k, c in enumerate(counts):
         start = counts[k - 1].last if k else 0
-        stop = counts[k + 1].first if k + 1 < len(counts) else len(tokens)
         left = " ".join(t.low for t in tokens[start : c.first])
-        end = c.last if c.last > c.first else c.first + 1
-        right = tokens[end:stop]
+        end, right = ends[k], rights[k]
         tail = _without_asides(tokens[end:])
         cut = next((n for n, t in enumerate(tail) if t.start in starts and t.start > 0), None)
         m = Mention(c, left, right, tail[:cut], tail, head=_head(right))
@@ -360,6 +372,8 @@ def mentions(sentence: str) -> list[Mention]:
     for k in range(1, len(found)):
         # "including a woman and 2 children": coordinated with a subgroup, so a subgroup.
         words = [w for w in found[k].left.split() if w not in DETERMINERS]
+        if words[:2] == [",", "and"]:
+            continue  # ", including a woman and a child, and eight soldiers": the aside ended
         if found[k - 1].subgroup and words and words[-1] in COORD and len(words) <= 4:
             found[k].subgroup = True
     _propagate(found)

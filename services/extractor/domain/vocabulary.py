@@ -12,7 +12,10 @@ CHILD = words(
     "toddlers newborn newborns schoolchildren schoolboy schoolgirl schoolboys schoolgirls teenager "
     "teenagers teen teens juvenile juveniles"
 )
-WOMAN = words("woman women mother mothers female females")
+WOMAN = words(
+    "woman women mother mothers female females wife wives sister sisters grandmother widow "
+    "widows"
+)
 PERSON = (
     CHILD
     | WOMAN
