@@ -110,10 +110,14 @@ def _verbish(word: str) -> bool:
 def _group(tokens: list[Token], limit: int = 14) -> int:
     """How many leading tokens form a noun group (no verbs, auxiliaries or clause breaks)."""
     n = 0
-    for tok in tokens[:limit]:
+    for k, tok in enumerate(tokens[:limit]):
         low = tok.low
         if tok.text == "IS":  # the Islamic State, not the verb
             n += 1
+            continue
+        nxt = tokens[k + 1].low if k + 1 < len(tokens) else ""
+        if low in PARTICIPLES and nxt in PERSON and nxt not in PARTICIPLES:
+            n += 1  # "a wounded man died": an adjective
             continue
         if (
             low in AUX
@@ -191,7 +195,7 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         or group[-1:] == ["and"]
         or coordinated
         or n > 10
-        or any(_verbish(w) for w in group)
+        or any(_verbish(w) and w not in PARTICIPLES for w in group)
     ):
         # "one strike hit an area, killing ...", "3 vehicles and killed 10 ...": the casualty
         # verb belongs to another clause.
@@ -238,6 +242,11 @@ def _article_person(right: list[Token]) -> bool:
     stop = ("number", "unknown", "unspecified", "few", "couple", "lot", "total")
     for k, tok in enumerate(right):
         low = tok.low
+        nxt = right[k + 1].low if k + 1 < len(right) else ""
+        if low in AUX or low in KILL_VERBS or low in INJURE_VERBS or _verbish(low):
+            if nxt in PERSON and low in PARTICIPLES | INJURE_VERBS:
+                continue  # "a wounded man", "a killed fighter"
+            return False
         if low in PERSON:
             return True
         if (
@@ -245,11 +254,6 @@ def _article_person(right: list[Token]) -> bool:
             or low in PREPOSITIONS
             or not (low[0].isalpha() or ascii_digits(low) or low == "-")
         ):
-            return False
-        nxt = right[k + 1].low if k + 1 < len(right) else ""
-        if low in AUX or low in KILL_VERBS or low in INJURE_VERBS or _verbish(low):
-            if nxt in PERSON and low in PARTICIPLES | INJURE_VERBS:
-                continue  # "a wounded man", "a killed fighter"
             return False
     return False
 
@@ -293,10 +297,13 @@ def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str]]:
             verb = before if before not in DETERMINERS else tokens[j - 1].low
             found.append((k, KILLED if verb in KILL_VERBS else INJURED))
             continue
-        if j >= 0 and before not in DETERMINERS and tokens[j].low[0].isalpha():
+        bare_pair = before == "and" and j > 0 and tokens[j - 1].low in SINGULAR_PERSON
+        if j >= 0 and before not in DETERMINERS and tokens[j].low[0].isalpha() and not bare_pair:
             continue  # "a child" (counted by its article), "two children", "regime's soldier"
         measure = _participle_after(tokens, k + 1)
-        if measure is not None and (before in DETERMINERS or tok.text[:1].isupper() or j < 0):
+        if measure is not None and (
+            before in DETERMINERS or tok.text[:1].isupper() or j < 0 or bare_pair
+        ):
             found.append((k, measure))
     return found
 
@@ -372,7 +379,7 @@ def mentions(sentence: str) -> list[Mention]:
     for k in range(1, len(found)):
         # "including a woman and 2 children": coordinated with a subgroup, so a subgroup.
         words = [w for w in found[k].left.split() if w not in DETERMINERS]
-        if words[:2] == [",", "and"]:
+        if words[-2:] == [",", "and"]:
             continue  # ", including a woman and a child, and eight soldiers": the aside ended
         if found[k - 1].subgroup and words and words[-1] in COORD and len(words) <= 4:
             found[k].subgroup = True
@@ -387,6 +394,8 @@ def _measure(m: Mention, k: int, found: list[Mention]) -> None:
     m.subgroup = bool(L_SUBGROUP.search(tail)) or (
         k > 0 and bool(R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
     )
+    if m.right and m.right[-1].low == "among" and k + 1 < len(found):
+        m.subgroup = True  # "Nine Syrians among 15 killed": a part of the next count
     if _is_thing(m.right):
         return
     right_text = " ".join(t.low for t in m.right[:8])
@@ -487,7 +496,9 @@ def _propagate(found: list[Mention]) -> None:
             while words and words[-1] in DETERMINERS:
                 words.pop()  # "a man and his wife were executed"
             coord_right = 0 < n and len(words) <= 5 and (len(words) <= 2 or words[-1] in COORD)
-            if m.subgroup and prv and prv.measure:
+            if m.subgroup and m.right and m.right[-1].low == "among" and nxt and nxt.measure:
+                m.measure, m.via, changed = nxt.measure, "coordination", True
+            elif m.subgroup and prv and prv.measure:
                 m.measure, m.via, changed = prv.measure, "coordination", True
             elif nxt and nxt.measure and nxt.subgroup and n == len(m.right):
                 m.measure, m.via, changed = nxt.measure, "parent", True

@@ -81,7 +81,7 @@ _THESE_ATTACKS = re.compile(
     re.IGNORECASE,
 )
 _ATTACKS_IN_PERIOD = re.compile(
-    rf"\b(?P<n>\w+)\s+(?:\w+\s+)?{_EVENTS}\s+(?:last|this|in the past|over the past)\s+"
+    rf"\b(?P<n>\w+)\s+(?:[a-z]+\s+)?{_EVENTS}\s+(?:last|this|in the past|over the past)\s+"
     r"(?P<unit>week|month|year)\b",
     re.IGNORECASE,
 )
@@ -167,9 +167,9 @@ def tally(text: str, reference: date) -> Tally | None:
             return Tally(None)
     if _THESE_ATTACKS.search(text):
         return Tally(None)
-    in_period = _ATTACKS_IN_PERIOD.search(text)
-    if in_period and (_number(in_period.group("n")) or 0) >= 2:
-        return Tally(reference - timedelta(days=_DAYS[in_period.group("unit").casefold()]))
+    for in_period in _ATTACKS_IN_PERIOD.finditer(text):
+        if (_number(in_period.group("n")) or 0) >= 2:
+            return Tally(reference - timedelta(days=_DAYS[in_period.group("unit").casefold()]))
     over = _OVER_THE.search(text)
     if over:
         unit = (over.group(1) or over.group(2)).casefold()

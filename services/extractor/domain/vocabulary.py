@@ -13,8 +13,7 @@ CHILD = words(
     "teenagers teen teens juvenile juveniles"
 )
 WOMAN = words(
-    "woman women mother mothers female females wife wives sister sisters grandmother widow "
-    "widows"
+    "woman women mother mothers female females wife wives sister sisters grandmother widow widows"
 )
 PERSON = (
     CHILD
