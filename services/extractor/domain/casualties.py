@@ -291,6 +291,8 @@ def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str]]:
         while j >= 0 and k - j <= 4 and tokens[j].low[0].isalpha() and not _governs(tokens[j]):
             j -= 1
         before = tokens[j].low if j >= 0 else ""
+        if j > 0 and tokens[j - 1].low in ("a", "an"):
+            continue  # "a wounded man": an adjective, and the article counts him
         if before in KILL_VERBS | INJURE_VERBS or (
             before in DETERMINERS and _verb_before(tokens, j)
         ):
