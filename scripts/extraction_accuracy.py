@@ -245,7 +245,9 @@ def score_acled(limit: int | None, rows_of: str = "all") -> Score | None:
     for row in rows:
         day = _event_day(row["event_date"])
         country = next((code for code, _ in countries_named(row["country"])), None)
-        reports = extract(row["notes"], reported_at=day + timedelta(days=1), default_country=country)
+        reports = extract(
+            row["notes"], reported_at=day + timedelta(days=1), default_country=country
+        )
         label = int(row["fatalities_label"])
         got = killed_figure(reports)
         incidents = {r.incident_id for r in reports if r.kind is ReportKind.INCIDENT}

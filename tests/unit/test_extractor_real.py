@@ -179,7 +179,8 @@ def test_wording(sentence: str, expected: dict[str, int]) -> None:
             {"killed": 3, "children_killed": 3, "injured": 5},
         ),
         (
-            "The attack left four civilians, including a woman and a child, and eight soldiers dead.",
+            "The attack left four civilians, including a woman and a child, and eight soldiers "
+            "dead.",
             {"killed": 12, "women_killed": 1, "children_killed": 1},
         ),
         (
@@ -217,7 +218,8 @@ def test_women_and_children_go_to_their_figure(sentence: str, expected: dict[str
         ("Deir Ezzor, Agency-Three citizens were killed by gunfire.", 3),
         ("Qalaat@QalaatMudiqFeb 15, 2025#Syria: a drone strike killed 2 people in #Idlib.", 2),
         (
-            "Syria: 2 more soldiers died of wounds today. pic.twitter.com/AbC123 4 Retweets 5 Likes",
+            "Syria: 2 more soldiers died of wounds today. pic.twitter.com/AbC123 4 Retweets "
+            "5 Likes",
             2,
         ),
         ("Nine Syrians among 15 kil-led by an air attack on Damascus.", 15),

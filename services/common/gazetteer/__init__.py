@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -26,10 +27,9 @@ NORMALISE_CACHE_SIZE = 8192
 are forgotten): folding a name costs unicode normalisation and regexes on every call."""
 
 
-def _country_files() -> list[dict[str, object]]:
+def _country_files() -> list[dict[str, Any]]:
     return [
-        yaml.safe_load(path.read_text(encoding="utf-8"))
-        for path in sorted(DATA_DIR.glob("*.yaml"))
+        yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(DATA_DIR.glob("*.yaml"))
     ]
 
 

@@ -32,8 +32,21 @@ FUZZY_CUTOFF = 90.0
 MIN_FUZZY_LENGTH = 6
 MIN_SKELETON = 4
 # Common capitalised words of conflict reporting that are also the name of some village.
-_NOT_PLACES = frozenset(
-    ["syria", "syrian", "syrians", "turkey", "turkish", "russia", "russian", "iran", "iranian", "israel", "israeli", "army", "state", "islamic", "forces", "free", "democratic", "council", "city", "town", "village", "north", "south", "east", "west", "central", "new", "old", "front", "sham", "shams", "government", "regime", "observatory", "network", "civil", "defence", "defense", "white", "helmets", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "press", "news", "agency", "kurdish", "arab", "party", "brigade", "division", "corps", "police", "security", "media", "sources", "source", "hospital", "district", "province", "governorate", "countryside", "camp", "coalition", "national", "popular", "mobilization", "martyr", "martyrs", "mosque", "school", "market", "university", "center", "centre", "square", "street", "road", "bridge", "highway", "airport", "base", "military", "council"]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NOT_PLACES = _words(
+    "syria syrian syrians turkey turkish russia russian iran iranian israel israeli army state "
+    "islamic forces free democratic council city town village north south east west central "
+    "new old front sham shams government regime observatory network civil defence defense "
+    "white helmets monday tuesday wednesday thursday friday saturday sunday press news agency "
+    "kurdish arab party brigade division corps police security media sources source hospital "
+    "district province governorate countryside camp coalition national popular mobilization "
+    "martyr martyrs mosque school market university center centre square street road bridge "
+    "highway airport base military council"
 )
 
 

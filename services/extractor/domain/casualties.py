@@ -284,7 +284,7 @@ def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str]]:
         if tok.low not in SINGULAR_PERSON or k in taken:
             continue
         nxt = tokens[k + 1].low if k + 1 < len(tokens) else ""
-        if nxt in PERSON or (nxt == "'" or nxt.endswith("s") and nxt not in AUX and nxt != "is"):
+        if nxt in PERSON or (nxt == "'" or (nxt.endswith("s") and nxt not in AUX and nxt != "is")):
             continue  # "civilian casualties", "child's", a compound noun
         # Walk left over modifiers to what governs the noun.
         j = k - 1
@@ -497,7 +497,7 @@ def _propagate(found: list[Mention]) -> None:
             words = [t.low for t in m.right]
             while words and words[-1] in DETERMINERS:
                 words.pop()  # "a man and his wife were executed"
-            coord_right = 0 < n and len(words) <= 5 and (len(words) <= 2 or words[-1] in COORD)
+            coord_right = n > 0 and len(words) <= 5 and (len(words) <= 2 or words[-1] in COORD)
             if m.subgroup and m.right and m.right[-1].low == "among" and nxt and nxt.measure:
                 m.measure, m.via, changed = nxt.measure, "coordination", True
             elif m.subgroup and prv and prv.measure:

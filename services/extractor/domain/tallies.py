@@ -71,7 +71,10 @@ _WAR = re.compile(
     r"revolution|crisis)\b",
     re.IGNORECASE,
 )
-_EVENTS = r"(?:attacks|strikes|airstrikes|air strikes|raids|air raids|operations|bombings|explosions|incidents|assaults|shellings|bombardments)"
+_EVENTS = (
+    r"(?:attacks|strikes|airstrikes|air strikes|raids|air raids|operations|bombings|explosions"
+    r"|incidents|assaults|shellings|bombardments)"
+)
 _MANY_ATTACKS = re.compile(
     rf"^(?:\W*[A-Z][\w' -]{{0,30}}:\s*)?(?P<n>\w+)\s+(?:\w+\s+)?{_EVENTS}\s+"
     r"(?P<verb>left|killed|claimed|resulted|caused|led)\b"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ def sentences(text: str) -> list[Sentence]:
         for start, end in stamps(paragraph):
             cuts += [start, end]
         cuts.append(len(paragraph))
-        for a, b in zip(cuts, cuts[1:], strict=False):
+        for a, b in itertools.pairwise(cuts):
             if b > a:
                 _split(found, paragraph[a:b], offset + a)
         offset += len(paragraph) + 1
