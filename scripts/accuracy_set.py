@@ -2,12 +2,15 @@
 
 The texts stay in ../shared/data (their terms forbid copying them into the repository);
 ``scripts/accuracy/labels.csv`` holds only (file, row, a hash of the text, the half and
-the labels). Coding conventions: ``scripts/accuracy/CONVENTIONS.md``.
+the labels). Coding conventions and the set's history: ``scripts/accuracy/CONVENTIONS.md``.
 
-Selection and split are fixed by hashes, not by content, and were made before any rule
-was written against the set: the rows of each file are ordered by
-sha256("<file>:<row>:issue-12") and the first ``PER_FILE`` rows with a sentence not seen
-before are taken; a row is in the held-out half when the same hash's last hex digit is odd.
+Selection is fixed by hashes, not by content: the rows of each file are ordered by
+sha256("<file>:<row>:issue-12"), rows repeating an earlier sentence are dropped, and
+- batch 1 is the first ``PER_FILE`` rows of each file, split by the hash's last hex digit
+  (odd: ``dev-heldout1``, the first held-out half; even: ``dev``). Both are now used for
+  development: the first held-out half was evaluated once, then opened (see CONVENTIONS);
+- batch 2 (``heldout``) is the next ``HELDOUT_PER_FILE`` rows of each file, labelled
+  before any further rule was written, and evaluated only at the end.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ FILES = {
     "fakes_casualty_sentences_unlabeled.csv": "sentence",
 }
 PER_FILE = 130
+HELDOUT_PER_FILE = 65
 SALT = "issue-12"
+DEVELOPMENT = ("dev", "dev-heldout1")
 
 
 def row_hash(file: str, row: int) -> str:
@@ -33,7 +38,8 @@ def row_hash(file: str, row: int) -> str:
 
 
 def half_of(file: str, row: int) -> str:
-    return "heldout" if int(row_hash(file, row)[-1], 16) % 2 else "dev"
+    """The batch-1 half of a row (its label says ``heldout`` when it is from batch 2)."""
+    return "dev-heldout1" if int(row_hash(file, row)[-1], 16) % 2 else "dev"
 
 
 def text_hash(text: str) -> str:
@@ -45,8 +51,11 @@ def read_rows(file: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def select(file: str, rows: list[dict[str, str]], n: int = PER_FILE) -> list[int]:
-    """Row indices (0-based, header excluded) chosen from ``file``."""
+def select(
+    file: str, rows: list[dict[str, str]], n: int = PER_FILE, skip: int = 0
+) -> list[int]:
+    """Row indices (0-based, header excluded) chosen from ``file``: the ``n`` rows after the
+    first ``skip`` in hash order (batch 1: skip 0; batch 2: skip PER_FILE, n HELDOUT_PER_FILE)."""
     column = FILES[file]
     seen: set[str] = set()
     first: list[int] = []
@@ -55,7 +64,7 @@ def select(file: str, rows: list[dict[str, str]], n: int = PER_FILE) -> list[int
             seen.add(row[column])
             first.append(k)
     first.sort(key=lambda k: row_hash(file, k))
-    return sorted(first[:n])
+    return sorted(first[skip : skip + n])
 
 
 @dataclass(frozen=True)
@@ -103,10 +112,11 @@ def main() -> None:
     """Print the selected rows' texts for labelling (to stdout: keep it out of the repo)."""
     for file in FILES:
         rows = read_rows(file)
-        for k in select(file, rows):
+        batches = select(file, rows) + select(file, rows, HELDOUT_PER_FILE, PER_FILE)
+        for k in batches:
             r = rows[k]
             extra = r.get("article_date") or r.get("date") or ""
-            print(f"{file}\t{k}\t{text_hash(r[FILES[file]])}\t{half_of(file, k)}\t{extra}")
+            print(f"{file}\t{k}\t{text_hash(r[FILES[file]])}\t{extra}")
             print(f"    {r[FILES[file]]}")
 
 
