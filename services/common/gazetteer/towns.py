@@ -46,7 +46,8 @@ _NOT_PLACES = _words(
     "kurdish arab party brigade division corps police security media sources source hospital "
     "district province governorate countryside camp coalition national popular mobilization "
     "martyr martyrs mosque school market university center centre square street road bridge "
-    "highway airport base military council"
+    "highway airport base military council tal tall tel tell ain ayn deir dayr kafr khan "
+    "jabal jebel wadi abu umm um bir beit bayt sheikh shaykh ras qasr marj hay haret"
 )
 
 

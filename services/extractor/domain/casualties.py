@@ -129,7 +129,7 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
             break
         if not (
             low[0].isalpha()
-            or low in {"-", "'", "(", ")", "&", ",", "/"}
+            or low in {"-", "'", '"', "(", ")", "&", ",", "/"}
             or low[-2:] in ("st", "nd", "rd", "th")
         ):
             break
@@ -163,7 +163,11 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
             ):
                 i = close + 1
                 continue
-        if low == "," and i + 1 < len(tokens) and tokens[i + 1].low in _ASIDE_CUES:
+        if (
+            low == ","
+            and i + 1 < len(tokens)
+            and (tokens[i + 1].low in _ASIDE_CUES or _participle_aside(tokens[i + 1].low))
+        ):
             close = next(
                 (k for k in range(i + 2, min(len(tokens), i + 25)) if tokens[k].low == ","), None
             )
@@ -174,6 +178,13 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
         kept.append(tokens[i])
         i += 1
     return kept
+
+
+def _participle_aside(low: str) -> bool:
+    """", credited by ..., ", ", born in ..., ": a reduced relative clause (not a casualty)."""
+    return _verbish(low) and low not in PARTICIPLES and not INJURE_WORDS.match(low) and (
+        low not in KILL_VERBS | INJURE_VERBS
+    )
 
 
 def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, bool]:
@@ -244,8 +255,8 @@ def _article_person(right: list[Token]) -> bool:
         low = tok.low
         nxt = right[k + 1].low if k + 1 < len(right) else ""
         if low in AUX or low in KILL_VERBS or low in INJURE_VERBS or _verbish(low):
-            if nxt in PERSON and low in PARTICIPLES | INJURE_VERBS:
-                continue  # "a wounded man", "a killed fighter"
+            if nxt in PERSON and (low in PARTICIPLES | INJURE_VERBS or _verbish(low)):
+                continue  # "a wounded man", "a renowned female commander"
             return False
         if low in PERSON:
             return True
@@ -430,8 +441,9 @@ def _measure(m: Mention, k: int, found: list[Mention]) -> None:
     if m.measure == KILLED and not m.count.vague:
         right = " ".join(t.low for t in m.right[:5])
         m.coded = bool(L_CODED.search(tail[-40:]) or R_CODED.match(right))
-    if m.measure is None and m.right[:1] and m.right[0].low in ("in", "total"):
-        m.total = " ".join(t.low for t in m.right[:2]) in ("in total", "total")
+    group = [t.low for t in m.right[: _group(m.right) + 2]]
+    if "total" in group or (m.measure is None and m.right[:1] and m.right[0].low == "in"):
+        m.total = m.total or "total" in group
 
 
 # "killing a family of five": the family's members are the count's noun group.

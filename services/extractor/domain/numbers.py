@@ -182,6 +182,16 @@ def _glued(tokens: list[Token], first: int, last: int) -> bool:
     return last < len(tokens) and tokens[last].start == tail.end and tokens[last].low[:1].isalpha()
 
 
+def _glued_pair(tokens: list[Token], a: int, colon: int, b: int) -> bool:
+    """Digits, ":" and digits written without spaces (a time)."""
+    return (
+        ascii_digits(tokens[a].low[:1])
+        and ascii_digits(tokens[b].low[:1])
+        and tokens[a].end == tokens[colon].start
+        and tokens[colon].end == tokens[b].start
+    )
+
+
 def _is_name(tokens: list[Token], first: int) -> bool:
     """ "Division 17", "Route 5", "F-16", "MiG-29": a number that is part of a name."""
     if first == 0 or not ascii_digits(tokens[first].low[:1]):
@@ -205,10 +215,20 @@ def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
     text = tokens[last - 1].low
     if before in MONTHS or after in MONTHS or before == "/" or after == "/":
         return False
-    # "10:30" is a time; "Syria: 2 more soldiers" is not.
-    if before == ":" and first > 1 and ascii_digits(tokens[first - 2].low[:1]):
+    # "10:30" is a time; "Syria: 2 more soldiers" and "reached 166: 114 fighters" are not.
+    if before == ":" and first > 1 and _glued_pair(tokens, first - 2, first - 1, first):
         return False
-    if after == ":" and last + 1 < len(tokens) and ascii_digits(tokens[last + 1].low[:1]):
+    if after == ":" and last + 1 < len(tokens) and _glued_pair(tokens, last - 1, last, last + 1):
+        return False
+    # "Deir Ezzor 24, which covers ...": a number closing a proper name before a comma.
+    if (
+        first > 1
+        and tokens[first - 1].text[:1].isupper()
+        and tokens[first - 2].text[:1].isupper()
+        and before not in MONTHS
+        and after in {",", ")"}
+        and ascii_digits(tokens[first].low[:1])
+    ):
         return False
     if after in _NOT_COUNTS or (after == "-" and after2.startswith(("year", "month", "day", "km"))):
         return False

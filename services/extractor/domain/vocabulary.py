@@ -63,7 +63,8 @@ GROUP_ENDS = words("lost sustained suffered succumbed perished received")
 # Words between a noun group and its casualty verb ("were all later reported killed").
 ADVERBS = words(
     "reportedly allegedly also later reported confirmed found subsequently seriously critically "
-    "severely lightly slightly fatally mortally badly moderately"
+    "severely lightly slightly fatally mortally badly moderately summarily brutally "
+    "immediately instantly"
 )
 SKIP = ADVERBS | words("all both left shot and to have")
 THINGS = words(
@@ -81,7 +82,7 @@ ED_ADJECTIVES = words(
 )
 KILL_WORDS = re.compile(
     r"^(killed|dead|died|die|slain|executed|massacred|perished|martyred|succumbed|"
-    r"fatalities|fatality|deaths|death)$"
+    r"fatalities|fatality|deaths|death|martyr|martyrs)$"
 )
 INJURE_WORDS = re.compile(r"^(injured|wounded|hurt|injuries|injury|wounds|injuring|wounding)$")
 L_KILL = re.compile(
@@ -99,7 +100,8 @@ L_KILL = re.compile(
 )
 L_INJURE = re.compile(
     r"\b(injuring|injured|injure|injures|wounding|wounded|wound|wounds|injuries to|injury of|"
-    r"injury to)( another| a further| an additional| also)?$"
+    r"injury to|wounding of|injuring of|injuries of|wounds to)"
+    r"( another| a further| an additional| also)?$"
 )
 L_SUBGROUP = re.compile(
     r"(\bincluding|\bamong them|\bamong whom|\bamong those|\bincl|\(|\bof whom|\bof which"
