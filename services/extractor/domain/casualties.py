@@ -200,6 +200,10 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return KILLED, False  # "claiming two lives"
     if group[:1] in (["bodies"], ["corpses"], ["body"]):
         return KILLED, False  # "at least 100 bodies were recovered"
+    adjective = len(group) > 1 and group[0] in PARTICIPLES and group[1] in PERSON
+    if adjective and not (rest and _casualty_word(rest[0].low)):
+        # "11 injured students", "five wounded civilians": the adjective is the measure
+        return (INJURED if INJURE_WORDS.match(group[0]) else KILLED), False
     coordinated = "and" in group and (not rest or rest[0].low not in PARTICIPLES)
     if not passive and (
         "," in group
@@ -215,6 +219,10 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return None, False
     first = rest[0].low
     nxt = rest[1].low if len(rest) > 1 else ""
+    if first in ("martyr", "martyrs") and (
+        rest[0].text[:1].isupper() or set(group) & PREPOSITIONS
+    ):
+        return None, False  # "fighters ... in the Martyr Dijwar cemetery": a name
     if first == "shot" and nxt == "dead":
         return KILLED, False
     if first == "lost" and nxt in ("their", "his", "her"):

@@ -67,6 +67,7 @@ _QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
     (("upwards", "of"), Qualifier.AT_LEAST),
     (("over",), Qualifier.AT_LEAST),
     (("as", "many", "as"), Qualifier.ABOUT),
+    (("as", "high", "as"), Qualifier.ABOUT),
     (("up", "to"), Qualifier.ABOUT),
     (("an", "estimated"), Qualifier.ABOUT),
     (("estimated",), Qualifier.ABOUT),
