@@ -86,6 +86,8 @@ class Mention:
     """The sentence before the count, case-folded."""
     repeat: bool = False
     """The same figure said again in another clause (not added)."""
+    nested: bool = False
+    """A part of a part ("five of those killed ..., two of them ..."): never added."""
 
 
 @dataclass
@@ -407,6 +409,16 @@ def mentions(sentence: str) -> list[Mention]:
     _propagate(found)
     _pronouns(sentence, found)
     _repeats(found)
+    for k, m in enumerate(found):
+        if m.right and m.right[-1].low == "among":
+            # "Nine Syrians including seven officers among 15 killed": all parts of the 15
+            for earlier in found[:k]:
+                if earlier.via in ("", "parent", "coordination") or earlier.subgroup:
+                    earlier.subgroup = True
+        if k and m.subgroup and found[k - 1].subgroup and R_SUBGROUP.match(
+            " ".join(t.low for t in m.right[:2])
+        ):
+            m.nested = True
     return [m for m in found if m.measure is not None or m.left.endswith("total of")]
 
 
@@ -615,7 +627,9 @@ def sentence_figures(sentence: str) -> SentenceFigures:
         own = [m for m in found if m.measure == measure]
         local = [m.count.figure for m in own if m.local]
         totals = [m.count.figure for m in own if m.total and not m.subgroup]
-        parts = [m.count.figure for m in own if not m.subgroup] or [m.count.figure for m in own]
+        parts = [m.count.figure for m in own if not m.subgroup] or [
+            m.count.figure for m in own if not m.nested
+        ]
         coded = _coded(found) if measure == KILLED else []
         if local or coded:
             result.figures[measure] = max(local or coded, key=lambda f: f.pick("low"))

@@ -116,6 +116,7 @@ def extract_all(
     claims: dict[tuple[object, ...], Claim] = {}
     split = sentences(norm[line.end :] if line else norm)
     day: date | None = None
+    day_named = False  # the running day came from the text, not the reference day
     region: Place | None = None
     if line is not None:  # "QAMISHLI, Syria (North Press) - ...": the dateline's place
         region = next(iter(places.regions(norm[: line.end], gazetteer, doc_country)), None)
@@ -149,7 +150,8 @@ def extract_all(
         period = tallies.tally(s, reference)
         named_day = None if period else dates.incident_day(s, reference)
         if not figures:
-            day = named_day or day
+            if named_day is not None:
+                day, day_named = named_day, True
             continue
         if period is None and dates.historical(s, reference):
             skipped.append(Skipped(s, "background: about an earlier year, no day named"))
@@ -159,7 +161,10 @@ def extract_all(
             continue
         start = period.start if period else None
         if period is None:
-            day = named_day or day or reference
+            if named_day is not None:
+                day, day_named = named_day, True
+            elif day is None:
+                day, day_named = reference, False
             occurred = day
         else:
             occurred = max(start or reference, day or reference)
@@ -186,12 +191,12 @@ def extract_all(
                 context.perpetrators(s),
                 verif or Verification.REPORTED,
                 place,
-                named_day is not None,
+                period is None and day_named,
             )
             continue
         merge(current, figures)
         current.sentences.append(s)
-        current.dated = current.dated or named_day is not None
+        current.dated = current.dated or (period is None and day_named)
         current.place = current.place or place
         current.event_type = current.event_type or kind_here
         current.perpetrators += [

@@ -38,6 +38,10 @@ VAGUE = {"dozens": 12, "scores": 20, "tens": 10, "hundreds": 100, "thousands": 1
 SEVERAL = {"several": 10}
 _MANY_HEADS = frozenset({"more", "others", "other", "people", "civilians", "persons"})
 _PARTITIVE = frozenset({"of", "them", "those"})
+_PRONOUN_ENDS = frozenset(
+    {"", ",", ".", ";", ":", ")", "and", "or", "in", "on", "at", "with", "near", "by", "from"}
+    | {"during", "while", "when", "after", "before", "as"}
+)
 MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -87,7 +91,7 @@ _STARTS = (
     | set(VAGUE)
     | set(UNITS)
     | set(SEVERAL)
-    | {"between", "a", "an", "many"}
+    | {"between", "a", "an", "many", "another"}
 )
 _NOT_COUNTS = words(
     "percent per % km kilometers kilometres kilometer kilometre meters metres miles mile m am pm "
@@ -287,6 +291,10 @@ def _count_at(tokens: list[Token], i: int) -> Count | None:
         low == "many" and nxt in _MANY_HEADS
     ):
         return Count(Figure.about(SEVERAL.get(low, 10)), i, j + 1, vague=True)
+    if low == "another" and qualifier is Qualifier.EXACT and _word_number(tokens, j + 1) is None:
+        # "injured another": one more person; "another civilian": an article-like count
+        pronoun = nxt in _PRONOUN_ENDS
+        return Count(Figure.exact(1), i, j + 1, article=not pronoun)
     if low in ("a", "an") and nxt == "number" and after == "of":
         if j + 3 < len(tokens) and tokens[j + 3].low in _PARTITIVE:
             return None  # "killing a number of them": the figure is given elsewhere, if at all

@@ -82,6 +82,7 @@ _AROUND_BEFORE = re.compile(
 )
 _AROUND_AFTER = re.compile(r"^\s+(?:suburbs?|countryside|outskirts|airport|area)\b", re.I)
 MAX_WORDS = 4
+_PART_OF = re.compile(r"^\s+(?:neighbou?rhood|district|quarter)\s+(?:of|in)\b", re.I)
 
 
 @lru_cache(maxsize=4096)
@@ -134,6 +135,8 @@ def _towns_in(
             ]
             if not towns or _ACTOR_AFTER.match(text[end : end + 20]):
                 continue
+            if _PART_OF.match(text[end : end + 40]):
+                continue  # "the Sulaymaniyah neighborhood of ... Aleppo": the city decides
             town = towns[0]
             place = Place(
                 town.country,
