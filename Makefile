@@ -72,7 +72,7 @@ import-samples: $(STAMP) ## dry-run the three importers over ../shared/data
 	$(VIGIL) import ucdp $(SHARED)/data/ucdp_aec_ged_events_syria.csv --dry-run
 	$(VIGIL) import airwars $(SHARED)/data/airwars_syria_incidents.csv --dry-run
 
-accuracy: $(STAMP) ## free-text extraction accuracy on ACLED notes
+accuracy: $(STAMP) ## free-text extraction accuracy: labelled real sentences (dev, held-out) and ACLED notes
 	$(PY) scripts/extraction_accuracy.py
 
 clean: ## remove the virtualenv and caches

@@ -44,6 +44,7 @@ def summaries(text: str) -> list[IncidentReport]:
         "The group carried out 20 attacks last month, killing 15 people.",
         "November: 30 attacks left a civilian and 20 fighters dead.",
         "At least 56 people have been killed since mid-November in Idlib.",
+        "A research centre put the death toll from the five-year conflict at as high as 470000.",
     ],
 )
 def test_tallies_are_summaries_never_incidents(text: str) -> None:
@@ -91,6 +92,13 @@ def test_a_rate_is_neither() -> None:
             "Air strike kills 9 in Idlib\nNine people were killed on Sunday in an air strike "
             "on a market in Idlib, rescuers said.",
             9,
+        ),
+        # a stamp's day carried to the body, the headline has none
+        (
+            "American among 18 jihadists killed in Syria raid NGO AFP Sunday 1 Dec 2024 The "
+            "death toll from a raid on a stronghold in eastern Syria has risen to 18, a monitor "
+            "said.",
+            18,
         ),
         # a paragraph the scraper doubled
         (
@@ -205,6 +213,14 @@ def test_wording(sentence: str, expected: dict[str, int]) -> None:
         ),
         ("Fighting killed 30 soldiers as well as 50 rebels.", {"killed": 80}),
         ("15 of the wounded were in critical condition.", {"injured": 15}),
+        (
+            "The drone killed one contractor, injured another, and wounded five troops.",
+            {"killed": 1, "injured": 6},
+        ),
+        ("Nine people including seven officers among 15 killed by the attack.", {"killed": 15}),
+        ("At least five of those killed were attackers, two of them foreigners.", {"killed": 5}),
+        ("The clinic is caring for 11 injured students.", {"injured": 11}),
+        ("Three fighters were buried in the Martyr Ali cemetery.", {}),
     ],
 )
 def test_women_and_children_go_to_their_figure(sentence: str, expected: dict[str, int]) -> None:
@@ -276,6 +292,7 @@ def test_a_leading_article_is_not_a_victim(sentence: str, expected: dict[str, in
         ("Five people were killed near Damascus.", "Rif Dimashq"),
         ("Five people were killed in the Damascus suburbs.", "Rif Dimashq"),
         ("Five people were killed in Damascus.", "Damascus"),
+        ("Two were killed in the Sulaymaniyah neighborhood of the city of Aleppo.", "Aleppo"),
     ],
 )
 def test_places_below_the_governorate(text: str, admin1: str) -> None:
