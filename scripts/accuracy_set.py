@@ -51,9 +51,7 @@ def read_rows(file: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def select(
-    file: str, rows: list[dict[str, str]], n: int = PER_FILE, skip: int = 0
-) -> list[int]:
+def select(file: str, rows: list[dict[str, str]], n: int = PER_FILE, skip: int = 0) -> list[int]:
     """Row indices (0-based, header excluded) chosen from ``file``: the ``n`` rows after the
     first ``skip`` in hash order (batch 1: skip 0; batch 2: skip PER_FILE, n HELDOUT_PER_FILE)."""
     column = FILES[file]

@@ -183,9 +183,12 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
 
 
 def _participle_aside(low: str) -> bool:
-    """", credited by ..., ", ", born in ..., ": a reduced relative clause (not a casualty)."""
-    return _verbish(low) and low not in PARTICIPLES and not INJURE_WORDS.match(low) and (
-        low not in KILL_VERBS | INJURE_VERBS
+    """ ", credited by ..., ", ", born in ..., ": a reduced relative clause (not a casualty)."""
+    return (
+        _verbish(low)
+        and low not in PARTICIPLES
+        and not INJURE_WORDS.match(low)
+        and (low not in KILL_VERBS | INJURE_VERBS)
     )
 
 
@@ -221,9 +224,7 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return None, False
     first = rest[0].low
     nxt = rest[1].low if len(rest) > 1 else ""
-    if first in ("martyr", "martyrs") and (
-        rest[0].text[:1].isupper() or set(group) & PREPOSITIONS
-    ):
+    if first in ("martyr", "martyrs") and (rest[0].text[:1].isupper() or set(group) & PREPOSITIONS):
         return None, False  # "fighters ... in the Martyr Dijwar cemetery": a name
     if first == "shot" and nxt == "dead":
         return KILLED, False
@@ -415,8 +416,11 @@ def mentions(sentence: str) -> list[Mention]:
             for earlier in found[:k]:
                 if earlier.via in ("", "parent", "coordination") or earlier.subgroup:
                     earlier.subgroup = True
-        if k and m.subgroup and found[k - 1].subgroup and R_SUBGROUP.match(
-            " ".join(t.low for t in m.right[:2])
+        if (
+            k
+            and m.subgroup
+            and found[k - 1].subgroup
+            and R_SUBGROUP.match(" ".join(t.low for t in m.right[:2]))
         ):
             m.nested = True
     return [m for m in found if m.measure is not None or m.left.endswith("total of")]
