@@ -30,7 +30,7 @@ FILES = {
 PER_FILE = 130
 HELDOUT_PER_FILE = 65
 SALT = "issue-12"
-DEVELOPMENT = ("dev", "dev-heldout1")
+DEVELOPMENT = ("dev", "dev-heldout1", "dev-heldout2")
 
 
 def row_hash(file: str, row: int) -> str:
