@@ -9,8 +9,10 @@ sha256("<file>:<row>:issue-12"), rows repeating an earlier sentence are dropped,
 - batch 1 is the first ``PER_FILE`` rows of each file, split by the hash's last hex digit
   (odd: ``dev-heldout1``, the first held-out half; even: ``dev``). Both are now used for
   development: the first held-out half was evaluated once, then opened (see CONVENTIONS);
-- batch 2 (``heldout``) is the next ``HELDOUT_PER_FILE`` rows of each file, labelled
-  before any further rule was written, and evaluated only at the end.
+- batch 2 (``dev-heldout2``) is the next ``HELDOUT_PER_FILE`` rows of each file, labelled
+  before any further rule was written, evaluated once, then opened as well;
+- batch 3 (``heldout``) is the next ``HELDOUT_PER_FILE`` rows, labelled before any further
+  rule was written and evaluated only at the end.
 """
 
 from __future__ import annotations
@@ -110,7 +112,11 @@ def main() -> None:
     """Print the selected rows' texts for labelling (to stdout: keep it out of the repo)."""
     for file in FILES:
         rows = read_rows(file)
-        batches = select(file, rows) + select(file, rows, HELDOUT_PER_FILE, PER_FILE)
+        batches = (
+            select(file, rows)
+            + select(file, rows, HELDOUT_PER_FILE, PER_FILE)
+            + select(file, rows, HELDOUT_PER_FILE, PER_FILE + HELDOUT_PER_FILE)
+        )
         for k in batches:
             r = rows[k]
             extra = r.get("article_date") or r.get("date") or ""
