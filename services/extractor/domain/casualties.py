@@ -165,6 +165,10 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
             ):
                 i = close + 1
                 continue
+        if low == "," and _names_aside(tokens, i):
+            close = next(k for k in range(i + 1, len(tokens)) if tokens[k].low == ",")
+            i = close + 1
+            continue
         if (
             low == ","
             and i + 1 < len(tokens)
@@ -180,6 +184,24 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
         kept.append(tokens[i])
         i += 1
     return kept
+
+
+def _names_aside(tokens: list[Token], i: int) -> bool:
+    """", Ali Hemad, Ridwan Tirki and Eymen Ahmad, were injured": a list of names."""
+    close = next((k for k in range(i + 1, min(len(tokens), i + 30)) if tokens[k].low == ","), None)
+    if close is None or close == i + 1:
+        return False
+    # the list may hold inner commas: take the last comma before a verb
+    k = close
+    while k + 1 < len(tokens) and tokens[k + 1].text[:1].isupper():
+        nxt = next((j for j in range(k + 1, min(len(tokens), k + 12)) if tokens[j].low == ","), None)
+        if nxt is None:
+            break
+        k = nxt
+    inner = tokens[i + 1 : k]
+    return all(t.text[:1].isupper() or t.low in ("and", ",", "-", "'") for t in inner) and (
+        k + 1 < len(tokens) and tokens[k + 1].low in AUX
+    )
 
 
 def _participle_aside(low: str) -> bool:
@@ -236,11 +258,15 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return INJURED, False
     if nxt in ("or",) or (nxt == "and" and len(rest) > 2 and _casualty_word(rest[2].low)):
         return None, False  # "killed and wounded", "wounded or still trapped": no split
+    if _casualty_word(first) and _casualty_word(nxt) and (
+        bool(KILL_WORDS.match(first)) != bool(KILL_WORDS.match(nxt))
+    ):
+        return None, False  # "Dozens Martyred Injured": no split
     if not passive and n > 0 and (KILL_WORDS.match(first) or first in INJURE_VERBS):
         # "Three suicide bombers killed at least two people": the count is the agent.
         at = len(right) - len(rest) + 1
         obj = after[at] if at < len(after) else None
-        if obj is not None and (
+        if obj is not None and obj.start - rest[0].end <= 1 and (
             ascii_digits(obj.low[:1])
             or obj.low in ("at", "a", "an", "the", "his", "her", "their", "dozens", "several")
             or obj.low in PERSON
@@ -282,6 +308,8 @@ def _article_person(right: list[Token]) -> bool:
 
 def _head(right: list[Token]) -> str:
     for tok in right[: max(_group(right, 6), 1)]:
+        if tok.low in ("including", "among", "incl", "of"):
+            break  # "three including woman and a child": the woman is not the three's head
         if tok.low in PERSON:
             return tok.low
     return ""
@@ -306,7 +334,9 @@ def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str]]:
         if tok.low not in SINGULAR_PERSON or k in taken:
             continue
         nxt = tokens[k + 1].low if k + 1 < len(tokens) else ""
-        if nxt in PERSON or (nxt == "'" or (nxt.endswith("s") and nxt not in AUX and nxt != "is")):
+        if (nxt in PERSON and nxt not in PARTICIPLES) or (
+            nxt == "'" or (nxt.endswith("s") and nxt not in AUX and nxt != "is")
+        ):
             continue  # "civilian casualties", "child's", a compound noun
         # Walk left over modifiers to what governs the noun.
         j = k - 1
@@ -431,12 +461,19 @@ def _measure(m: Mention, k: int, found: list[Mention]) -> None:
     m.subgroup = bool(L_SUBGROUP.search(tail)) or (
         k > 0 and bool(R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
     )
+    words = [t.low for t in m.right[:3]]
+    if m.left.endswith("(") and (words[:2] == ["in", "total"] or words[:1] == ["total"]):
+        m.subgroup, m.total = False, True  # "killed 2 more soldiers (5 in total)"
+        if k and found[k - 1].measure:
+            m.measure, m.via = found[k - 1].measure, "left"
+            return
     if m.right and m.right[-1].low == "among" and k + 1 < len(found):
         m.subgroup = True  # "Nine Syrians among 15 killed": a part of the next count
     if _is_thing(m.right):
         return
     right_text = " ".join(t.low for t in m.right[:8])
-    include = L_INCLUDE.search(m.before[-100:])
+    context = m.left if k and found[k - 1].measure else m.before
+    include = L_INCLUDE.search(context[-100:])
     part_of = R_PART_OF.match(right_text)
     right_measure, right_total = _right_measure(m.tail, m.after)
     if LOCAL.match(right_text):
@@ -533,14 +570,17 @@ def _propagate(found: list[Mention]) -> None:
             words = [t.low for t in m.right]
             while words and words[-1] in DETERMINERS:
                 words.pop()  # "a man and his wife were executed"
-            coord_right = n > 0 and len(words) <= 5 and (len(words) <= 2 or words[-1] in COORD)
+            phrase = bool(COORD_PHRASE.search(" ".join(words))) and len(words) <= 8
+            coord_right = phrase or (
+                n > 0 and len(words) <= 5 and (len(words) <= 2 or words[-1] in COORD)
+            )
             if m.subgroup and m.right and m.right[-1].low == "among" and nxt and nxt.measure:
                 m.measure, m.via, changed = nxt.measure, "coordination", True
             elif m.subgroup and prv and prv.measure:
                 m.measure, m.via, changed = prv.measure, "coordination", True
             elif nxt and nxt.measure and nxt.subgroup and n == len(m.right):
                 m.measure, m.via, changed = nxt.measure, "parent", True
-            elif nxt and nxt.measure and coord_right and n >= len(words):
+            elif nxt and nxt.measure and coord_right and (phrase or n >= len(words)):
                 m.measure, m.via, changed = nxt.measure, "coordination", True
             elif prv and prv.measure and (_coordinated_left(m) or m.subgroup):
                 m.measure, m.via, changed = prv.measure, "coordination", True

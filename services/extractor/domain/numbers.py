@@ -36,7 +36,9 @@ TENS = {
 VAGUE = {"dozens": 12, "scores": 20, "tens": 10, "hundreds": 100, "thousands": 1000}
 # ACLED codes a vague plural ("several", "a number of", "many") as 10.
 SEVERAL = {"several": 10}
-_MANY_HEADS = frozenset({"more", "others", "other", "people", "civilians", "persons"})
+_MANY_HEADS = frozenset(
+    {"more", "others", "other", "people", "civilians", "persons", "wounded", "injured", "dead"}
+)
 _PARTITIVE = frozenset({"of", "them", "those"})
 _PRONOUN_ENDS = frozenset(
     {"", ",", ".", ";", ":", ")", "and", "or", "in", "on", "at", "with", "near", "by", "from"}
@@ -91,7 +93,7 @@ _STARTS = (
     | set(VAGUE)
     | set(UNITS)
     | set(SEVERAL)
-    | {"between", "a", "an", "many", "another"}
+    | {"between", "a", "an", "many", "another", "half"}
 )
 _NOT_COUNTS = words(
     "percent per % km kilometers kilometres kilometer kilometre meters metres miles mile m am pm "
@@ -160,13 +162,19 @@ def _word_number(tokens: list[Token], i: int) -> tuple[int, int] | None:
     elif low in UNITS:
         value = UNITS[low]
     elif (
-        low == "a" and i + 1 < len(tokens) and tokens[i + 1].low in ("hundred", "thousand", "dozen")
+        low == "a"
+        and i + 1 < len(tokens)
+        and tokens[i + 1].low in ("hundred", "thousand", "dozen", "million")
     ):
         value = 1
+    elif low == "half" and i + 2 < len(tokens) and tokens[i + 1].low == "a":
+        if tokens[i + 2].low == "million":
+            return 500_000, i + 3  # "half a million"
+        return None
     if value is None:
         return None
     i += 1
-    for word, factor in (("dozen", 12), ("hundred", 100), ("thousand", 1000)):
+    for word, factor in (("dozen", 12), ("hundred", 100), ("thousand", 1000), ("million", 10**6)):
         if i < len(tokens) and tokens[i].low == word:
             value *= factor
             i += 1
@@ -302,6 +310,10 @@ def _count_at(tokens: list[Token], i: int) -> Count | None:
     if low in VAGUE:
         if j + 1 < len(tokens) and tokens[j + 1].low in MONTHS:
             return None
+        if nxt == "of" and after in ("thousands", "millions"):
+            # "hundreds of thousands": at least 100,000
+            factor = 1000 if after == "thousands" else 1_000_000
+            return Count(Figure.at_least(VAGUE[low] * factor), i, j + 3, vague=True)
         return Count(Figure.at_least(VAGUE[low]), i, j + 1, vague=True)
     if low == "between":
         first = _word_number(tokens, j + 1)
@@ -312,7 +324,7 @@ def _count_at(tokens: list[Token], i: int) -> Count | None:
                 return Count(Figure.between(first[0], second[0]), i, second[1])
         return None
     if low in ("a", "an") and not (
-        j + 1 < len(tokens) and tokens[j + 1].low in ("hundred", "thousand", "dozen")
+        j + 1 < len(tokens) and tokens[j + 1].low in ("hundred", "thousand", "dozen", "million")
     ):
         if qualifier is not Qualifier.EXACT:
             return None

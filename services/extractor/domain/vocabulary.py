@@ -35,7 +35,7 @@ PERSON = (
         "suspects assailant assailants attacker attackers bomber bombers pilot pilots sniper "
         "snipers colonel general sergeant captain lieutenant brigadier mayor imam sheikh activist "
         "activists medic medics deputy chief owner owners contractor contractors staff elder "
-        "elders martyr martyrs adult adults youth youths"
+        "elders martyr martyrs adult adults youth youths figure figures individual operative"
     )
 )
 # Singular person nouns that count one person with no number or article in front: a
@@ -46,7 +46,7 @@ SINGULAR_PERSON = words(
     "militant commander officer leader journalist doctor nurse activist policeman guard driver "
     "owner official citizen resident farmer shepherd worker teacher student imam sheikh "
     "contractor agent smuggler person paramedic volunteer mother father husband wife son "
-    "daughter brother sister elder"
+    "daughter brother sister elder individual operative figure"
 )
 DETERMINERS = words("the his her their its")
 PREPOSITIONS = words(
@@ -55,7 +55,7 @@ PREPOSITIONS = words(
 )
 KILL_VERBS = words("kill kills killed killing executed executing execute executes")
 INJURE_VERBS = words("injure injures injured injuring wound wounds wounded wounding")
-PARTICIPLES = words("killed dead died martyred executed injured wounded hurt slain")
+PARTICIPLES = words("killed dead died dies die martyred executed injured wounded hurt slain")
 AUX = words("were was are is have has had been be being got")
 # Verbs that end a noun group before a casualty phrase ("two fighters lost their lives",
 # "100 others sustained injuries").
@@ -113,7 +113,10 @@ L_INCLUDE = re.compile(
     r"\b(killed|dead|victims|died|wounded|injured)\b[^.;]{0,60}\binclud(?:e|es|ed|ing)$"
 )
 # "15 of the wounded", "five of those killed": a part of that measure's (unstated) total.
-R_PART_OF = re.compile(r"^of (?:the|those) (dead|killed|victims|fatalities|wounded|injured)\b")
+R_PART_OF = re.compile(
+    r"^(?:were |was |are )?(?:of|among) (?:the|those) (dead|killed|victims|fatalities|wounded|"
+    r"injured)\b"
+)
 # A toll stated far from its figure ("The death toll from Monday's car bomb in the town of
 # Azaz rose to 19"); the injured likewise.
 TOLL_FAR = re.compile(
