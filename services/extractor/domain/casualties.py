@@ -433,7 +433,7 @@ def mentions(sentence: str) -> list[Mention]:
     for k in range(1, len(found)):
         # "including a woman and 2 children": coordinated with a subgroup, so a subgroup.
         words = [w for w in found[k].left.split() if w not in DETERMINERS]
-        if words[-2:] == [",", "and"]:
+        if words[-2:] == [",", "and"] and found[k - 1].left.split()[-1:] == ["and"]:
             continue  # ", including a woman and a child, and eight soldiers": the aside ended
         if found[k - 1].subgroup and words and words[-1] in COORD and len(words) <= 4:
             found[k].subgroup = True

@@ -42,6 +42,7 @@ _CASUALTY_WORDS = words(
     "died death deaths casualties"
 )
 _BROKEN = re.compile(r"\b([A-Za-z]{2,5})-([a-z]{2,6})\b")
+_STARRED = re.compile(r"(?<=[A-Za-z])\*+(?=[A-Za-z])")
 _FURNITURE = re.compile(
     r"https?://\S+|pic\.twitter\.com/\S+|Get short URL(?:\s+\d+)*"
     r"|\b\d+\s*(?:Retweets?|Quote Tweets?|Likes?|MoreImage|More Image)\b"
@@ -91,6 +92,8 @@ def clean(text: str) -> str:
     text = _GLUED_DATELINE.sub(" - ", text)
     if "-" in text:
         text = _BROKEN.sub(_broken, text)
+    if "*" in text:
+        text = _STARRED.sub("", text)  # "kil*led", "w*a*r": starred to dodge filters
     return text
 
 

@@ -89,6 +89,29 @@ _ATTACKS_IN_PERIOD = re.compile(
     re.IGNORECASE,
 )
 _MONTH_LABEL = re.compile(rf"^\W*{_MONTH_WORD}(?:\s+(\d{{4}}))?\s*:", re.IGNORECASE)
+# "N killed on April 21 across Syria", "across the country": a day's toll of many places.
+_ACROSS = re.compile(
+    r"\b(?:across|throughout|all over)\s+(?:syria|the country|the countries|the province|"
+    r"the governorates|[A-Z][a-z]+ and [A-Z][a-z]+)\b",
+    re.IGNORECASE,
+)
+# "the highest death toll since June 2021": a comparison, not a period.
+_SUPERLATIVE = re.compile(
+    r"\b(?:highest|deadliest|worst|largest|biggest|heaviest|first|most \w+|bloodiest)\b"
+    r"[^.;]{0,60}\bsince\b",
+    re.IGNORECASE,
+)
+# "in one month to August", "in two days of air and ground operations", "week-long attack"
+_SPAN = re.compile(
+    r"\b(?:in|within|over|during)\s+(?:a|one|two|three|four|five|six|seven|\d+)\s+"
+    r"(days?|weeks?|months?|years?)\b|\b(\w+)[- ](day|week|month|year)[- ]long\b",
+    re.IGNORECASE,
+)
+_SINCE_WEEKDAY = re.compile(
+    r"\bsince\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RATE = re.compile(
     r"\b(?:killed|die|died|dying|dead|deaths|wounded|injured)\s+(?:\w+\s+){0,2}"
     r"(?:each|every|per|a)\s+(?:single\s+)?(?:day|week|month)\b"
@@ -146,7 +169,7 @@ def _since(text: str, reference: date) -> Tally | None:
 
 def tally(text: str, reference: date) -> Tally | None:
     """The period a sentence's figures sum up, or None when they are not a tally."""
-    if _FIRST.search(text):
+    if _FIRST.search(text) or _SUPERLATIVE.search(text):
         return None
     start = period_start(text, reference)
     if start is not None and not _SUB_DAY.search(text):
@@ -154,6 +177,18 @@ def tally(text: str, reference: date) -> Tally | None:
     found = _since(text, reference)
     if found is not None:
         return found
+    weekday = _SINCE_WEEKDAY.search(text)
+    if weekday:
+        back = (reference.weekday() - _WEEKDAYS.index(weekday.group(1).casefold())) % 7
+        if back >= 2:  # "since Wednesday afternoon" told on Thursday is a day's toll
+            return Tally(reference - timedelta(days=back))
+    if _ACROSS.search(text):
+        return Tally(None)
+    span = _SPAN.search(text)
+    if span:
+        unit = (span.group(1) or span.group(3)).casefold().rstrip("s")
+        if unit != "day" or not span.group(1) or not span.group(0).split()[1] in ("a", "one"):
+            return Tally(reference - timedelta(days=_DAYS[unit]))
     label = _MONTH_LABEL.match(text)
     if label:
         month = MONTHS[label.group(1).casefold()[:3]]

@@ -121,8 +121,9 @@ R_PART_OF = re.compile(
 # Azaz rose to 19"); the injured likewise.
 TOLL_FAR = re.compile(
     r"\b(?:death ?toll|toll|number of (?:the )?(?:dead|deaths|fatalities|victims|martyrs|"
-    r"those killed|people killed))\b[^.;]{0,140}?\b(?:rose|risen|rises|rising|climbed|reached|"
-    r"increased|jumped|hit|stands|stood|put|at|to)(?: to| at)?$"
+    r"(?:those|people|civilians|persons)(?: who were)? killed))\b[^.;]{0,140}?\b(?:rose|"
+    r"risen|rises|rising|climbed|reached|increased|jumped|hit|stands|stood|put|at|to)"
+    r"(?: to| at)?$"
 )
 INJURED_FAR = re.compile(
     r"\bnumber of (?:the )?(?:injured|wounded|injuries)\b[^.;]{0,140}?\b(?:rose|risen|"
