@@ -199,7 +199,13 @@ def _names_aside(tokens: list[Token], i: int) -> bool:
             break
         k = nxt
     inner = tokens[i + 1 : k]
-    return all(t.text[:1].isupper() or t.low in ("and", ",", "-", "'") for t in inner) and (
+    return all(
+        t.text[:1].isupper()
+        or not t.text.isascii()
+        or t.low in ("and", ",", "-", "'", "al", "el", "bin")
+        or (n and inner[n - 1].end == t.start)  # "Tih" "ê" "m" "î": one name
+        for n, t in enumerate(inner)
+    ) and (
         k + 1 < len(tokens) and tokens[k + 1].low in AUX
     )
 
@@ -308,7 +314,7 @@ def _article_person(right: list[Token]) -> bool:
 
 def _head(right: list[Token]) -> str:
     for tok in right[: max(_group(right, 6), 1)]:
-        if tok.low in ("including", "among", "incl", "of"):
+        if tok.low in ("including", "among", "incl"):
             break  # "three including woman and a child": the woman is not the three's head
         if tok.low in PERSON:
             return tok.low
@@ -327,15 +333,17 @@ def _is_thing(right: list[Token]) -> bool:
     return False
 
 
-def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str]]:
-    """(token index, measure) of singular persons counted without a number."""
-    found: list[tuple[int, str]] = []
+def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str | None]]:
+    """(token index, measure) of singular persons counted without a number (measure None:
+    a bare noun in a subgroup list, "three including woman and a child")."""
+    found: list[tuple[int, str | None]] = []
     for k, tok in enumerate(tokens):
         if tok.low not in SINGULAR_PERSON or k in taken:
             continue
         nxt = tokens[k + 1].low if k + 1 < len(tokens) else ""
         if (nxt in PERSON and nxt not in PARTICIPLES) or (
-            nxt == "'" or (nxt.endswith("s") and nxt not in AUX and nxt != "is")
+            nxt == "'"
+            or (nxt.endswith("s") and nxt not in AUX and nxt not in PARTICIPLES and nxt != "is")
         ):
             continue  # "civilian casualties", "child's", a compound noun
         # Walk left over modifiers to what governs the noun.
@@ -350,6 +358,9 @@ def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str]]:
         ):
             verb = before if before not in DETERMINERS else tokens[j - 1].low
             found.append((k, KILLED if verb in KILL_VERBS else INJURED))
+            continue
+        if before in ("including", "incl") and j == k - 1:
+            found.append((k, None))  # "three including woman and a child"
             continue
         bare_pair = before == "and" and j > 0 and tokens[j - 1].low in SINGULAR_PERSON
         if j >= 0 and before not in DETERMINERS and tokens[j].low[0].isalpha() and not bare_pair:
@@ -370,6 +381,7 @@ def _governs(tok: Token) -> bool:
         or low in INJURE_VERBS
         or low in AUX
         or low in ("a", "an", "and", "of", "in", "on", "by", "one", "another", "every")
+        or low in ("including", "incl")
     )
 
 
@@ -425,6 +437,8 @@ def mentions(sentence: str) -> list[Mention]:
         if c.last == c.first and c.first in implicit:
             m.measure, m.via = implicit[c.first], "implicit"
             m.head = tokens[c.first].low
+            if m.measure is None:
+                m.via, m.subgroup = "", True
         found.append(m)
     for k, m in enumerate(found):
         if m.via:
@@ -474,7 +488,8 @@ def _measure(m: Mention, k: int, found: list[Mention]) -> None:
     right_text = " ".join(t.low for t in m.right[:8])
     context = m.left if k and found[k - 1].measure else m.before
     include = L_INCLUDE.search(context[-100:])
-    part_of = R_PART_OF.match(right_text)
+    past_group = " ".join(t.low for t in m.tail[_group(m.tail) :][:6])
+    part_of = R_PART_OF.match(right_text) or R_PART_OF.match(past_group)
     right_measure, right_total = _right_measure(m.tail, m.after)
     if LOCAL.match(right_text):
         m.measure, m.local = KILLED, True

@@ -153,7 +153,7 @@ def extract_all(
             if named_day is not None:
                 day, day_named = named_day, True
             continue
-        if period is None and dates.historical(s, reference):
+        if period is None and dates.historical(s, reference) and not tallies.is_comparison(s):
             skipped.append(Skipped(s, "background: about an earlier year, no day named"))
             continue
         if tallies.is_rate(s):

@@ -215,6 +215,11 @@ def tally(text: str, reference: date) -> Tally | None:
     return None
 
 
+def is_comparison(text: str) -> bool:
+    """ "the highest death toll since June 2021": the earlier date is a comparison."""
+    return bool(_SUPERLATIVE.search(text))
+
+
 def is_rate(text: str) -> bool:
     """ "dozens of people currently being killed each day": a rate, not an event."""
     return bool(_RATE.search(text))
