@@ -45,6 +45,12 @@ def summaries(text: str) -> list[IncidentReport]:
         "November: 30 attacks left a civilian and 20 fighters dead.",
         "At least 56 people have been killed since mid-November in Idlib.",
         "A research centre put the death toll from the five-year conflict at as high as 470000.",
+        "Daily death toll | 19 people killed on April 21 across Syria",
+        "Since Thursday the bombardment has killed 44 civilians.",
+        "Shelling and drone attacks have killed 62 people and injured 86 in one month.",
+        "The SDF said 110 people were killed in the week-long attack on the jail.",
+        "The conflict, which has killed half a million people, began in 2011.",
+        "Since then hundreds of thousands of people have been killed in the fighting.",
     ],
 )
 def test_tallies_are_summaries_never_incidents(text: str) -> None:
@@ -69,6 +75,11 @@ def test_tally_period_start_from_a_date_later_in_the_since_clause() -> None:
 )
 def test_a_days_toll_is_an_incident(text: str) -> None:
     assert summaries(text) == [] and len(incidents(text)) == 1
+
+
+def test_a_comparison_since_a_date_is_no_period_and_no_background() -> None:
+    [incident] = incidents("Highest-ranking officer killed that way since June 2021.")
+    assert incident.casualties.killed is not None
 
 
 def test_a_rate_is_neither() -> None:
@@ -221,6 +232,21 @@ def test_wording(sentence: str, expected: dict[str, int]) -> None:
         ("At least five of those killed were attackers, two of them foreigners.", {"killed": 5}),
         ("The clinic is caring for 11 injured students.", {"injured": 11}),
         ("Three fighters were buried in the Martyr Ali cemetery.", {}),
+        (
+            "Number of civilian deaths rise to three including woman and a child.",
+            {"killed": 3, "women_killed": 1, "children_killed": 1},
+        ),
+        ("Two medics were among the dead as well as women.", {"killed": 2}),
+        (
+            "Five children were among those killed in the raids.",
+            {"killed": 5, "children_killed": 5},
+        ),
+        (
+            "Three villagers, Ali Hemad, Ridwan Tirkî and Eymen Ahmad, were injured.",
+            {"injured": 3},
+        ),
+        ("Child dies of injury he sustained in gunfire.", {"killed": 1, "children_killed": 1}),
+        ("Dozens Martyred Injured In Terrorist Attack.", {}),
     ],
 )
 def test_women_and_children_go_to_their_figure(sentence: str, expected: dict[str, int]) -> None:
@@ -240,6 +266,7 @@ def test_women_and_children_go_to_their_figure(sentence: str, expected: dict[str
         ),
         ("Nine Syrians among 15 kil-led by an air attack on Damascus.", 15),
         ("28.04.2017Get short URL 1195 Over 100 militants were killed in the suburbs.", 100),
+        ("Old ordnance | Two children kil*led in a landm*ine expl*osion.", 2),
     ],
 )
 def test_scraped_social_media_text(text: str, killed: int) -> None:

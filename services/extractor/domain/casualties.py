@@ -187,14 +187,16 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
 
 
 def _names_aside(tokens: list[Token], i: int) -> bool:
-    """", Ali Hemad, Ridwan Tirki and Eymen Ahmad, were injured": a list of names."""
+    """ ", Ali Hemad, Ridwan Tirki and Eymen Ahmad, were injured": a list of names."""
     close = next((k for k in range(i + 1, min(len(tokens), i + 30)) if tokens[k].low == ","), None)
     if close is None or close == i + 1:
         return False
     # the list may hold inner commas: take the last comma before a verb
     k = close
     while k + 1 < len(tokens) and tokens[k + 1].text[:1].isupper():
-        nxt = next((j for j in range(k + 1, min(len(tokens), k + 12)) if tokens[j].low == ","), None)
+        nxt = next(
+            (j for j in range(k + 1, min(len(tokens), k + 12)) if tokens[j].low == ","), None
+        )
         if nxt is None:
             break
         k = nxt
@@ -205,9 +207,7 @@ def _names_aside(tokens: list[Token], i: int) -> bool:
         or t.low in ("and", ",", "-", "'", "al", "el", "bin")
         or (n and inner[n - 1].end == t.start)  # "Tih" "ê" "m" "î": one name
         for n, t in enumerate(inner)
-    ) and (
-        k + 1 < len(tokens) and tokens[k + 1].low in AUX
-    )
+    ) and (k + 1 < len(tokens) and tokens[k + 1].low in AUX)
 
 
 def _participle_aside(low: str) -> bool:
@@ -264,18 +264,24 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return INJURED, False
     if nxt in ("or",) or (nxt == "and" and len(rest) > 2 and _casualty_word(rest[2].low)):
         return None, False  # "killed and wounded", "wounded or still trapped": no split
-    if _casualty_word(first) and _casualty_word(nxt) and (
-        bool(KILL_WORDS.match(first)) != bool(KILL_WORDS.match(nxt))
+    if (
+        _casualty_word(first)
+        and _casualty_word(nxt)
+        and (bool(KILL_WORDS.match(first)) != bool(KILL_WORDS.match(nxt)))
     ):
         return None, False  # "Dozens Martyred Injured": no split
     if not passive and n > 0 and (KILL_WORDS.match(first) or first in INJURE_VERBS):
         # "Three suicide bombers killed at least two people": the count is the agent.
         at = len(right) - len(rest) + 1
         obj = after[at] if at < len(after) else None
-        if obj is not None and obj.start - rest[0].end <= 1 and (
-            ascii_digits(obj.low[:1])
-            or obj.low in ("at", "a", "an", "the", "his", "her", "their", "dozens", "several")
-            or obj.low in PERSON
+        if (
+            obj is not None
+            and obj.start - rest[0].end <= 1
+            and (
+                ascii_digits(obj.low[:1])
+                or obj.low in ("at", "a", "an", "the", "his", "her", "their", "dozens", "several")
+                or obj.low in PERSON
+            )
         ):
             return None, False
     if KILL_WORDS.match(first):

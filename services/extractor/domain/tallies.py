@@ -162,8 +162,8 @@ def _since(text: str, reference: date) -> Tally | None:
             amount = _number(ago.group(1)) or (3 if ago.group(1).casefold() == "few" else 1)
             unit = ago.group(2).casefold().rstrip("s")
             return Tally(reference - timedelta(days=_DAYS[unit] * min(amount, 100)))
-        if _START_EVENT.search(clause):
-            return Tally(None)
+        if _START_EVENT.search(clause) or clause.strip().casefold().startswith("then"):
+            return Tally(None)  # "since the war began", "since then"
     return None
 
 
@@ -187,7 +187,7 @@ def tally(text: str, reference: date) -> Tally | None:
     span = _SPAN.search(text)
     if span:
         unit = (span.group(1) or span.group(3)).casefold().rstrip("s")
-        if unit != "day" or not span.group(1) or not span.group(0).split()[1] in ("a", "one"):
+        if unit != "day" or not span.group(1) or span.group(0).split()[1] not in ("a", "one"):
             return Tally(reference - timedelta(days=_DAYS[unit]))
     label = _MONTH_LABEL.match(text)
     if label:
