@@ -11,7 +11,8 @@ sha256("<file>:<row>:issue-12"), rows repeating an earlier sentence are dropped,
   development: the first held-out half was evaluated once, then opened (see CONVENTIONS);
 - batch 2 (``dev-heldout2``) is the next ``HELDOUT_PER_FILE`` rows of each file, labelled
   before any further rule was written, evaluated once, then opened as well;
-- batch 3 (``heldout``) is the next ``HELDOUT_PER_FILE`` rows, labelled before any further
+- batch 3 (``dev-heldout3``) likewise, evaluated once and opened;
+- batch 4 (``heldout``) is the next ``HELDOUT_PER_FILE`` rows, labelled before any further
   rule was written and evaluated only at the end.
 """
 
@@ -32,7 +33,7 @@ FILES = {
 PER_FILE = 130
 HELDOUT_PER_FILE = 65
 SALT = "issue-12"
-DEVELOPMENT = ("dev", "dev-heldout1", "dev-heldout2")
+DEVELOPMENT = ("dev", "dev-heldout1", "dev-heldout2", "dev-heldout3")
 
 
 def row_hash(file: str, row: int) -> str:
@@ -116,6 +117,7 @@ def main() -> None:
             select(file, rows)
             + select(file, rows, HELDOUT_PER_FILE, PER_FILE)
             + select(file, rows, HELDOUT_PER_FILE, PER_FILE + HELDOUT_PER_FILE)
+            + select(file, rows, HELDOUT_PER_FILE, PER_FILE + 2 * HELDOUT_PER_FILE)
         )
         for k in batches:
             r = rows[k]

@@ -19,7 +19,7 @@ def test_labels_are_unique_enough_and_split_by_the_hash_rule() -> None:
     halves = [lab.half for lab in first]
     assert 0.4 < halves.count("dev-heldout1") / len(halves) < 0.6
     assert sum(lab.half == "heldout" for lab in labels) >= 130
-    assert len(labels) == 520
+    assert len(labels) == 650
     assert {lab.kind for lab in labels} == {"incident", "summary", "none"}
     assert all(len(lab.sha) == 12 for lab in labels)
 
