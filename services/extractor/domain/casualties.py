@@ -226,13 +226,16 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
     n = _group(right)
     rest = right[n:]
     passive = bool(rest) and rest[0].low in AUX
-    while rest and (rest[0].low in AUX or rest[0].low in SKIP):
+    while rest and (rest[0].low in AUX or rest[0].low in SKIP or rest[0].low in ('"', "'")):
         rest = rest[1:]
+    rest = [t for t in rest[:4] if t.low not in ('"', "'")] + rest[4:]
     group = [t.low for t in right[:n]]
     if group[:1] in (["lives"], ["life"]):
         return KILLED, False  # "claiming two lives"
     if group[:1] in (["bodies"], ["corpses"], ["body"]):
         return KILLED, False  # "at least 100 bodies were recovered"
+    while group[:1] and (group[0] in ADVERBS or group[0] == "of"):
+        group = group[1:]
     adjective = len(group) > 1 and group[0] in PARTICIPLES and group[1] in PERSON
     if adjective and not (rest and _casualty_word(rest[0].low)):
         # "11 injured students", "five wounded civilians": the adjective is the measure
@@ -259,9 +262,10 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
     if first == "lost" and nxt in ("their", "his", "her"):
         return KILLED, False
     if first in ("sustained", "suffered", "received") and (
-        nxt.startswith(("injur", "wound")) or nxt in ("serious", "severe", "minor")
+        nxt.startswith(("injur", "wound", "suffocat", "breathing"))
+        or nxt in ("serious", "severe", "minor", "from")
     ):
-        return INJURED, False
+        return INJURED, False  # "sustained injuries", "suffered from suffocation"
     if nxt in ("or",) or (nxt == "and" and len(rest) > 2 and _casualty_word(rest[2].low)):
         return None, False  # "killed and wounded", "wounded or still trapped": no split
     if (
@@ -362,13 +366,15 @@ def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str | Non
         if before in KILL_VERBS | INJURE_VERBS or (
             before in DETERMINERS and _verb_before(tokens, j)
         ):
-            verb = before if before not in DETERMINERS else tokens[j - 1].low
-            found.append((k, KILLED if verb in KILL_VERBS else INJURED))
+            found.append((k, _governing_measure(tokens, j)))
             continue
         if before in ("including", "incl") and j == k - 1:
             found.append((k, None))  # "three including woman and a child"
             continue
         bare_pair = before == "and" and j > 0 and tokens[j - 1].low in SINGULAR_PERSON
+        if bare_pair and (j - 1, None) in found:
+            found.append((k, None))  # "including woman and child"
+            continue
         if j >= 0 and before not in DETERMINERS and tokens[j].low[0].isalpha() and not bare_pair:
             continue  # "a child" (counted by its article), "two children", "regime's soldier"
         measure = _participle_after(tokens, k + 1)
@@ -377,6 +383,16 @@ def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str | Non
         ):
             found.append((k, measure))
     return found
+
+
+def _governing_measure(tokens: list[Token], j: int) -> str:
+    for k in range(j, max(-1, j - 10), -1):
+        low = tokens[k].low
+        if low in KILL_VERBS or low in ("loss", "death", "killing", "martyrdom"):
+            return KILLED
+        if low in INJURE_VERBS or low in ("injury", "wounding"):
+            return INJURED
+    return KILLED
 
 
 def _governs(tok: Token) -> bool:
@@ -392,12 +408,34 @@ def _governs(tok: Token) -> bool:
 
 
 def _verb_before(tokens: list[Token], j: int) -> bool:
+    """A casualty verb governs the determiner at ``j``: right before it, or before the
+    coordinated list it closes ("killed two officials and their driver"), or a casualty
+    noun with "of" ("the loss of the citizen", "the injury of the citizen")."""
+    if j > 1 and tokens[j - 1].low == "of" and tokens[j - 2].low in _OF_NOUNS:
+        return True
+    if j > 0 and tokens[j - 1].low == "and":
+        for k in range(j - 2, max(-1, j - 10), -1):
+            if tokens[k].low in AUX or tokens[k].low in (".", ";"):
+                return False
+            if tokens[k].low in KILL_VERBS | INJURE_VERBS:
+                return True
+        return False
     return j > 0 and tokens[j - 1].low in KILL_VERBS | INJURE_VERBS
+
+
+_OF_NOUNS = frozenset({"loss", "death", "killing", "martyrdom", "injury", "wounding"})
 
 
 def _participle_after(tokens: list[Token], i: int) -> str | None:
     """Measure of "was killed" / "killed" / "and child killed" right after a noun."""
-    rest = [t.low for t in _without_asides(tokens[i : i + 30])][:6]
+    window = _without_asides(tokens[i : i + 30])
+    if window[:1] and window[0].low in ("named", "called"):
+        window = window[1:]
+        if window[:1] and window[0].low == "as":
+            window = window[1:]
+        while window and (window[0].text[:1].isupper() or window[0].low in ("al", "el", "-")):
+            window = window[1:]
+    rest = [t.low for t in window][:6]
     if rest[:1] == ["and"] and len(rest) > 1 and rest[1] in SINGULAR_PERSON:
         rest = rest[2:]
     while rest and rest[0] in AUX | {"reportedly", "also", "later"}:

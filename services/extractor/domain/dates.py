@@ -38,7 +38,7 @@ _DATELINE = re.compile(
 )
 _SINCE = re.compile(r"\bsince\s+(?:the\s+)?(?:(?:start|beginning)\s+of\s+)?", re.IGNORECASE)
 _PAST = re.compile(
-    r"\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?:(\w+)\s+)?(days?|weeks?|months?|years?)\b",
+    r"\b(?:over|in|during)\s+(?:the\s+)?(?:past|last)\s+(?:(\w+)\s+)?(days?|weeks?|months?|years?)\b",
     re.IGNORECASE,
 )
 _SO_FAR = re.compile(

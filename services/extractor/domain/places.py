@@ -80,7 +80,14 @@ _AROUND_BEFORE = re.compile(
     r"(?:north|south|east|west)(?:east|west)?(?:ern)? of)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
-_AROUND_AFTER = re.compile(r"^\s+(?:suburbs?|countryside|outskirts|airport|area)\b", re.I)
+_AROUND_AFTER = re.compile(
+    r"^\s+(?:suburbs?|countryside|outskirts|airport|area|vicinity|surroundings)\b", re.I
+)
+# "the government in Damascus", "named as Fatimah Mar'i al Rebdawi": not the event's place
+_NOT_HERE_BEFORE = re.compile(
+    r"\b(?:government|regime|authorities)\s+(?:in|of)\s+$|\b(?:named|named as|identified as|"
+    r"called|nicknamed|aka)\s+(?:[A-Z][\w'’‘-]*\s+){0,4}$",
+)
 MAX_WORDS = 4
 _PART_OF = re.compile(r"^\s+(?:neighbou?rhood|district|quarter)\s+(?:of|in)\b", re.I)
 
@@ -106,7 +113,9 @@ def regions(text: str, gazetteer: Gazetteer, country: str | None = None) -> list
     found: list[Place] = []
     taken: list[tuple[int, int]] = []
     for m in gazetteer.find(text):
-        if _ACTOR_AFTER.match(text[m.end : m.end + 20]):
+        if _ACTOR_AFTER.match(text[m.end : m.end + 20]) or _NOT_HERE_BEFORE.search(
+            text[max(0, m.start - 60) : m.start]
+        ):
             continue
         place = Place(m.country, m.admin1, m.start, m.end, text[m.start : m.end], Admin1Source.TEXT)
         found.append(_surrounding(text, m.start, m.end, place))
@@ -134,6 +143,8 @@ def _towns_in(
                 t for t in _towns_named(text[start:end]) if country is None or t.country == country
             ]
             if not towns or _ACTOR_AFTER.match(text[end : end + 20]):
+                continue
+            if _NOT_HERE_BEFORE.search(text[max(0, start - 60) : start]):
                 continue
             if _PART_OF.match(text[end : end + 40]):
                 continue  # "the Sulaymaniyah neighborhood of ... Aleppo": the city decides

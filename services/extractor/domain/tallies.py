@@ -65,7 +65,7 @@ _OVER_THE = re.compile(
 )
 _WAR = re.compile(
     r"\b(?:war|conflict|uprising|revolution|crisis)\b[^.;]{0,40}?\b(?:that|which)?\s*"
-    r"(?:has|have|had)\s+(?:so far\s+)?(?:killed|left|claimed|cost)\b"
+    r"(?:has|have|had)\s+(?:so far\s+|since\s+|already\s+)?(?:killed|left|claimed|cost|caused)\b"
     r"|\b(?:killed|died|dead|deaths?|toll|lives)\b[^.;]{0,30}?\b(?:in|from|of|during|since)\s+"
     r"(?:the|syria'?s|syrias|its|this|a)\s+(?:[\w-]+\s+){0,2}(?:war|conflict|uprising|"
     r"revolution|crisis)\b",
@@ -80,7 +80,19 @@ _MANY_ATTACKS = re.compile(
     r"(?P<verb>left|killed|claimed|resulted|caused|led)\b"
 )
 _THESE_ATTACKS = re.compile(
-    rf"\b(?:these|those)\s+(?:\w+\s+)?{_EVENTS}\s+(?:left|killed|claimed|resulted|caused|led)\b",
+    rf"\b(?:these|those)\s+(?:\w+\s+)?{_EVENTS}\b", re.IGNORECASE
+)
+# "during its anti-terror military offensive", "in the ongoing bombing campaign"
+_CAMPAIGN = re.compile(
+    r"\b(?:during|in|throughout|since)\s+(?:its|the|their|this|an?)\s+(?:[\w-]+\s+){0,3}"
+    r"(?:offensive|campaign)\b",
+    re.IGNORECASE,
+)
+# "infighting that began Friday and left dozens killed"
+_BEGAN = re.compile(
+    r"\b(?:began|started|erupted|broke out)\s+(?:on\s+|last\s+)?(?:monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|\d{1,2}\s+\w+|\w+\s+\d{1,2})\b[^.;]{0,40}"
+    r"\b(?:killed|left|killing|leaving)\b",
     re.IGNORECASE,
 )
 _ATTACKS_IN_PERIOD = re.compile(
@@ -203,7 +215,7 @@ def tally(text: str, reference: date) -> Tally | None:
         n = _number(many.group("n")) or 0
         if n >= 10 or (n >= 2 and many.group("verb") == "left"):
             return Tally(None)
-    if _THESE_ATTACKS.search(text):
+    if _THESE_ATTACKS.search(text) or _CAMPAIGN.search(text) or _BEGAN.search(text):
         return Tally(None)
     for in_period in _ATTACKS_IN_PERIOD.finditer(text):
         if (_number(in_period.group("n")) or 0) >= 2:

@@ -73,7 +73,8 @@ THINGS = words(
     "truck trucks points checkpoints areas locations events sites homes bombs barrels drones "
     "sorties attacks incidents explosions mines fronts axes neighbourhoods neighborhoods shops "
     "schools hospitals weapons guns km lorries buses boats rounds projectiles operations "
-    "bombings shellings bombardments airstrike cannons hours days nights family families"
+    "bombings shellings bombardments airstrike cannons hours days nights family families "
+    "ammunition munitions explosives"
 )
 # Adjectives ending like verbs that may sit in a noun group ("unidentified gunmen").
 ED_ADJECTIVES = words(
