@@ -165,6 +165,16 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
             ):
                 i = close + 1
                 continue
+        if low == "," and any(
+            " ".join(t.low for t in tokens[i + n : i + n + 2]) in ("of whom", "of which", "of them")
+            for n in (2, 3)
+        ):
+            close = next(
+                (k for k in range(i + 2, min(len(tokens), i + 25)) if tokens[k].low == ","), None
+            )
+            if close is not None:  # "six officers, five of whom were officers of ..., were"
+                i = close + 1
+                continue
         if low == "," and _names_aside(tokens, i):
             close = next(k for k in range(i + 1, len(tokens)) if tokens[k].low == ",")
             i = close + 1
@@ -179,6 +189,17 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
             )
             if close is None:
                 break
+            while tokens[i + 1].low == "including":  # a list of nouns: to its last comma
+                later = next(
+                    (k for k in range(close + 1, min(len(tokens), close + 8)) if tokens[k].low == ","),
+                    None,
+                )
+                words = tokens[close + 1 : later] if later else []
+                if later is None or not all(t.low[0].isalpha() and t.low not in AUX for t in words):
+                    break
+                if any(_casualty_word(t.low) for t in words):
+                    break
+                close = later
             i = close + 1
             continue
         kept.append(tokens[i])
@@ -224,6 +245,10 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
     """Measure from the casualty word after the count's noun group (``right``: up to the next
     count; ``after``: to the end of the sentence, to see a verb's object)."""
     n = _group(right)
+    if n == 14 and len(right) > 14:
+        long = _group(right, 26)  # "A man from al Zer village which is part of ... was shot dead"
+        if long < len(right) and right[long].low in AUX:
+            n = long
     rest = right[n:]
     passive = bool(rest) and rest[0].low in AUX
     while rest and (rest[0].low in AUX or rest[0].low in SKIP or rest[0].low in ('"', "'")):

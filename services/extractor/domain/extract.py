@@ -156,6 +156,9 @@ def extract_all(
         if period is None and dates.historical(s, reference) and not tallies.is_comparison(s):
             skipped.append(Skipped(s, "background: about an earlier year, no day named"))
             continue
+        if tallies.not_conflict(s):
+            skipped.append(Skipped(s, "not a conflict casualty (earthquake, accident ...)"))
+            continue
         if tallies.is_rate(s):
             skipped.append(Skipped(s, "a rate (per day / week), not an incident"))
             continue

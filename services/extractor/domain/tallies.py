@@ -227,6 +227,18 @@ def tally(text: str, reference: date) -> Tally | None:
     return None
 
 
+_NOT_CONFLICT = re.compile(
+    r"\b(?:earthquake|quake|aftershock|floods?|flooding|storm|traffic accident|car accident|"
+    r"road accident|drown(?:ed|ing)|cholera|covid|coronavirus)\b",
+    re.IGNORECASE,
+)
+
+
+def not_conflict(text: str) -> bool:
+    """ "Casualties rise to 1,083 due to earthquake": not a conflict casualty figure."""
+    return bool(_NOT_CONFLICT.search(text))
+
+
 def is_comparison(text: str) -> bool:
     """ "the highest death toll since June 2021": the earlier date is a comparison."""
     return bool(_SUPERLATIVE.search(text))
