@@ -305,7 +305,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--set",
         action="append",
-        choices=("dev", "heldout", "dev-heldout1", "acled", "acled-even", "acled-odd"),
+        choices=(
+            "dev",
+            "heldout",
+            "dev-heldout1",
+            "dev-heldout2",
+            "dev-heldout3",
+            "acled",
+            "acled-even",
+            "acled-odd",
+        ),
         help="which set(s) to score (repeatable; default: dev, heldout and acled)",
     )
     parser.add_argument("--limit", type=int, default=None, help="only the first N texts of a set")
@@ -318,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         "dev": "sentences: development",
         "heldout": "sentences: held-out",
         "dev-heldout1": "sentences: 1st held-out",
+        "dev-heldout2": "sentences: 2nd held-out",
+        "dev-heldout3": "sentences: 3rd held-out",
         "acled": "ACLED notes",
         "acled-even": "ACLED notes (even rows)",
         "acled-odd": "ACLED notes (odd rows)",

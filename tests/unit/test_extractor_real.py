@@ -51,6 +51,12 @@ def summaries(text: str) -> list[IncidentReport]:
         "The SDF said 110 people were killed in the week-long attack on the jail.",
         "The conflict, which has killed half a million people, began in 2011.",
         "Since then hundreds of thousands of people have been killed in the fighting.",
+        "The war has since killed more than 300000 people.",
+        "The six-year conflict has caused more than 470000 deaths in the country.",
+        "The army has killed more than 70 militants during its offensive in Hama.",
+        "Infighting that began Friday left dozens killed in the area.",
+        "50 militants were killed during infighting in Eastern Ghouta in past few days.",
+        "The number of fatalities due to these airstrikes has jumped to 27.",
     ],
 )
 def test_tallies_are_summaries_never_incidents(text: str) -> None:
@@ -80,6 +86,11 @@ def test_a_days_toll_is_an_incident(text: str) -> None:
 def test_a_comparison_since_a_date_is_no_period_and_no_background() -> None:
     [incident] = incidents("Highest-ranking officer killed that way since June 2021.")
     assert incident.casualties.killed is not None
+
+
+def test_deaths_outside_the_conflict_are_skipped() -> None:
+    result = extract_all("Casualties rise to 1,083 due to earthquake.", reported_at=MONDAY)
+    assert result.reports == [] and "not a conflict" in result.skipped[0].reason
 
 
 def test_a_rate_is_neither() -> None:
@@ -247,6 +258,24 @@ def test_wording(sentence: str, expected: dict[str, int]) -> None:
         ),
         ("Child dies of injury he sustained in gunfire.", {"killed": 1, "children_killed": 1}),
         ("Dozens Martyred Injured In Terrorist Attack.", {}),
+        ("A drone attack killed two officials and their driver.", {"killed": 3}),
+        ("The shelling led to the loss of the citizen Ali Hamid.", {"killed": 1}),
+        ("Girl named Layla Masri killed in a ground attack.", {"killed": 1, "children_killed": 1}),
+        (
+            "Six officers, five of whom were air-defence officers, were killed by a strike.",
+            {"killed": 6},
+        ),
+        (
+            "The bombardment also left 38 civilians, including women, children and elderly "
+            "people, injured.",
+            {"injured": 38},
+        ),
+        ("Hundreds of badly injured civilians are at hospitals.", {"injured": 100}),
+        ("Twenty others suffered from suffocation after the attack.", {"injured": 20}),
+        (
+            "Three killed including woman and child in an explosion.",
+            {"killed": 3, "women_killed": 1, "children_killed": 1},
+        ),
     ],
 )
 def test_women_and_children_go_to_their_figure(sentence: str, expected: dict[str, int]) -> None:
@@ -320,6 +349,9 @@ def test_a_leading_article_is_not_a_victim(sentence: str, expected: dict[str, in
         ("Five people were killed in the Damascus suburbs.", "Rif Dimashq"),
         ("Five people were killed in Damascus.", "Damascus"),
         ("Two were killed in the Sulaymaniyah neighborhood of the city of Aleppo.", "Aleppo"),
+        ("Three soldiers were killed in Israeli strikes in Damascus vicinity.", "Rif Dimashq"),
+        ("A strike on the Syrian side of the Golan Heights killed five.", "Quneitra"),
+        ("Two soldiers of the government in Damascus were injured in Azaz.", "Aleppo"),
     ],
 )
 def test_places_below_the_governorate(text: str, admin1: str) -> None:

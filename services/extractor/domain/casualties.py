@@ -121,6 +121,10 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
         if low in PARTICIPLES and nxt in PERSON and nxt not in PARTICIPLES:
             n += 1  # "a wounded man died": an adjective
             continue
+        after = tokens[k + 2].low if k + 2 < len(tokens) else ""
+        if low in ADVERBS and nxt in PARTICIPLES and after in PERSON and after not in PARTICIPLES:
+            n += 1  # "hundreds of badly injured civilians"
+            continue
         if (
             low in AUX
             or low in ADVERBS
@@ -191,7 +195,11 @@ def _without_asides(tokens: list[Token]) -> list[Token]:
                 break
             while tokens[i + 1].low == "including":  # a list of nouns: to its last comma
                 later = next(
-                    (k for k in range(close + 1, min(len(tokens), close + 8)) if tokens[k].low == ","),
+                    (
+                        k
+                        for k in range(close + 1, min(len(tokens), close + 8))
+                        if tokens[k].low == ","
+                    ),
                     None,
                 )
                 words = tokens[close + 1 : later] if later else []

@@ -79,13 +79,12 @@ _MANY_ATTACKS = re.compile(
     rf"^(?:\W*[A-Z][\w' -]{{0,30}}:\s*)?(?P<n>\w+)\s+(?:\w+\s+)?{_EVENTS}\s+"
     r"(?P<verb>left|killed|claimed|resulted|caused|led)\b"
 )
-_THESE_ATTACKS = re.compile(
-    rf"\b(?:these|those)\s+(?:\w+\s+)?{_EVENTS}\b", re.IGNORECASE
-)
+_THESE_ATTACKS = re.compile(rf"\b(?:these|those)\s+(?:\w+\s+)?{_EVENTS}\b", re.IGNORECASE)
 # "during its anti-terror military offensive", "in the ongoing bombing campaign"
 _CAMPAIGN = re.compile(
-    r"\b(?:during|in|throughout|since)\s+(?:its|the|their|this|an?)\s+(?:[\w-]+\s+){0,3}"
-    r"(?:offensive|campaign)\b",
+    r"\b(?:during|throughout)\s+(?:its|their)\s+(?:[\w-]+\s+){0,3}(?:offensive|campaign)\b"
+    r"|\bin\s+the\s+ongoing\s+(?:[\w-]+\s+){0,2}(?:offensive|campaign)\b"
+    rf"|\b(?:have|has)\s+been\s+killed\s+in\s+(?:\w+\s+)?{_EVENTS}\s+(?:that|which)\b",
     re.IGNORECASE,
 )
 # "infighting that began Friday and left dozens killed"
