@@ -4,11 +4,11 @@
         [--limit N] [--show-errors K]
 
 Sets (all three by default, one table):
-- ``dev`` / ``heldout``: the development set (260 hand-labelled real sentences) and the
+- ``dev`` / ``heldout``: the development set (520 hand-labelled real sentences) and the
   held-out set (130 more, labelled before the last rules were written and scored only at
-  the end); ``dev-heldout1`` is the part of the development set that was the first held-out
-  half (``scripts/accuracy/labels.csv``; conventions and history in
-  ``scripts/accuracy/CONVENTIONS.md``).
+  the end); ``dev-heldout1..3`` are the parts of the development set that were held out
+  once, evaluated and then opened (``scripts/accuracy/labels.csv``; conventions and
+  history in ``scripts/accuracy/CONVENTIONS.md``).
   The texts are read from ../shared/data at run time. Each sentence is extracted alone,
   with default_country SYR and reported_at = the Airwars incident day + 1 / the FA-KES
   article's date.
