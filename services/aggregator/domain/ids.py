@@ -1,0 +1,76 @@
+"""report_id as the idempotency key of one country: what was first seen under each id.
+
+The second arrival of a report_id never changes a count, whatever came in between: an
+identical copy is a duplicate, a copy with other content a conflict (refused). So every
+report judged on its content (applied, superseded, too late, summary) leaves a compact
+entry: a digest of its content, its event position and where it came from. Reports
+refused before that (from the future, undecodable, a conflict) leave none: a future report
+re-driven once its time has come is accepted.
+
+How long an id is remembered: until its report's event position falls ``retention``
+behind the country's clock T (``VIGIL_AGGREGATOR_ID_RETENTION``, default 365 days, never
+less than the lateness plus the longest window, so an id outlives its incident). After
+that a re-use of the id is judged as a new report (and if it is as old as the first one,
+it is too late anyway). Entries are looked up as if already forgotten once they pass the
+line, so *when* the housekeeping runs never changes an outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+from schemas.reports import IncidentReport
+from services.aggregator.domain.schedule import Schedule
+
+
+class IdEntry(NamedTuple):
+    digest: str
+    """16 hex digits of the report's canonical JSON (pydantic's serialisation of the
+    validated report, so formatting and key order do not matter)."""
+    position: float
+    """The report's event position: the entry is forgotten once it is ``retention``
+    behind the clock."""
+    origin: int = -1
+    """Offset of the first version on the input topic (-1: unknown)."""
+
+
+def report_digest(report: IncidentReport) -> str:
+    return hashlib.blake2b(report.model_dump_json().encode("utf-8"), digest_size=8).hexdigest()
+
+
+class ReportIds:
+    def __init__(self) -> None:
+        self.entries: dict[str, IdEntry] = {}
+        self._expiry: Schedule[str] = Schedule()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, report_id: str, line: float | None) -> IdEntry | None:
+        """The entry of ``report_id`` unless it is forgotten (position at or before
+        ``line``, the clock minus the retention)."""
+        entry = self.entries.get(report_id)
+        if entry is None or (line is not None and entry.position <= line):
+            return None
+        return entry
+
+    def remember(self, report_id: str, entry: IdEntry, line: float | None) -> bool:
+        """Keep ``entry`` (False when it is already past the line: nothing kept)."""
+        if line is not None and entry.position <= line:
+            return False
+        self.entries[report_id] = entry
+        self._expiry.add(entry.position, report_id)
+        return True
+
+    def forget_until(self, line: float) -> list[str]:
+        """Drop the entries at or before ``line``; their ids."""
+        gone = []
+        entries = self.entries
+        for position, due in self._expiry.pop_until(line):
+            for report_id in due:
+                entry = entries.get(report_id)
+                if entry is not None and entry.position == position:
+                    del entries[report_id]
+                    gone.append(report_id)
+        return gone
