@@ -23,7 +23,6 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from schemas.alerts import Alert
@@ -35,9 +34,8 @@ from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.state import StateTables
 from services.common.batches import Record
 from services.common.codec import decode
-from services.common.deadletter import dead_letter
 from services.common.errors import RejectedInput
-from services.common.streams import elapsed, send_dead_letter
+from services.common.streams import elapsed, letter_for, send_dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -134,22 +132,9 @@ class Aggregator:
         await send_dead_letter(self.dead_letters, SERVICE, message, error, self.metrics)
 
     async def refuse(self, message: Incoming, outcome: Outcome, reason: str) -> None:
-        """A valid report the rules refused: dead letter with the reason, re-drivable."""
-        headers = message.headers or []
-        if isinstance(headers, dict):
-            headers = list(headers.items())
-        letter = dead_letter(
-            service=SERVICE,
-            reason=reason,
-            error_type=outcome.value,
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            key=message.key,
-            value=message.value,
-            headers=[(str(k), bytes(v or b"")) for k, v in headers],
-            now=datetime.now(UTC),
-        )
+        """A valid report the rules refused: dead letter with the reason, re-drivable
+        (counted with the batch's outcomes)."""
+        letter = letter_for(SERVICE, message, RejectedInput(reason, outcome.value))
         await self.dead_letters.send(key=message.key, value=letter.model_dump_json().encode())
         log.info("refused %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
 

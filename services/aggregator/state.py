@@ -91,12 +91,21 @@ def unscoped(raw: bytes) -> Key:
 
 
 def encode_id(partition: int, entry: IdEntry) -> bytes:
-    return _dump({"p": partition, "d": entry.digest, "at": entry.position, "o": entry.origin})
+    return _dump(
+        {
+            "p": partition,
+            "d": entry.digest,
+            "at": entry.position,
+            "i": entry.incident_id,
+            "o": entry.origin,
+        }
+    )
 
 
 def decode_id(raw: bytes) -> tuple[int, IdEntry]:
     data = json.loads(raw)
-    return int(data["p"]), IdEntry(str(data["d"]), float(data["at"]), int(data.get("o", -1)))
+    entry = IdEntry(str(data["d"]), float(data["at"]), str(data["i"]), int(data["o"]))
+    return int(data["p"]), entry
 
 
 class StateTables:

@@ -245,7 +245,7 @@ class Engine:
                 effects.detail = self._conflict(incident, known, digest)
             return effects
         position = event_position(report.occurred_at, report.occurred_precision)
-        entry = IdEntry(digest, position, origin)
+        entry = IdEntry(digest, position, report.incident_id, origin)
         if self.ids.remember(report_id, entry, line):
             effects.ids[(country, report_id)] = entry
         if report.kind is ReportKind.SUMMARY:
@@ -368,12 +368,12 @@ class Engine:
         where = f", first seen at input offset {known.origin}" if known.origin >= 0 else ""
         text = (
             f"report_id {report.report_id!r} was already accepted in {self.country} with "
-            f"other content (first version digest {known.digest}{where}; this copy "
-            f"{digest})"
+            f"other content (first version: incident {known.incident_id}, digest "
+            f"{known.digest}{where}; this copy: digest {digest})"
         )
         held = [
-            *self.reports.get(report.incident_id, {}).values(),
-            *self.summaries.get(report.incident_id, {}).values(),
+            *self.reports.get(known.incident_id, {}).values(),
+            *self.summaries.get(known.incident_id, {}).values(),
         ]
         first = next((h.report for h in held if h.report.report_id == report.report_id), None)
         if first is not None:

@@ -3,7 +3,7 @@
 The second arrival of a report_id never changes a count, whatever came in between: an
 identical copy is a duplicate, a copy with other content a conflict (refused). So every
 report judged on its content (applied, superseded, too late, summary) leaves a compact
-entry: a digest of its content, its event position and where it came from. Reports
+entry: a digest of its content, its event position, its incident and its input offset. Reports
 refused before that (from the future, undecodable, a conflict) leave none: a future report
 re-driven once its time has come is accepted.
 
@@ -31,6 +31,8 @@ class IdEntry(NamedTuple):
     position: float
     """The report's event position: the entry is forgotten once it is ``retention``
     behind the clock."""
+    incident_id: str = ""
+    """The first version's incident (where to look for it while it is held)."""
     origin: int = -1
     """Offset of the first version on the input topic (-1: unknown)."""
 
