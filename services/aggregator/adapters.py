@@ -8,7 +8,7 @@ from typing import Any
 
 import faust
 
-from services.aggregator.state import TABLES, StateTables
+from services.aggregator.state import TABLES, StateTables, table_name
 from services.common.batches import Record, send_batches
 from services.common.worker import kafka_producer
 
@@ -67,12 +67,6 @@ class FaustStore:
     def delete(self, partition: int, key: bytes) -> None:
         self.table.data.pop(key, None)
         self.changelog.pending.append((self.topic, key, None, partition))
-
-
-def table_name(name: str) -> str:
-    """The Faust table of state table ``name``; its changelog topic is
-    ``<app id>-<table name>-changelog`` (app id: ``<VIGIL_APP_ID_PREFIX>-aggregator``)."""
-    return f"aggregator-{name}"
 
 
 def faust_tables(app: faust.App, partitions: int, changelog: Changelog) -> StateTables:

@@ -31,6 +31,23 @@ from services.aggregator.domain.ids import IdEntry
 TABLES = ("incidents", "summaries", "alerts", "clocks", "outbox", "ids")
 
 
+def table_name(name: str) -> str:
+    """The Faust table behind state table ``name``."""
+    return f"aggregator-{name}"
+
+
+def changelog_topic(app_id_prefix: str, name: str) -> str:
+    """The changelog topic of state table ``name`` (Faust names it ``<app id>-<table>-
+    changelog``, the app id being ``<VIGIL_APP_ID_PREFIX>-aggregator``)."""
+    return f"{app_id_prefix}-aggregator-{table_name(name)}-changelog"
+
+
+def decode_clock(raw: bytes) -> Clock:
+    data = json.loads(raw)
+    data.pop("p", None)
+    return Clock.from_json(data)
+
+
 class Store(Protocol):
     """A key-value table whose writes name the partition they belong to (a Faust table's
     changelog partition; nothing for a dict)."""
@@ -220,9 +237,8 @@ class StateTables:
                 states.append(AlertState.from_json(data["s"]))
         clocks = []
         for key, raw in self.clocks.items():
-            data = json.loads(raw)
-            if data.pop("p", None) == partition:
-                clocks.append((key.decode(), Clock.from_json(data)))
+            if json.loads(raw).get("p") == partition:
+                clocks.append((key.decode(), decode_clock(raw)))
         ids = []
         for key, raw in self.ids.items():
             p, entry = decode_id(raw)
