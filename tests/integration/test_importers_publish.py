@@ -107,8 +107,8 @@ def test_import_into_a_live_stack_warns_what_the_lateness_will_refuse(
     path = tmp_path / "acled.csv"
     rows = [ACLED_ROW, {**ACLED_ROW, "event_id_cnty": "SYR90002", "event_date": "2020-05-08"}]
     path.write_text(csv_text(ACLED_HEADER, rows), encoding="utf-8")
-    argv = ("import", "acled", str(path), "--bootstrap", broker.bootstrap)
-    argv += ("--topic-prefix", topic_prefix)
+    argv = [str(a) for a in ("import", "acled", path, "--bootstrap", broker.bootstrap)]
+    argv += ["--topic-prefix", topic_prefix]
 
     assert run(*argv) == 0  # no aggregator yet: nothing to warn about
     assert "older than the lateness" not in capsys.readouterr().err
