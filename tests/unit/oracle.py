@@ -125,12 +125,15 @@ class Oracle:
         limit = reference + guard.skew_seconds
         return report.occurred_at.timestamp() > limit or report.reported_at.timestamp() > limit
 
-    def _remembered(self, state: Country, report_id: str) -> ClassifiedIncident | None:
-        first = state.first.get(report_id)
-        now = state.clock.now
-        if first is None or (now is not None and _position(first) <= now - self._id_retention):
-            return None
-        return first
+    def _forgettable(self, country: str, first: ClassifiedIncident, held: set[str]) -> bool:
+        """An id is forgotten once its first version's position is the retention behind
+        the clock and its incident is not held (``held``; checked when the clock moves)."""
+        now = self.countries[country].clock.now
+        return (
+            now is not None
+            and _position(first) <= now - self._id_retention
+            and first.report.incident_id not in held
+        )
 
     @property
     def _id_retention(self) -> float:
@@ -151,11 +154,12 @@ class Oracle:
             return Outcome.FUTURE
         state = self.countries.setdefault(_country(ci), Country())
         report_id = ci.report.report_id
-        first = self._remembered(state, report_id)
+        first = state.first.get(report_id)
         if first is not None:
             same = first.report.model_dump(mode="json") == ci.report.model_dump(mode="json")
             return Outcome.DUPLICATE if same else Outcome.CONFLICT
-        state.first[report_id] = ci
+        if not self._forgettable(_country(ci), ci, set(self.incidents(_country(ci)))):
+            state.first[report_id] = ci
         if ci.report.kind is ReportKind.SUMMARY:
             return self._summary(state, ci)
         now = state.clock.now
@@ -243,6 +247,10 @@ class Oracle:
         line = now - self.config.prune_after
         gone = {i for i, s in incidents.items() if s.position <= line}
         state.kept = [r for r in state.kept if r.report.incident_id not in gone]
+        held = set(self.incidents(country))
+        state.first = {
+            rid: ci for rid, ci in state.first.items() if not self._forgettable(country, ci, held)
+        }
         for alert in self.states.values():
             if alert.group_key.split("/")[0] == country:
                 prune_episodes(alert, line)

@@ -236,7 +236,7 @@ class Engine:
         line = None if now is None else now - self.config.remember_ids_for
         report_id = report.report_id
         digest = report_digest(report)
-        known = self.ids.get(report_id, line)
+        known = self.ids.get(report_id, line, self.reports)
         if known is not None:
             if known.digest == digest:
                 effects.outcome = Outcome.DUPLICATE
@@ -246,7 +246,7 @@ class Engine:
             return effects
         position = event_position(report.occurred_at, report.occurred_precision)
         entry = IdEntry(digest, position, report.incident_id, origin)
-        if self.ids.remember(report_id, entry, line):
+        if self.ids.remember(report_id, entry, line, self.reports):
             effects.ids[(country, report_id)] = entry
         if report.kind is ReportKind.SUMMARY:
             return self._summary(incident, effects)
@@ -359,6 +359,10 @@ class Engine:
             self.summaries[report.incident_id] = merged
             effects.summaries[(self.country or "", report.incident_id)] = merged
         return effects
+
+    def _incident_position(self, incident_id: str) -> float | None:
+        view = self.views.get(incident_id)
+        return None if view is None else view.position
 
     def _conflict(self, incident: ClassifiedIncident, known: IdEntry, digest: str) -> str:
         """Why a copy with other content under a known report_id is refused, naming both
@@ -551,7 +555,9 @@ class Engine:
                 for rule in self.rules.rules:
                     self._evidence.pop((rule.name, incident_id), None)
                 effects.incidents[(country, incident_id)] = None
-        for report_id in self.ids.forget_until(now - self.config.remember_ids_for):
+        for report_id in self.ids.forget_until(
+            now - self.config.remember_ids_for, self._incident_position
+        ):
             effects.ids[(country, report_id)] = None
         if line - self._episodes_pruned_at >= EPISODE_PRUNE_STEP:
             # Forgotten episodes can no longer overlap a window any accepted report falls

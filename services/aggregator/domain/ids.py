@@ -9,15 +9,19 @@ re-driven once its time has come is accepted.
 
 How long an id is remembered: until its report's event position falls ``retention``
 behind the country's clock T (``VIGIL_AGGREGATOR_ID_RETENTION``, default 365 days, never
-less than the lateness plus the longest window, so an id outlives its incident). After
-that a re-use of the id is judged as a new report (and if it is as old as the first one,
-it is too late anyway). Entries are looked up as if already forgotten once they pass the
-line, so *when* the housekeeping runs never changes an outcome.
+less than the lateness plus the longest window) and, past that, as long as the incident
+of its first version is still held (an incident is kept from its newest report, which
+may be much later than this one's). After that a re-use of the id is judged as a new
+report (and if it is as old as the first one, it is too late anyway). Entries are looked
+up as if already forgotten once both hold, so *when* the housekeeping runs never changes
+an outcome.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Callable, Container
 from typing import NamedTuple
 
 from schemas.reports import IncidentReport
@@ -49,30 +53,41 @@ class ReportIds:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def get(self, report_id: str, line: float | None) -> IdEntry | None:
-        """The entry of ``report_id`` unless it is forgotten (position at or before
-        ``line``, the clock minus the retention)."""
+    def get(self, report_id: str, line: float | None, held: Container[str]) -> IdEntry | None:
+        """The entry of ``report_id`` unless it is forgotten: its position at or before
+        ``line`` (the clock minus the retention) and its incident not in ``held``."""
         entry = self.entries.get(report_id)
-        if entry is None or (line is not None and entry.position <= line):
+        if entry is None:
+            return None
+        if line is not None and entry.position <= line and entry.incident_id not in held:
             return None
         return entry
 
-    def remember(self, report_id: str, entry: IdEntry, line: float | None) -> bool:
-        """Keep ``entry`` (False when it is already past the line: nothing kept)."""
-        if line is not None and entry.position <= line:
+    def remember(
+        self, report_id: str, entry: IdEntry, line: float | None, held: Container[str] = ()
+    ) -> bool:
+        """Keep ``entry`` (False when it would be forgotten at once: nothing kept)."""
+        if line is not None and entry.position <= line and entry.incident_id not in held:
             return False
         self.entries[report_id] = entry
         self._expiry.add(entry.position, report_id)
         return True
 
-    def forget_until(self, line: float) -> list[str]:
-        """Drop the entries at or before ``line``; their ids."""
+    def forget_until(self, line: float, held: Callable[[str], float | None]) -> list[str]:
+        """Drop the entries at or before ``line`` whose incident is not held (``held``:
+        the position of a held incident, else None; an entry of a held incident is looked
+        at again once the line passes the incident's position); the ids dropped."""
         gone = []
         entries = self.entries
-        for position, due in self._expiry.pop_until(line):
+        for at, due in self._expiry.pop_until(line):
             for report_id in due:
                 entry = entries.get(report_id)
-                if entry is not None and entry.position == position:
+                if entry is None or at < entry.position:
+                    continue  # stale: forgotten already, or remembered anew since
+                incident_at = held(entry.incident_id)
+                if incident_at is None:
                     del entries[report_id]
                     gone.append(report_id)
+                else:
+                    self._expiry.add(max(incident_at, math.nextafter(at, math.inf)), report_id)
         return gone
