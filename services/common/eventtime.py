@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from schemas.reports import IncidentReport
 
@@ -79,6 +80,13 @@ class FutureGuard:
     def field(self, report: IncidentReport, wall: float) -> str | None:
         """The first field that lies too far ahead (``occurred_at``, then
         ``reported_at``), or None. ``wall``: the wall clock (epoch seconds)."""
+        if self.reference is FutureReference.WALL:
+            # The usual case, on every report: dates written two days or more before the
+            # limit's UTC date are behind it in any time zone (an offset is under 24 h),
+            # which spares the costlier conversions to epoch seconds.
+            safe = _safe_day(int((wall + self.skew_seconds) // 3600))
+            if report.occurred_at.date() <= safe and report.reported_at.date() <= safe:
+                return None
         reported = report.reported_at.timestamp()
         limit = (wall if self.reference is FutureReference.WALL else reported) + self.skew_seconds
         if report.occurred_at.timestamp() > limit:
@@ -105,3 +113,10 @@ class FutureGuard:
             f"at most {skew} ahead is accepted (a mistyped date?). Re-drive it once its "
             f"time has come, or correct it"
         )
+
+
+@lru_cache(maxsize=64)
+def _safe_day(limit_hour: int) -> date:
+    """The last local date surely behind a limit at or after ``limit_hour`` (hours since
+    the epoch): date D local ends before D + 2 days 00:00 UTC whatever its offset."""
+    return (datetime.fromtimestamp(limit_hour * 3600, UTC) - timedelta(days=2)).date()

@@ -41,8 +41,12 @@ class IdEntry(NamedTuple):
     """Offset of the first version on the input topic (-1: unknown)."""
 
 
+_SERIALIZER = IncidentReport.__pydantic_serializer__
+
+
 def report_digest(report: IncidentReport) -> str:
-    return hashlib.blake2b(report.model_dump_json().encode("utf-8"), digest_size=8).hexdigest()
+    """Of the report's canonical JSON (``model_dump_json``, without its wrapper)."""
+    return hashlib.blake2b(_SERIALIZER.to_json(report), digest_size=8).hexdigest()
 
 
 class ReportIds:
