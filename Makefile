@@ -45,7 +45,7 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 typecheck: $(STAMP) ## mypy (strict) over services, schemas and tests
 	$(VENV)/bin/mypy
 
-check-generated: $(STAMP) ## fail when committed JSON Schemas / OpenAPI drift from the code
+check-generated: $(STAMP) ## fail when JSON Schemas / AsyncAPI / OpenAPI drift from the code, or a schema change breaks consumers
 	$(PY) -m schemas.generate --check
 	$(PY) -m services.ingest.openapi --check
 
@@ -55,7 +55,7 @@ test: $(STAMP) system-deps lint typecheck check-generated ## everything CI runs:
 test-fast: $(STAMP) ## unit tests only (no broker)
 	$(PY) -m pytest -m "not integration"
 
-schemas: $(STAMP) ## regenerate schemas/json/*.schema.json from the models
+schemas: $(STAMP) ## regenerate schemas/json/*.schema.json and schemas/asyncapi.yaml from the models
 	$(PY) -m schemas.generate
 
 openapi: $(STAMP) ## regenerate services/ingest/openapi.json

@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from services.common.version import version
+
 SUBCOMMAND_MODULES = (
     "services.demo.cli",
     "services.importers.cli",
@@ -25,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Vigil: conflict incident reports in, trustworthy alerts out. "
         "Each command has its own --help.",
     )
+    parser.add_argument("--version", action="version", version=f"vigil {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         try:

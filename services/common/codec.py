@@ -1,4 +1,9 @@
-"""Decoding records into schema models, turning every failure into a ``RejectedInput``."""
+"""Decoding records into schema models, turning every failure into a ``RejectedInput``.
+
+A record is read as a tolerant consumer reads it (schemas/COMPATIBILITY.md): fields the
+model does not know are ignored, so a record from a newer producer of the same
+``schema_version`` (one that added a field) is not dead-lettered. The models themselves
+forbid unknown fields, which keeps what Vigil writes, and the ingest API, strict."""
 
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ def decode(model: type[M], value: bytes | None) -> M:
     except UnicodeDecodeError as exc:
         raise RejectedInput(f"value is not UTF-8: {exc}", "decode") from None
     try:
-        return model.model_validate_json(text)
+        return model.model_validate_json(text, extra="ignore")
     except ValidationError as exc:
         kind = "decode" if any(e["type"] == "json_invalid" for e in exc.errors()) else "validation"
         raise RejectedInput(explain(exc), kind) from None

@@ -1,6 +1,9 @@
 """Metrics every stream service records; each service's ``metrics.py`` extends this.
 
-Created once per process on a registry passed in (tests pass a fresh one).
+Created once per process on a registry passed in (tests pass a fresh one). There is no
+``service`` label: every service has its own ``/metrics``, and Prometheus labels each
+series with the scrape target's ``job`` (deploy/prometheus/prometheus.yml names each
+job like its service), which dashboards and rules aggregate by.
 """
 
 from __future__ import annotations
@@ -16,27 +19,26 @@ class StreamMetrics:
         self.consumed = Counter(
             "vigil_reports_consumed_total",
             "Records consumed, by outcome (ok, invalid).",
-            ["service", "outcome"],
+            ["outcome"],
             registry=registry,
         )
         self.deadletters = Counter(
             "vigil_deadletters_total",
             "Records sent to the dead-letter topic, by error type.",
-            ["service", "error_type"],
+            ["error_type"],
             registry=registry,
         )
         self.latency = Histogram(
             "vigil_processing_latency_seconds",
             "Time to process one record, from receipt to output sent.",
-            ["service"],
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
         # Pre-create the label sets so dashboards show 0 rather than nothing; the ones
         # recorded for every record are bound once (``labels()`` costs a lock and a lookup).
-        self._consumed_ok = self.consumed.labels(service, "ok")
-        self.consumed.labels(service, "invalid")
-        self._latency = self.latency.labels(service)
+        self._consumed_ok = self.consumed.labels("ok")
+        self._consumed_invalid = self.consumed.labels("invalid")
+        self._latency = self.latency
 
     def record_ok(self, seconds: float) -> None:
         self._consumed_ok.inc()
@@ -51,5 +53,5 @@ class StreamMetrics:
                 observe(value)
 
     def record_rejected(self, error_type: str) -> None:
-        self.consumed.labels(self.service, "invalid").inc()
-        self.deadletters.labels(self.service, error_type).inc()
+        self._consumed_invalid.inc()
+        self.deadletters.labels(error_type).inc()

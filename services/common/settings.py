@@ -4,6 +4,8 @@ environment and are built at start-up, never at import. Tests construct them dir
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -35,7 +37,15 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port.")
     app_id_prefix: str = Field(default="vigil", description="Consumer group / app id prefix.")
     data_dir: str = Field(default="", description="Faust data dir; empty: a temporary one.")
-    log_level: str = "info"
+    log_level: str = Field(default="info", description="debug, info, warning, error.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text (for people) or json (one object per line)."
+    )
+    probe_interval_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the broker is probed (readiness) and consumer lag measured.",
+    )
     broker_session_timeout: float = Field(
         default=10.0, description="Seconds; short values make workers join fast (see INFRA)."
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import logging.config
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -20,8 +21,11 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from services.common.broker import free_port
+from services.common.logs import logging_config
+from services.common.operations import faust_operations
 from services.common.settings import ServiceSettings
 from services.common.transport import App
+from services.common.version import version
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,7 @@ def make_app(name: str, settings: ServiceSettings, registry: CollectorRegistry) 
         # be split in a dozen, each waiting for the one before it to be acknowledged.
         producer_max_batch_size=BATCH_BYTES,
         producer_max_request_size=2 * BATCH_BYTES,
+        logging_config=logging_config(settings.log_format, settings.log_level, name),
     )
 
     keep_gc_pauses_short(app)
@@ -66,10 +71,7 @@ def make_app(name: str, settings: ServiceSettings, registry: CollectorRegistry) 
     async def metrics(self: Any, request: Any) -> Any:
         return self.bytes(generate_latest(registry), content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
-    @app.page("/healthz")
-    async def healthz(self: Any, request: Any) -> Any:
-        return self.json({"service": name, "ok": True})
-
+    faust_operations(app, name, settings, registry)  # /healthz, /readyz, lag, build info
     return app
 
 
@@ -145,10 +147,16 @@ def run_worker(build: Callable[[], faust.App], log_level: str = "info") -> None:
     use_uvloop()
     app = build()
     loop = app.loop
-    print(
-        f"{app.conf.id}: metrics at {metrics_url(app)}; event loop "
-        f"{type(loop).__module__}.{type(loop).__name__}",
-        flush=True,
+    logging.config.dictConfig(dict(app.conf.logging_config))
+    url = metrics_url(app)
+    loop_name = f"{type(loop).__module__}.{type(loop).__name__}"
+    log.info(
+        "vigil %s %s: metrics at %s; event loop %s",
+        version(),
+        app.conf.id,
+        url,
+        loop_name,
+        extra={"url": url},
     )
     worker = faust.Worker(app, loop=loop, loglevel=log_level.upper(), redirect_stdouts=False)
     # At WARNING and above Faust's terminal spinner sets the root logger to DEBUG (so it

@@ -16,10 +16,15 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from services.common.errors import ConfigError
+from services.common.logs import configure_logging
+from services.common.operations import Operations
 from services.common.publisher import make_producer
+from services.common.version import version
 from services.ingest.app import build_app
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
+
+log = logging.getLogger("services.ingest")
 
 
 async def serve(settings: IngestSettings) -> None:
@@ -27,13 +32,17 @@ async def serve(settings: IngestSettings) -> None:
         raise ConfigError("VIGIL_INGEST_TOKENS is empty: every request would be refused")
     timeout_ms = int(settings.publish_timeout_seconds * 1000)
     producer = make_producer(settings.kafka_bootstrap, request_timeout_ms=max(timeout_ms, 1000))
-    app = build_app(settings, producer, IngestMetrics(CollectorRegistry()))
+    registry = CollectorRegistry()
+    operations = Operations("ingest", settings, registry)
+    app = build_app(settings, producer, IngestMetrics(registry), operations)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
     port = runner.addresses[0][1]
-    print(f"vigil ingest listening on http://{settings.http_host}:{port}", flush=True)
+    url = f"http://{settings.http_host}:{port}"
+    log.info("vigil %s ingest listening on %s", version(), url, extra={"url": url})
+    operations.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -41,14 +50,13 @@ async def serve(settings: IngestSettings) -> None:
     try:
         await stop.wait()
     finally:
+        await operations.stop()
         await runner.cleanup()  # stops accepting, finishes requests, stops the producer
 
 
 def main() -> int:
     settings = IngestSettings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_format, settings.log_level, "ingest")
     try:
         asyncio.run(serve(settings))
     except ConfigError as exc:

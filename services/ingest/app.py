@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel
 
 from schemas.reports import IncidentReport
 from services.common.errors import RejectedInput
+from services.common.operations import Operations
 from services.common.publisher import publish_reports
 from services.ingest import logic
 from services.ingest.auth import AuthResult, check_bearer
@@ -200,14 +201,14 @@ def _metrics_middleware(metrics: IngestMetrics) -> Any:
 
 
 def build_app(
-    settings: IngestSettings, producer: Producer, metrics: IngestMetrics
+    settings: IngestSettings,
+    producer: Producer,
+    metrics: IngestMetrics,
+    operations: Operations | None = None,
 ) -> web.Application:
     gate = ProducerGate(producer, settings.topics.reports, settings.publish_timeout_seconds)
     reports = ReportsHandler(settings, gate, metrics)
     document = build_document()
-
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
 
     async def metrics_text(_: web.Request) -> web.Response:
         response = web.Response(body=generate_latest(metrics.registry))
@@ -223,7 +224,9 @@ def build_app(
     # client_max_size is not what limits the body (the handler reads it bounded itself).
     app = web.Application(middlewares=[_metrics_middleware(metrics)])
     app.router.add_post(REPORTS_ROUTE, reports.post)
-    app.router.add_get("/healthz", healthz)
+    # __main__ passes the running service's operations; without (tests) nothing probes
+    operations = operations or Operations("ingest", settings, CollectorRegistry())
+    operations.routes(app)  # /healthz, /readyz
     app.router.add_get("/metrics", metrics_text)
     app.router.add_get("/openapi.json", openapi)
     app.on_cleanup.append(close_gate)

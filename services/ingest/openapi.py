@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -23,7 +23,25 @@ REF = "#/components/schemas/{model}"
 
 
 class Health(BaseModel):
-    status: str
+    """``GET /healthz`` (services/common/health.py)."""
+
+    status: Literal["ok"]
+    service: str
+    version: str
+    uptime_seconds: float
+
+
+class CheckState(BaseModel):
+    ok: bool
+    detail: str
+
+
+class Readiness(BaseModel):
+    """``GET /readyz``: every check of the service with its state."""
+
+    status: Literal["ready", "not_ready"]
+    service: str
+    checks: dict[str, CheckState]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -112,6 +130,7 @@ def build_document() -> dict[str, Any]:
         (BatchResult, "serialization"),
         (ErrorBody, "serialization"),
         (Health, "serialization"),
+        (Readiness, "serialization"),
     ]
     _, defs = models_json_schema(models, ref_template=REF)
     return {
@@ -130,6 +149,17 @@ def build_document() -> dict[str, Any]:
                     "summary": "Liveness (no auth).",
                     "security": [],
                     "responses": {"200": _json_response("The process is serving.", "Health")},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "operationId": "getReadiness",
+                    "summary": "Readiness: the broker answered the last probe (no auth).",
+                    "security": [],
+                    "responses": {
+                        "200": _json_response("Ready to accept reports.", "Readiness"),
+                        "503": _json_response("Not ready: see the failing check.", "Readiness"),
+                    },
                 }
             },
             "/metrics": {

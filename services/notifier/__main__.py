@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 
+from services.common.logs import configure_logging
 from services.notifier.app import run
 from services.notifier.settings import NotifierSettings
 
@@ -20,9 +20,7 @@ async def _main(settings: NotifierSettings) -> None:
 
 def main() -> int:
     settings = NotifierSettings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_format, settings.log_level, "notifier")
     asyncio.run(_main(settings))
     return 0
 

@@ -15,8 +15,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from schemas.alerts import Alert
 from services.common.kafka import create_topics
+from services.common.operations import Operations
 from services.common.publisher import make_producer
 from services.common.transport import FETCH_MAX_WAIT_MS
+from services.common.version import version
 from services.notifier.consumer import NotifierLoop
 from services.notifier.delivery import HttpChannel
 from services.notifier.domain.payloads import (
@@ -86,20 +88,18 @@ def build_channels(settings: NotifierSettings, session: aiohttp.ClientSession) -
 
 
 async def start_http(
-    registry: CollectorRegistry, host: str, port: int
+    registry: CollectorRegistry, host: str, port: int, operations: Operations
 ) -> tuple[web.AppRunner, str]:
-    """``/metrics`` and ``/healthz``; port 0 picks a free one. Returns the runner and base URL."""
+    """``/metrics``, ``/healthz`` and ``/readyz``; port 0 picks a free one. Returns the
+    runner and base URL."""
 
     async def metrics(_: web.Request) -> web.Response:
         body = generate_latest(registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
     http = web.Application()
     http.router.add_get("/metrics", metrics)
-    http.router.add_get("/healthz", healthz)
+    operations.routes(http)
     runner = web.AppRunner(http, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -120,8 +120,9 @@ async def run(
     await create_topics(
         settings.kafka_bootstrap, [topics.alerts, topics.deadletters], settings.topic_partitions
     )
-    runner, url = await start_http(registry, settings.http_host, settings.http_port)
-    print(f"notifier: metrics on {url}/metrics", flush=True)
+    operations = Operations("notifier", settings, registry)
+    runner, url = await start_http(registry, settings.http_host, settings.http_port, operations)
+    log.info("vigil %s notifier: metrics on %s/metrics", version(), url, extra={"url": url})
     try:
         async with aiohttp.ClientSession() as session:
             channels = build_channels(settings, session)
@@ -150,8 +151,13 @@ async def run(
                         metrics=metrics,
                     )
                     consumer.subscribe([topics.alerts], listener=loop.rebalance_listener())
+                    operations.watch_consumer(
+                        consumer, settings.group_id, settings.auto_offset_reset
+                    )
+                    operations.start()
                     await loop.run(stop)
                 finally:
+                    await operations.stop()
                     await consumer.stop()
             finally:
                 await producer.stop()

@@ -6,6 +6,7 @@ tests skip, saying so, when a binary is missing."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -16,9 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry, Counter, start_http_server
+from aiohttp import web
 
 from services.common.broker import free_port
+from services.common.health import Check, Health
+from services.common.operations import add_health_routes
 
 pytestmark = pytest.mark.integration
 
@@ -134,20 +137,36 @@ def test_alertmanager_starts_with_the_config(alertmanager: str) -> None:
         assert b"analyst-desk" in response.read()
 
 
-def test_container_healthcheck_passes_against_a_metrics_server() -> None:
-    registry = CollectorRegistry()
-    Counter("vigil_reports_consumed", "test", ["service", "outcome"], registry=registry)
+async def test_container_healthcheck_follows_readiness() -> None:
+    """deploy/healthcheck.py against the health routes every service serves: 0 when ready,
+    1 (saying which check failed) when not, 1 when nothing answers; /healthz on request."""
+    health = Health("classifier")
+    state = {"ok": True}
+    health.add("tables", lambda: Check(state["ok"], "recovered" if state["ok"] else "recovering"))
+    http = web.Application()
+    add_health_routes(http, health)
+    runner = web.AppRunner(http, access_log=None)
+    await runner.setup()
     port = free_port()
-    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    await web.TCPSite(runner, "127.0.0.1", port).start()
     script = str(DEPLOY / "healthcheck.py")
     env = {**os.environ, "VIGIL_HTTP_PORT": str(port)}
+
+    async def check(*args: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, script, *args, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 10)
+        assert process.returncode is not None
+        return process.returncode, err.decode()
+
     try:
-        ok = subprocess.run([sys.executable, script], env=env, timeout=10, capture_output=True)
-        assert ok.returncode == 0, ok.stderr
+        assert (await check())[0] == 0
+        state["ok"] = False
+        code, err = await check()
+        assert code == 1 and "recovering" in err
+        assert (await check("/healthz"))[0] == 0
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-    down = subprocess.run([sys.executable, script], env=env, timeout=10, capture_output=True)
-    assert down.returncode == 1
-    assert b"not answering" in down.stderr
+        await runner.cleanup()
+    code, err = await check()
+    assert code == 1 and "not answering" in err

@@ -70,4 +70,4 @@ async def test_wire_story_becomes_an_alert(
             "unplaced text counted",
         )
         assert sample(url, "vigil_extracted_reports_total", kind="summary") == 1
-        assert sample(url, "vigil_deadletters_total", service="extractor", error_type="decode") == 1
+        assert sample(url, "vigil_deadletters_total", error_type="decode") == 1

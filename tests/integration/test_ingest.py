@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import time
@@ -158,13 +159,15 @@ async def test_entry_point_serves_publishes_and_stops(
         "services.ingest",
         env=env,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.STDOUT,  # the log line with the URL
     )
     try:
         assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), DEADLINE)).decode()
-        url = line.strip().rsplit(" ", 1)[-1]
-        assert url.startswith("http://127.0.0.1:")
+        line = ""
+        while "listening on" not in line:
+            line = (await asyncio.wait_for(proc.stdout.readline(), DEADLINE)).decode()
+            assert line, "ingest exited before logging its URL"
+        url = re.findall(r"http://127\.0\.0\.1:\d+", line)[0]
         async with (
             ClientSession() as session,
             session.post(f"{url}/v1/reports", json=sample_report("cli-1"), headers=HEADERS) as r,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -294,8 +295,7 @@ async def test_module_entry_point_serves_metrics_and_stops_on_sigterm(
             assert time.monotonic() < end, "no metrics URL printed"
             line = await asyncio.wait_for(process.stdout.readline(), 20)
             assert line, "notifier exited before printing its metrics URL"
-        url = line.decode().split(" on ", 1)[1].strip()
-        assert url.startswith("http://127.0.0.1:")
+        url = re.findall(r"http://127\.0\.0\.1:\d+/metrics", line.decode())[0]
         async with aiohttp.ClientSession() as http, http.get(url) as resp:
             assert resp.status == 200
             assert "vigil_notifier_records_total" in await resp.text()

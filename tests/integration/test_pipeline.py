@@ -57,27 +57,12 @@ async def test_seed_story_fires_idlib_critical_and_nothing_for_aleppo(
 
         classifier, aggregator = stack.urls["classifier"], stack.urls["aggregator"]
         wait_until(
-            lambda: (
-                sample(
-                    classifier, "vigil_reports_consumed_total", service="classifier", outcome="ok"
-                )
-                == len(feed)
-            ),
+            lambda: sample(classifier, "vigil_reports_consumed_total", outcome="ok") == len(feed),
             30,
             "classifier ok count",
         )
-        assert (
-            sample(
-                classifier, "vigil_reports_consumed_total", service="classifier", outcome="invalid"
-            )
-            == 1
-        )
-        assert (
-            sample(
-                classifier, "vigil_deadletters_total", service="classifier", error_type="validation"
-            )
-            == 1
-        )
+        assert sample(classifier, "vigil_reports_consumed_total", outcome="invalid") == 1
+        assert sample(classifier, "vigil_deadletters_total", error_type="validation") == 1
         severe = sample(classifier, "vigil_incidents_classified_total", severity="critical")
         assert severe is not None and severe >= 1
         wait_until(
@@ -111,9 +96,7 @@ async def test_seed_story_fires_idlib_critical_and_nothing_for_aleppo(
             )
             == 1
         )
-        assert (
-            sample(aggregator, "vigil_processing_latency_seconds_count", service="aggregator") or 0
-        ) >= 1
+        assert (sample(aggregator, "vigil_processing_latency_seconds_count") or 0) >= 1
         api = aggregator.removesuffix("/metrics")
         summaries = get_json(f"{api}/v1/summaries?country=SYR")
         kept = [s["report"]["report_id"] for s in summaries["summaries"]]

@@ -20,9 +20,12 @@ from typing import Any
 
 import pytest
 import yaml
-from prometheus_client import CollectorRegistry, Counter, start_http_server
+from prometheus_client import CollectorRegistry, start_http_server
 
 from services.common.broker import free_port
+from services.common.lag import LagMetrics
+from services.common.metrics import StreamMetrics
+from services.common.version import register_build_info
 
 pytestmark = pytest.mark.integration
 
@@ -56,11 +59,12 @@ def get_json(url: str) -> Any:
 def scrape_target() -> Iterator[str]:
     """host:port of a /metrics endpoint with vigil_reports_consumed_total samples."""
     registry = CollectorRegistry()
-    consumed = Counter(
-        "vigil_reports_consumed", "Reports consumed.", ["service", "outcome"], registry=registry
-    )
-    consumed.labels(service="classifier", outcome="ok").inc(3)
-    consumed.labels(service="classifier", outcome="invalid").inc(1)
+    metrics = StreamMetrics(registry, "classifier")  # the series a worker exports
+    for _ in range(3):
+        metrics.record_ok(0.01)
+    metrics.record_rejected("validation")
+    LagMetrics(registry).show({("vigil.reports.v1", 0): 0})
+    register_build_info(registry)
     port = free_port()
     server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
     try:
@@ -157,6 +161,10 @@ def test_prometheus_scrapes_the_target(prometheus: str) -> None:
     by_outcome = {s["metric"]["outcome"]: float(s["value"][1]) for s in samples}
     assert by_outcome == {"ok": 3.0, "invalid": 1.0}
     assert all(s["metric"]["app"] == "vigil" for s in samples)
+    # job names the service: the series carry no service label of their own
+    assert all("service" not in s["metric"] for s in samples)
+    lag = query(prometheus, f'vigil_consumer_lag{{job="{JOB}"}}')
+    assert [(s["metric"]["topic"], s["value"][1]) for s in lag] == [("vigil.reports.v1", "0")]
     print(f"first scrape visible after {time.monotonic() - started:.2f}s")
 
 

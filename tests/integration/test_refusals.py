@@ -63,7 +63,7 @@ async def test_refused_reports_are_listed_exported_and_replayable(
         wait_until(
             lambda: (
                 sample(
-                    aggregator, "vigil_reports_consumed_total", service="aggregator", outcome="ok"
+                    aggregator, "vigil_reports_consumed_total", outcome="ok"
                 )
                 == 5
             ),

@@ -93,7 +93,7 @@ def lagging_stream(seed: int = 5) -> list[ClassifiedIncident]:
 
 def metric(url: str, name: str, outcome: str) -> int:
     try:
-        value = sample(url, name, service="aggregator", outcome=outcome)
+        value = sample(url, name, outcome=outcome)
     except OSError:
         return 0
     return int(value or 0)

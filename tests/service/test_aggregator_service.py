@@ -63,7 +63,7 @@ async def test_any_batching_gives_the_oracles_alerts_and_the_same_tables(
     for each in (h, one):
         each.aggregator.settle(0)  # (a batch's alerts are cleared from the outbox at the next)
     assert dump(h.tables) == dump(one.tables)
-    assert h.sample("vigil_reports_consumed_total", service="aggregator", outcome="ok") == len(
+    assert h.sample("vigil_reports_consumed_total", outcome="ok") == len(
         stream
     )
 
@@ -102,9 +102,9 @@ async def test_refused_reports_are_dead_letters_with_reason_and_original_bytes(
         ("superseded", 0),
     ]:
         assert h.sample("vigil_reports_ignored_total", reason=reason) == count, reason
-    assert h.sample("vigil_deadletters_total", service="aggregator", error_type="conflict") == 1
-    assert h.sample("vigil_reports_consumed_total", service="aggregator", outcome="invalid") == 1
-    assert h.sample("vigil_reports_consumed_total", service="aggregator", outcome="ok") == 6
+    assert h.sample("vigil_deadletters_total", error_type="conflict") == 1
+    assert h.sample("vigil_reports_consumed_total", outcome="invalid") == 1
+    assert h.sample("vigil_reports_consumed_total", outcome="ok") == 6
     assert h.aggregator.clocks() == {"SYR": (T0 + timedelta(days=10)).timestamp()}
 
 

@@ -33,9 +33,8 @@ def test_aggregator_outcomes_of_a_batch() -> None:
     ]
     metrics.record_outcomes(done)
     metrics.record_outcomes([])
-    ok = {"service": "aggregator", "outcome": "ok"}
-    assert sample(registry, "vigil_reports_consumed_total", **ok) == 5
-    assert sample(registry, "vigil_processing_latency_seconds_count", service="aggregator") == 5
+    assert sample(registry, "vigil_reports_consumed_total", outcome="ok") == 5
+    assert sample(registry, "vigil_processing_latency_seconds_count") == 5
     assert sample(registry, "vigil_summaries_kept_total") == 1
     assert sample(registry, "vigil_reports_ignored_total", reason="duplicate") == 2
     assert sample(registry, "vigil_reports_ignored_total", reason="too_late") == 1
@@ -52,5 +51,5 @@ def test_classifier_batch_counts_severities_and_unknown_regions() -> None:
     assert sample(registry, "vigil_incidents_classified_total", severity="low") == 2
     assert sample(registry, "vigil_incidents_classified_total", severity="critical") == 1
     assert sample(registry, "vigil_unknown_regions_total", country="SYR") == 1
-    latency = sample(registry, "vigil_processing_latency_seconds_sum", service="classifier")
+    latency = sample(registry, "vigil_processing_latency_seconds_sum")
     assert latency == pytest.approx(0.006)

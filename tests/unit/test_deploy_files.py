@@ -42,6 +42,8 @@ KNOWN_METRICS = frozenset(
         "vigil_notifications_pending",
         "vigil_notification_latency_seconds",
         "vigil_notifier_records_total",
+        "vigil_consumer_lag",
+        "vigil_build_info",
     }
 )
 """Metric names the services expose (services/*/metrics.py); histograms by base name."""
@@ -269,7 +271,7 @@ def _service_sources() -> str:
 def test_known_metric_is_defined_by_a_service(metric: str) -> None:
     """Guards against dashboards and rules drifting from the code: each name above must
     appear (as a string literal) in some services/**/*.py."""
-    base = re.escape(metric.removesuffix("_total"))
+    base = re.escape(metric.removesuffix("_total").removesuffix("_info"))  # Info adds _info
     assert re.search(rf"[\"']{base}(_total)?[\"']", _service_sources()), f"{metric} not found"
 
 
@@ -289,6 +291,25 @@ def _healthcheck() -> Any:
 
 def test_healthcheck_fails_without_a_fixed_port(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VIGIL_HTTP_PORT", raising=False)
-    assert _healthcheck().main() == 1
+    assert _healthcheck().main([]) == 1
     monkeypatch.setenv("VIGIL_HTTP_PORT", "0")
-    assert _healthcheck().main() == 1
+    assert _healthcheck().main([]) == 1
+
+
+def test_compose_healthchecks_ask_for_readiness() -> None:
+    """Every Vigil worker's compose healthcheck (and the image's) runs deploy/healthcheck.py
+    on /readyz, and that script's default is /readyz too."""
+    for name, spec in vigil_workers().items():
+        assert spec["healthcheck"]["test"][-2:] == ["/opt/vigil/healthcheck.py", "/readyz"], name
+    assert '"/opt/vigil/healthcheck.py", "/readyz"]' in (DEPLOY / "Dockerfile").read_text()
+    assert _healthcheck().DEFAULT_PATH == "/readyz"
+
+
+def test_no_series_carries_a_service_label() -> None:
+    """``job`` names the service (one scrape job per service): rules and dashboards group
+    by it, and no expression refers to a ``service`` label the services do not export."""
+    exprs = [rule["expr"] for rule in rules()]
+    for path in DASHBOARDS:
+        dashboard = json.loads(path.read_text(encoding="utf-8"))
+        exprs += [t["expr"] for p in panels(dashboard) for t in p["targets"]]
+    assert exprs and not [e for e in exprs if re.search(r"\bservice\b", e)]

@@ -258,7 +258,10 @@ async def test_healthz_metrics_openapi_need_no_auth(
     make_client: MakeClient, registry: CollectorRegistry
 ) -> None:
     client = await make_client()
-    assert await (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await (await client.get("/healthz")).json())["status"] == "ok"
+    ready = await client.get("/readyz")  # nothing probed the broker in this test
+    assert ready.status == 503
+    assert (await ready.json())["checks"]["broker"] == {"ok": False, "detail": "not contacted yet"}
     document = await (await client.get("/openapi.json")).json()
     assert document["openapi"] == "3.1.0"
     assert "/v1/reports" in document["paths"]

@@ -25,6 +25,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from services.common.operations import Operations
 from services.ingest.app import build_app
 from services.ingest.metrics import IngestMetrics
 from services.ingest.openapi import COMMITTED, build_document, main
@@ -62,11 +63,11 @@ def test_document_is_openapi_31_with_components() -> None:
 
 def _app() -> Any:
     tokens = [SecretStr(TOKEN)]
-    return build_app(
-        IngestSettings(tokens=tokens, max_body_bytes=200_000, publish_timeout_seconds=1),
-        FakeProducer(),
-        IngestMetrics(CollectorRegistry()),
-    )
+    settings = IngestSettings(tokens=tokens, max_body_bytes=200_000, publish_timeout_seconds=1)
+    registry = CollectorRegistry()
+    operations = Operations("ingest", settings, registry)
+    operations.probe.contact.succeeded()  # the fake producer's broker is always there
+    return build_app(settings, FakeProducer(), IngestMetrics(registry), operations)
 
 
 @pytest.mark.parametrize(
