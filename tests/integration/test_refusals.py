@@ -61,12 +61,7 @@ async def test_refused_reports_are_listed_exported_and_replayable(
             return sample(url, "vigil_reports_ignored_total", reason=reason) or 0.0
 
         wait_until(
-            lambda: (
-                sample(
-                    aggregator, "vigil_reports_consumed_total", outcome="ok"
-                )
-                == 5
-            ),
+            lambda: sample(aggregator, "vigil_reports_consumed_total", outcome="ok") == 5,
             60,
             "the aggregator to judge five reports",
         )

@@ -63,9 +63,7 @@ async def test_any_batching_gives_the_oracles_alerts_and_the_same_tables(
     for each in (h, one):
         each.aggregator.settle(0)  # (a batch's alerts are cleared from the outbox at the next)
     assert dump(h.tables) == dump(one.tables)
-    assert h.sample("vigil_reports_consumed_total", outcome="ok") == len(
-        stream
-    )
+    assert h.sample("vigil_reports_consumed_total", outcome="ok") == len(stream)
 
 
 async def test_refused_reports_are_dead_letters_with_reason_and_original_bytes(
