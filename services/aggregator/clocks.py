@@ -3,12 +3,12 @@ tools: ``vigil import`` warns before publishing what the lateness would refuse).
 
 from __future__ import annotations
 
-import asyncio
 import time
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from services.aggregator.state import changelog_topic, decode_clock
+from services.common.kafka import start_reader
 
 CONNECT_TIMEOUT = 10.0
 
@@ -20,14 +20,7 @@ async def read_clocks(
     read from the beginning until no record came for ``idle_timeout`` seconds (the
     embedded broker's "latest" offset is unreliable). {} when there is none yet."""
     topic = changelog_topic(app_id_prefix, "clocks")
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        request_timeout_ms=int(CONNECT_TIMEOUT * 1000),
-    )
-    await asyncio.wait_for(consumer.start(), CONNECT_TIMEOUT)
+    consumer = await start_reader(bootstrap, wait_seconds=CONNECT_TIMEOUT)
     clocks: dict[str, float] = {}
     try:
         # Never subscribe to a topic that does not exist: the broker may create it (with

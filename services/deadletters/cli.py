@@ -23,11 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from services.common.errors import RejectedInput
-from services.common.kafka import create_topics
+from services.common.kafka import create_topics, start_reader
 from services.common.publisher import make_producer
 from services.common.settings import ServiceSettings
 from services.common.topics import Topics
@@ -129,15 +128,7 @@ async def read_entries(
 ) -> list[Entry]:
     """Every record from the beginning of ``topic`` until ``done(entries)`` or until
     ``idle_timeout`` seconds pass without a record."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        request_timeout_ms=int(CONNECT_TIMEOUT * 1000),
-    )
-    await asyncio.wait_for(consumer.start(), CONNECT_TIMEOUT)
+    consumer = await start_reader(bootstrap, topic, wait_seconds=CONNECT_TIMEOUT)
     entries: list[Entry] = []
     try:
         last = clock()
