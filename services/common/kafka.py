@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -38,3 +39,20 @@ async def create_topics(
 
 async def create_vigil_topics(bootstrap: str, topics: Topics, partitions: int = 1) -> None:
     await create_topics(bootstrap, topics.all(), partitions)
+
+
+async def start_reader(
+    bootstrap: str, *topics: str, wait_seconds: float = 15.0
+) -> AIOKafkaConsumer:
+    """A started consumer for tools that read topics from the beginning: no group,
+    nothing committed (subscribed to ``topics``, or to nothing: assign partitions)."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        request_timeout_ms=int(wait_seconds * 1000),
+    )
+    await asyncio.wait_for(consumer.start(), wait_seconds)
+    return consumer

@@ -9,6 +9,7 @@ import random
 import time
 import urllib.request
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -19,7 +20,7 @@ from schemas.incidents import ClassifiedIncident
 from schemas.reports import Figure, Precision, ReportKind
 from services.aggregator.domain.engine import EngineConfig
 from services.common.publisher import make_producer
-from tests.factories import classified, report
+from tests.factories import T0, classified, report
 from tests.unit.oracle import Oracle
 
 RULES_YAML = """
@@ -37,6 +38,8 @@ LATENESS = "3d"
 UNRELIABLE = "Rumour Mill"
 REGIONS = {"SYR": ["Idlib", "Idleb", "Aleppo", "Halab", "Hama", "Homs"], "IRQ": ["Ninawa"]}
 SOURCES = ["White Helmets", "SOHR", UNRELIABLE]
+WALL = (T0 + timedelta(days=60)).timestamp()
+"""A wall clock after every generated report (the guard refuses none of them)."""
 
 Transition = tuple[str, int, str, str | None, int, float, bool]
 """(fingerprint, seq, transition, level name, value, window_end, late)"""
@@ -104,7 +107,7 @@ def oracle_transitions(config: EngineConfig, stream: list[ClassifiedIncident]) -
     oracle = Oracle(config)
     out: list[Transition] = []
     for item in stream:
-        for row in oracle.process(item, 0.0):
+        for row in oracle.process(item, WALL):
             fp, seq, kind, level, value, end, late = cast(
                 tuple[str, int, str, int, int, float, bool], row
             )

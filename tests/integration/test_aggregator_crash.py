@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from schemas.alerts import Alert
-from services.aggregator.domain.engine import Engine
+from services.aggregator.domain.countries import Countries
 from services.aggregator.settings import AggregatorSettings
 from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_vigil_topics
@@ -30,6 +30,7 @@ from tests.integration.crash_helpers import (
     LATENESS,
     RULES_YAML,
     UNRELIABLE,
+    WALL,
     Transition,
     as_transition,
     committed_offset,
@@ -76,9 +77,9 @@ async def test_replacement_worker_recovers_state_and_alerts_match_oracle(
     ).engine_config()
     stream = generate_stream(SEED)
     expected = oracle_transitions(config, stream)
-    engine = Engine(config)  # precondition: without a crash the engine agrees
+    engine = Countries(config)  # precondition: without a crash the engine agrees
     assert [
-        as_transition(a) for i in stream for a in engine.process(i, 0.0).transitions
+        as_transition(a) for i in stream for a in engine.process(i, WALL).transitions
     ] == expected
 
     await create_vigil_topics(broker.bootstrap, topics)
