@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock run test test-fast lint format typecheck check-generated schemas openapi \
-        system-deps bench replay-airwars import-samples accuracy clean
+        system-deps bench replay-airwars replay-samples import-samples accuracy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -81,12 +81,16 @@ bench: $(STAMP) ## throughput + latency benchmark on the embedded broker (prints
 replay-airwars: $(STAMP) ## replay ../shared/data/airwars_syria_incidents.csv and print alerts
 	$(VIGIL) replay airwars $(SHARED)/data/airwars_syria_incidents.csv
 
+replay-samples: $(STAMP) ## replay the Airwars and UCDP files of ../shared/data together
+	$(VIGIL) replay airwars $(SHARED)/data/airwars_syria_incidents.csv \
+	  ucdp $(SHARED)/data/ucdp_aec_ged_events_syria.csv
+
 import-samples: $(STAMP) ## dry-run the three importers over ../shared/data
 	$(VIGIL) import acled $(SHARED)/data/acled_global_2020-04-27_to_2020-05-09.csv --dry-run
 	$(VIGIL) import ucdp $(SHARED)/data/ucdp_aec_ged_events_syria.csv --dry-run
 	$(VIGIL) import airwars $(SHARED)/data/airwars_syria_incidents.csv --dry-run
 
-accuracy: $(STAMP) ## free-text extraction accuracy on ACLED notes
+accuracy: $(STAMP) ## free-text extraction accuracy: labelled real sentences (dev, held-out) and ACLED notes
 	$(PY) scripts/extraction_accuracy.py
 
 clean: ## remove the virtualenv and caches

@@ -84,3 +84,20 @@ async def fetched_end_offsets(
             if not fetched.get(tp) and await consumer.position(tp) >= highwater:
                 pending.discard(tp)
     return ends
+
+
+async def start_reader(
+    bootstrap: str, *topics: str, wait_seconds: float = 15.0
+) -> AIOKafkaConsumer:
+    """A started consumer for tools that read topics from the beginning: no group,
+    nothing committed (subscribed to ``topics``, or to nothing: assign partitions)."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        request_timeout_ms=int(wait_seconds * 1000),
+    )
+    await asyncio.wait_for(consumer.start(), wait_seconds)
+    return consumer

@@ -12,6 +12,7 @@ import re
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,7 +25,7 @@ from schemas.reports import Figure, Precision, ReportKind
 from services.aggregator.domain.engine import EngineConfig
 from services.common.kafka import fetched_end_offsets
 from services.common.publisher import make_producer
-from tests.factories import classified, report
+from tests.factories import T0, classified, report
 from tests.unit.oracle import Oracle
 
 RULES_YAML = """
@@ -42,6 +43,8 @@ LATENESS = "3d"
 UNRELIABLE = "Rumour Mill"
 REGIONS = {"SYR": ["Idlib", "Idleb", "Aleppo", "Halab", "Hama", "Homs"], "IRQ": ["Ninawa"]}
 SOURCES = ["White Helmets", "SOHR", UNRELIABLE]
+WALL = (T0 + timedelta(days=60)).timestamp()
+"""A wall clock after every generated report (the guard refuses none of them)."""
 
 Transition = tuple[str, int, str, str | None, int, float, bool]
 """(fingerprint, seq, transition, level name, value, window_end, late)"""
@@ -119,7 +122,7 @@ def oracle_transitions(config: EngineConfig, stream: list[ClassifiedIncident]) -
     oracle = Oracle(config)
     out: list[Transition] = []
     for item in stream:
-        for row in oracle.process(item, 0.0):
+        for row in oracle.process(item, WALL):
             fp, seq, kind, level, value, end, late = cast(
                 tuple[str, int, str, int, int, float, bool], row
             )

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from services.aggregator.domain.engine import Engine
+from services.aggregator.domain.countries import Countries
 from services.aggregator.settings import AggregatorSettings
 from services.common.batches import key_index
 from services.common.broker import EmbeddedBroker
@@ -79,12 +79,13 @@ async def test_scale_out_to_three_and_back_changes_no_alert(
     assert sorted(partition_of.values()) == list(range(PARTITIONS))
     # One record per country goes first, alone, so A and B have joined before the stream.
     firsts = [next(i for i in stream if i.report.location.country == c) for c in COUNTRIES]
-    engines = {p: Engine(config) for p in range(PARTITIONS)}
+    engines = {p: Countries(config) for p in range(PARTITIONS)}  # as the service keeps them
+    wall = time.time()
     expected: list[Transition] = [
         as_transition(alert)
         for item in firsts + stream
         for alert in engines[partition_of[item.report.location.country]]
-        .process(item, 0.0)
+        .process(item, wall)
         .transitions
     ]
 

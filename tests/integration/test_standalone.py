@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.aggregator.state import TABLES
 from services.common.broker import EmbeddedBroker, free_port, start_broker
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer, publish_reports
@@ -149,7 +150,7 @@ async def test_a_service_alone_on_a_fresh_broker_creates_its_topics_and_takes_in
     assert {t: layout[t] for t in NEEDS[name]} == dict.fromkeys(NEEDS[name], PARTITIONS)
     if name == "aggregator":  # Faust's changelogs, partitioned like the input
         changelogs = {t: n for t, n in layout.items() if t.endswith("-changelog")}
-        assert len(changelogs) == 5 and set(changelogs.values()) == {PARTITIONS}
+        assert len(changelogs) == len(TABLES) and set(changelogs.values()) == {PARTITIONS}
 
 
 def run_alone(name: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
