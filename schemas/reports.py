@@ -126,6 +126,20 @@ class Casualties(_Model):
         return value
 
 
+class Admin1Source(StrEnum):
+    """Where a report's admin1 came from."""
+
+    STATED = "stated"
+    """As the source wrote it (a file's region column)."""
+    TEXT = "text"
+    """A region named in the report's free text."""
+    PLACE = "place"
+    """The region of a town, village or district named in the text (gazetteer)."""
+    COORDINATES = "coordinates"
+    """The region the report's coordinates fall in (gazetteer), because the stated region
+    was missing, unknown or contradicted by them (see ``stated_admin1``)."""
+
+
 class Location(_Model):
     country: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code, e.g. SYR.")
     admin1: str | None = Field(default=None, max_length=200, description="Governorate / province.")
@@ -133,6 +147,14 @@ class Location(_Model):
     place: str | None = Field(default=None, max_length=200, description="Town, village, site.")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
+    admin1_source: Admin1Source | None = Field(
+        default=None, description="Where admin1 came from (absent: not recorded)."
+    )
+    stated_admin1: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The region the source stated, when admin1 was taken from elsewhere.",
+    )
 
 
 class Precision(StrEnum):

@@ -5,7 +5,8 @@
 Reads the CSV with the ``csv`` module and plain dates; shares nothing with Vigil's
 counting code. It borrows two things, both documented rules rather than counting:
 the importer tells which row numbers it rejects (those rows are not replayed), and the
-gazetteer normalises governorate names (``Idleb`` -> ``SYR/Idlib``).
+gazetteer normalises governorate names (``Idleb`` -> ``SYR/Idlib``) and chooses the region
+from the coordinates where the stated one is missing or contradicted (``resolve_admin1``).
 
 Per accepted row: the day is ``date_end`` when given, else ``date`` (the importer's
 documented mapping); the region is ``region``, else ``governorate``; the figure is
@@ -45,6 +46,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from services.common.gazetteer import Gazetteer  # noqa: E402
+from services.common.gazetteer.coordinates import resolve_admin1  # noqa: E402
 from services.importers import airwars  # noqa: E402
 from services.importers.fields import Rejected  # noqa: E402
 
@@ -52,6 +54,13 @@ DEFAULT_FILE = ROOT.parent / "shared" / "data" / "airwars_syria_incidents.csv"
 COUNTRY = "SYR"  # the file is Airwars' Syria data set: every accepted row is SYR
 
 Crossing = tuple[str, date]
+
+
+def _coordinate(row: dict[str, str], name: str) -> float | None:
+    try:
+        return float(_text(row, name))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -109,7 +118,9 @@ def read_rows(path: Path, limit: int | None = None) -> Replayable:
                 continue
             day = date.fromisoformat((_text(row, "date_end") or _text(row, "date"))[:10])
             raw = _text(row, "region") or _text(row, "governorate") or None
-            region = gazetteer.normalise(COUNTRY, raw).key
+            lat, lon = _coordinate(row, "latitude"), _coordinate(row, "longitude")
+            chosen = resolve_admin1(COUNTRY, raw, lat, lon, gazetteer=gazetteer).admin1
+            region = gazetteer.normalise(COUNTRY, chosen).key
             low = _text(row, "children_killed_min")
             children = int(float(low)) if low else 0
             out.rows.append(DayRow(number, day, region, children, _text(row, "incident_code")))

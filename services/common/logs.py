@@ -31,6 +31,7 @@ import logging
 import logging.config
 import time
 from collections.abc import Callable
+from logging import Filter
 from typing import Any, Literal
 
 import structlog
@@ -106,7 +107,7 @@ def configure_logging(log_format: LogFormat, level: str, service: str) -> None:
 DEFAULT_INTERVAL = 30.0
 
 
-class RepeatFilter(logging.Filter):
+class RepeatFilter(Filter):
     def __init__(
         self, interval: float = DEFAULT_INTERVAL, clock: Callable[[], float] = time.monotonic
     ) -> None:

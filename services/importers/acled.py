@@ -11,11 +11,11 @@ from schemas.reports import (
     EventType,
     Figure,
     IncidentReport,
-    Location,
     Source,
     SourceKind,
     Verification,
 )
+from services.common.gazetteer.coordinates import located
 from services.importers.fields import (
     ImportResult,
     Row,
@@ -141,13 +141,13 @@ def to_report(row: Row) -> IncidentReport:
         source=SOURCE,
         reported_at=_reported_at(row, occurred),
         occurred_at=occurred,
-        location=Location(
-            country=country,
-            admin1=clip(cell(row, "admin1")),
+        location=located(  # admin1 from the coordinates when the region is missing/wrong
+            country,
+            clip(cell(row, "admin1")),
+            parse_coordinate(row, "latitude", 90),
+            parse_coordinate(row, "longitude", 180),
             admin2=clip(cell(row, "admin2")),
             place=clip(cell(row, "location")),
-            lat=parse_coordinate(row, "latitude", 90),
-            lon=parse_coordinate(row, "longitude", 180),
         ),
         event_type=event_type(cell(row, "event_type"), cell(row, "sub_event_type"), notes),
         alleged_perpetrators=[a[:200] for a in actors if not a.casefold().startswith("civilians")],

@@ -9,11 +9,11 @@ from schemas.reports import (
     Casualties,
     EventType,
     IncidentReport,
-    Location,
     Source,
     SourceKind,
     Verification,
 )
+from services.common.gazetteer.coordinates import located
 from services.importers.fields import (
     ImportResult,
     Row,
@@ -174,12 +174,12 @@ def to_report(row: Row) -> IncidentReport:
         source=SOURCE,
         reported_at=max(reported, occurred),
         occurred_at=occurred,
-        location=Location(
-            country=country,
-            admin1=clip(cell(row, "region") or cell(row, "governorate")),
+        location=located(  # admin1 from the coordinates when the region is missing/wrong
+            country,
+            clip(cell(row, "region") or cell(row, "governorate")),
+            parse_coordinate(row, "latitude", 90),
+            parse_coordinate(row, "longitude", 180),
             place=clip(cell(row, "location_en")),
-            lat=parse_coordinate(row, "latitude", 90),
-            lon=parse_coordinate(row, "longitude", 180),
         ),
         event_type=event_type(cell(row, "strike_type")),
         alleged_perpetrators=belligerents,

@@ -7,38 +7,30 @@ Pure code over the YAML data files beside this module (one per country, see SYR.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from schemas.incidents import RegionRef
 
+from .folding import fold
+
+__all__ = ["DATA_DIR", "Gazetteer", "Match", "fold"]
+
 DATA_DIR = Path(__file__).parent
 NORMALISE_CACHE_SIZE = 8192
 """Distinct (country, admin1, admin2) keys ``normalise`` remembers (least recently used
 are forgotten): folding a name costs unicode normalisation and regexes on every call."""
-_ARTICLES = {"al", "el", "ar", "as", "ad", "az", "ash", "at", "an", "ez", "es", "ed", "ul"}
-_NOISE = {"governorate", "province", "muhafazat", "muhafazah"}
-_ARABIC_ARTICLE = re.compile(r"(^|\s)ال")
 
 
-def fold(name: str) -> str:
-    """Matching form of a place name: no case, accents, punctuation or articles.
-
-    "Al-Hasakah", "al Hasakah" and "Hasakah" fold alike; so do "Deir ez-Zor" and "Deir Zor".
-    """
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.casefold().replace("'", "").replace("’", "").replace("ʿ", "").replace("`", "")
-    text = re.sub(r"[\-_.,/()]+", " ", text)
-    text = _ARABIC_ARTICLE.sub(r"\1", text)
-    words = [w for w in text.split() if w not in _ARTICLES]
-    kept = [w for w in words if w not in _NOISE]
-    return " ".join(kept or words)
+def _country_files() -> list[dict[str, Any]]:
+    return [
+        yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(DATA_DIR.glob("*.yaml"))
+    ]
 
 
 @dataclass(frozen=True)
@@ -86,6 +78,29 @@ class Gazetteer:
     @cache
     def default() -> Gazetteer:
         return Gazetteer.from_files(sorted(DATA_DIR.glob("*.yaml")))
+
+    @staticmethod
+    @cache
+    def geonames_admin1() -> dict[str, tuple[str, dict[str, str]]]:
+        """ISO3 -> (GeoNames country code, GeoNames admin1 code -> canonical region name),
+        for the countries whose file maps them (``geonames:``)."""
+        found: dict[str, tuple[str, dict[str, str]]] = {}
+        for data in _country_files():
+            geo = data.get("geonames")
+            if geo:
+                codes = {str(k): str(v) for k, v in geo["admin1"].items()}
+                found[str(data["country"])] = (str(geo["country"]), codes)
+        return found
+
+    @staticmethod
+    @cache
+    def surroundings() -> dict[str, dict[str, str]]:
+        """ISO3 -> {city region: the region around it} ("near Damascus" is Rif Dimashq)."""
+        return {
+            str(data["country"]): {str(k): str(v) for k, v in data["surroundings"].items()}
+            for data in _country_files()
+            if data.get("surroundings")
+        }
 
     @property
     def countries(self) -> frozenset[str]:

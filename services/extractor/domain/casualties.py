@@ -2,11 +2,20 @@
 
 A count gets its measure from the casualty word nearest to it in its clause: a verb just
 before it ("killing 7 people", "the death of 3"), or after its noun group ("25 people ...
-were killed", "2 fatalities", "5 wounded"). Coordinated counts share it ("killing 6
-soldiers and 4 militiamen"). Counts after "including" / "among them" (or before "of whom")
-are subgroups: they fill children_* / women_* but are not added to the total. Within one
-sentence distinct groups add up; a stated total ("a total of", "death toll", "N fatalities",
-"fatalities coded as N") overrides the parts.
+were killed", "2 fatalities", "5 wounded"); a casualty word right after a short noun group
+wins over the verb before it ("killed 3 injured", "6 Killed 12 Wounded"). A count that is the
+subject of an active verb with an object ("Three suicide bombers killed at least two people")
+is the agent, not a victim. Asides between a count and its verb are skipped ("Eleven people,
+among them three rescue workers, died"; "Four teenagers - names - died"; "a man, who was
+between 24 and 30, died"). Coordinated counts share the measure ("killing 6 soldiers and 4
+militiamen", "30 soldiers as well as 50 rebels"). Counts after "including" / "among them" (or
+before "of whom") are subgroups: they fill children_* / women_* but are not added to the
+total. Within one sentence distinct groups add up; a stated total ("a total of", "death toll",
+"N fatalities", "fatalities coded as N") overrides the parts; the same figure stated again
+in another clause of the sentence (a headline run into its body) is counted once. "Killed
+and wounded" together ("Five killed and wounded") is no figure. A singular person with no
+number counts one when it stands next to its casualty verb ("rockets kill civilian",
+"killing the owner of the house", "Woman and child killed").
 """
 
 from __future__ import annotations
@@ -18,25 +27,39 @@ from schemas.reports import Figure, Qualifier
 
 from .numbers import Count, Token, ascii_digits, find_counts, tokenize
 from .vocabulary import (
+    ADDITIVE,
     ADVERBS,
     AUX,
     CHILD,
     COORD,
+    COORD_PHRASE,
+    DETERMINERS,
     ED_ADJECTIVES,
+    GROUP_ENDS,
+    INJURE_VERBS,
     INJURE_WORDS,
     INJURED,
+    INJURED_FAR,
+    KILL_VERBS,
     KILL_WORDS,
     KILLED,
+    L_BOTH,
     L_CODED,
+    L_INCLUDE,
     L_INJURE,
     L_KILL,
     L_SUBGROUP,
     LOCAL,
+    PARTICIPLES,
     PERSON,
+    PREPOSITIONS,
     R_CODED,
+    R_PART_OF,
     R_SUBGROUP,
+    SINGULAR_PERSON,
     SKIP,
     THINGS,
+    TOLL_FAR,
     TOTAL,
     WOMAN,
 )
@@ -47,12 +70,24 @@ class Mention:
     count: Count
     left: str
     right: list[Token]
+    tail: list[Token] = field(default_factory=list)
+    """Tokens after the count up to the next count, asides removed."""
+    after: list[Token] = field(default_factory=list)
+    """Tokens after the count up to the end of the sentence, asides removed."""
     measure: str | None = None
     subgroup: bool = False
     total: bool = False
     local: bool = False
     coded: bool = False
     head: str = ""
+    via: str = ""
+    """How the measure was found: left, right, coordination, implicit, pronoun."""
+    before: str = ""
+    """The sentence before the count, case-folded."""
+    repeat: bool = False
+    """The same figure said again in another clause (not added)."""
+    nested: bool = False
+    """A part of a part ("five of those killed ..., two of them ..."): never added."""
 
 
 @dataclass
@@ -68,19 +103,39 @@ class SentenceFigures:
         return bool(self.figures)
 
 
+def _verbish(word: str) -> bool:
+    return (
+        word.endswith(("ed", "ing")) and word not in ED_ADJECTIVES and not word.endswith("backed")
+    )
+
+
 def _group(tokens: list[Token], limit: int = 14) -> int:
     """How many leading tokens form a noun group (no verbs, auxiliaries or clause breaks)."""
     n = 0
-    for tok in tokens[:limit]:
+    for k, tok in enumerate(tokens[:limit]):
         low = tok.low
         if tok.text == "IS":  # the Islamic State, not the verb
             n += 1
             continue
-        if low in AUX or low in ADVERBS or KILL_WORDS.match(low) or INJURE_WORDS.match(low):
+        nxt = tokens[k + 1].low if k + 1 < len(tokens) else ""
+        if low in PARTICIPLES and nxt in PERSON and nxt not in PARTICIPLES:
+            n += 1  # "a wounded man died": an adjective
+            continue
+        after = tokens[k + 2].low if k + 2 < len(tokens) else ""
+        if low in ADVERBS and nxt in PARTICIPLES and after in PERSON and after not in PARTICIPLES:
+            n += 1  # "hundreds of badly injured civilians"
+            continue
+        if (
+            low in AUX
+            or low in ADVERBS
+            or low in GROUP_ENDS
+            or KILL_WORDS.match(low)
+            or INJURE_WORDS.match(low)
+        ):
             break
         if not (
             low[0].isalpha()
-            or low in {"-", "'", "(", ")", "&", ",", "/"}
+            or low in {"-", "'", '"', "(", ")", "&", ",", "/"}
             or low[-2:] in ("st", "nd", "rd", "th")
         ):
             break
@@ -88,54 +143,341 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
     return n
 
 
-def _right_measure(right: list[Token]) -> tuple[str | None, bool]:
+_ASIDE_CUES = frozenset(
+    {"including", "among", "incl", "who", "which", "whose", "aged", "named", "mostly", "mainly"}
+)
+
+
+def _without_asides(tokens: list[Token]) -> list[Token]:
+    """Tokens with parentheticals, dashed asides and comma asides ("..., among them three
+    rescue workers, ...", "..., who was between 24 and 30 years of age, ...") removed."""
+    kept: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        low = tokens[i].low
+        if low == "(":
+            close = next((k for k in range(i + 1, len(tokens)) if tokens[k].low == ")"), None)
+            if close is not None:
+                i = close + 1
+                continue
+        if low == "-" and i + 1 < len(tokens) and tokens[i + 1].start > tokens[i].end:
+            close = next(
+                (k for k in range(i + 2, min(len(tokens), i + 14)) if tokens[k].low == "-"), None
+            )
+            if close is not None and not any(
+                KILL_WORDS.match(t.low) or INJURE_WORDS.match(t.low) for t in tokens[i:close]
+            ):
+                i = close + 1
+                continue
+        if low == "," and any(
+            " ".join(t.low for t in tokens[i + n : i + n + 2]) in ("of whom", "of which", "of them")
+            for n in (2, 3)
+        ):
+            close = next(
+                (k for k in range(i + 2, min(len(tokens), i + 25)) if tokens[k].low == ","), None
+            )
+            if close is not None:  # "six officers, five of whom were officers of ..., were"
+                i = close + 1
+                continue
+        if low == "," and _names_aside(tokens, i):
+            close = next(k for k in range(i + 1, len(tokens)) if tokens[k].low == ",")
+            i = close + 1
+            continue
+        if (
+            low == ","
+            and i + 1 < len(tokens)
+            and (tokens[i + 1].low in _ASIDE_CUES or _participle_aside(tokens[i + 1].low))
+        ):
+            close = next(
+                (k for k in range(i + 2, min(len(tokens), i + 25)) if tokens[k].low == ","), None
+            )
+            if close is None:
+                break
+            while tokens[i + 1].low == "including":  # a list of nouns: to its last comma
+                later = next(
+                    (
+                        k
+                        for k in range(close + 1, min(len(tokens), close + 8))
+                        if tokens[k].low == ","
+                    ),
+                    None,
+                )
+                words = tokens[close + 1 : later] if later else []
+                if later is None or not all(t.low[0].isalpha() and t.low not in AUX for t in words):
+                    break
+                if any(_casualty_word(t.low) for t in words):
+                    break
+                close = later
+            i = close + 1
+            continue
+        kept.append(tokens[i])
+        i += 1
+    return kept
+
+
+def _names_aside(tokens: list[Token], i: int) -> bool:
+    """ ", Ali Hemad, Ridwan Tirki and Eymen Ahmad, were injured": a list of names."""
+    close = next((k for k in range(i + 1, min(len(tokens), i + 30)) if tokens[k].low == ","), None)
+    if close is None or close == i + 1:
+        return False
+    # the list may hold inner commas: take the last comma before a verb
+    k = close
+    while k + 1 < len(tokens) and tokens[k + 1].text[:1].isupper():
+        nxt = next(
+            (j for j in range(k + 1, min(len(tokens), k + 12)) if tokens[j].low == ","), None
+        )
+        if nxt is None:
+            break
+        k = nxt
+    inner = tokens[i + 1 : k]
+    return all(
+        t.text[:1].isupper()
+        or not t.text.isascii()
+        or t.low in ("and", ",", "-", "'", "al", "el", "bin")
+        or (n and inner[n - 1].end == t.start)  # "Tih" "ê" "m" "î": one name
+        for n, t in enumerate(inner)
+    ) and (k + 1 < len(tokens) and tokens[k + 1].low in AUX)
+
+
+def _participle_aside(low: str) -> bool:
+    """ ", credited by ..., ", ", born in ..., ": a reduced relative clause (not a casualty)."""
+    return (
+        _verbish(low)
+        and low not in PARTICIPLES
+        and not INJURE_WORDS.match(low)
+        and (low not in KILL_VERBS | INJURE_VERBS)
+    )
+
+
+def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, bool]:
+    """Measure from the casualty word after the count's noun group (``right``: up to the next
+    count; ``after``: to the end of the sentence, to see a verb's object)."""
     n = _group(right)
+    if n == 14 and len(right) > 14:
+        long = _group(right, 26)  # "A man from al Zer village which is part of ... was shot dead"
+        if long < len(right) and right[long].low in AUX:
+            n = long
     rest = right[n:]
     passive = bool(rest) and rest[0].low in AUX
-    while rest and (rest[0].low in AUX or rest[0].low in SKIP):
+    while rest and (rest[0].low in AUX or rest[0].low in SKIP or rest[0].low in ('"', "'")):
         rest = rest[1:]
+    rest = [t for t in rest[:4] if t.low not in ('"', "'")] + rest[4:]
     group = [t.low for t in right[:n]]
+    if group[:1] in (["lives"], ["life"]):
+        return KILLED, False  # "claiming two lives"
+    if group[:1] in (["bodies"], ["corpses"], ["body"]):
+        return KILLED, False  # "at least 100 bodies were recovered"
+    while group[:1] and (group[0] in ADVERBS or group[0] == "of"):
+        group = group[1:]
+    adjective = len(group) > 1 and group[0] in PARTICIPLES and group[1] in PERSON
+    if adjective and not (rest and _casualty_word(rest[0].low)):
+        # "11 injured students", "five wounded civilians": the adjective is the measure
+        return (INJURED if INJURE_WORDS.match(group[0]) else KILLED), False
+    coordinated = "and" in group and (not rest or rest[0].low not in PARTICIPLES)
     if not passive and (
-        "," in group or group[-1:] == ["and"] or n > 10 or any(_verbish(w) for w in group)
+        "," in group
+        or group[-1:] == ["and"]
+        or coordinated
+        or n > 10
+        or any(_verbish(w) and w not in PARTICIPLES for w in group)
     ):
         # "one strike hit an area, killing ...", "3 vehicles and killed 10 ...": the casualty
         # verb belongs to another clause.
         return None, False
-    if rest and rest[0].low == "shot" and len(rest) > 1 and rest[1].low == "dead":
-        return KILLED, False
-    if rest and rest[0].low == "lost" and len(rest) > 1 and rest[1].low == "their":
-        return KILLED, False
     if not rest:
         return None, False
-    if KILL_WORDS.match(rest[0].low):
-        return KILLED, rest[0].low.startswith("fatalit")
-    if INJURE_WORDS.match(rest[0].low):
+    first = rest[0].low
+    nxt = rest[1].low if len(rest) > 1 else ""
+    if first in ("martyr", "martyrs") and (rest[0].text[:1].isupper() or set(group) & PREPOSITIONS):
+        return None, False  # "fighters ... in the Martyr Dijwar cemetery": a name
+    if first == "shot" and nxt == "dead":
+        return KILLED, False
+    if first == "lost" and nxt in ("their", "his", "her"):
+        return KILLED, False
+    if first in ("sustained", "suffered", "received") and (
+        nxt.startswith(("injur", "wound", "suffocat", "breathing"))
+        or nxt in ("serious", "severe", "minor", "from")
+    ):
+        return INJURED, False  # "sustained injuries", "suffered from suffocation"
+    if nxt in ("or",) or (nxt == "and" and len(rest) > 2 and _casualty_word(rest[2].low)):
+        return None, False  # "killed and wounded", "wounded or still trapped": no split
+    if (
+        _casualty_word(first)
+        and _casualty_word(nxt)
+        and (bool(KILL_WORDS.match(first)) != bool(KILL_WORDS.match(nxt)))
+    ):
+        return None, False  # "Dozens Martyred Injured": no split
+    if not passive and n > 0 and (KILL_WORDS.match(first) or first in INJURE_VERBS):
+        # "Three suicide bombers killed at least two people": the count is the agent.
+        at = len(right) - len(rest) + 1
+        obj = after[at] if at < len(after) else None
+        if (
+            obj is not None
+            and obj.start - rest[0].end <= 1
+            and (
+                ascii_digits(obj.low[:1])
+                or obj.low in ("at", "a", "an", "the", "his", "her", "their", "dozens", "several")
+                or obj.low in PERSON
+            )
+        ):
+            return None, False
+    if KILL_WORDS.match(first):
+        return KILLED, first.startswith("fatalit")
+    if INJURE_WORDS.match(first):
         return INJURED, False
     return None, False
 
 
-def _verbish(word: str) -> bool:
-    return (
-        word.endswith(("ed", "ing")) and word not in ED_ADJECTIVES and not word.endswith("backed")
-    )
+def _casualty_word(low: str) -> bool:
+    return bool(KILL_WORDS.match(low) or INJURE_WORDS.match(low)) or low in INJURE_VERBS
 
 
 def _article_person(right: list[Token]) -> bool:
-    """ "a child", "a QSD fighter", "an elderly woman"; not "a number of" / "an unknown"."""
+    """ "a child", "a QSD fighter", "an elderly woman"; not "a number of" / "an unknown",
+    nor "An air raid killed five people" (the person must be in the article's own noun group,
+    before its verb)."""
     stop = ("number", "unknown", "unspecified", "few", "couple", "lot", "total")
-    for tok in right:
-        if tok.low in PERSON:
+    for k, tok in enumerate(right):
+        low = tok.low
+        nxt = right[k + 1].low if k + 1 < len(right) else ""
+        if low in AUX or low in KILL_VERBS or low in INJURE_VERBS or _verbish(low):
+            if nxt in PERSON and (low in PARTICIPLES | INJURE_VERBS or _verbish(low)):
+                continue  # "a wounded man", "a renowned female commander"
+            return False
+        if low in PERSON:
             return True
-        if tok.low in stop or not (tok.low[0].isalpha() or ascii_digits(tok.low) or tok.low == "-"):
+        if (
+            low in stop
+            or low in PREPOSITIONS
+            or not (low[0].isalpha() or ascii_digits(low) or low == "-")
+        ):
             return False
     return False
 
 
 def _head(right: list[Token]) -> str:
     for tok in right[: max(_group(right, 6), 1)]:
+        if tok.low in ("including", "among", "incl"):
+            break  # "three including woman and a child": the woman is not the three's head
         if tok.low in PERSON:
             return tok.low
     return ""
+
+
+def _is_thing(right: list[Token]) -> bool:
+    """ "3 tanks", "fourteen missiles", "a number of rocket shells": a count of things."""
+    for tok in right[:3]:
+        if tok.low in PERSON or tok.low in PREPOSITIONS:
+            return False
+        if tok.low in THINGS:
+            return True
+        if not tok.low[0].isalpha():
+            return False
+    return False
+
+
+def _implicit(tokens: list[Token], taken: set[int]) -> list[tuple[int, str | None]]:
+    """(token index, measure) of singular persons counted without a number (measure None:
+    a bare noun in a subgroup list, "three including woman and a child")."""
+    found: list[tuple[int, str | None]] = []
+    for k, tok in enumerate(tokens):
+        if tok.low not in SINGULAR_PERSON or k in taken:
+            continue
+        nxt = tokens[k + 1].low if k + 1 < len(tokens) else ""
+        if (nxt in PERSON and nxt not in PARTICIPLES) or (
+            nxt == "'"
+            or (nxt.endswith("s") and nxt not in AUX and nxt not in PARTICIPLES and nxt != "is")
+        ):
+            continue  # "civilian casualties", "child's", a compound noun
+        # Walk left over modifiers to what governs the noun.
+        j = k - 1
+        while j >= 0 and k - j <= 4 and tokens[j].low[0].isalpha() and not _governs(tokens[j]):
+            j -= 1
+        before = tokens[j].low if j >= 0 else ""
+        if j > 0 and tokens[j - 1].low in ("a", "an"):
+            continue  # "a wounded man": an adjective, and the article counts him
+        if before in KILL_VERBS | INJURE_VERBS or (
+            before in DETERMINERS and _verb_before(tokens, j)
+        ):
+            found.append((k, _governing_measure(tokens, j)))
+            continue
+        if before in ("including", "incl") and j == k - 1:
+            found.append((k, None))  # "three including woman and a child"
+            continue
+        bare_pair = before == "and" and j > 0 and tokens[j - 1].low in SINGULAR_PERSON
+        if bare_pair and (j - 1, None) in found:
+            found.append((k, None))  # "including woman and child"
+            continue
+        if j >= 0 and before not in DETERMINERS and tokens[j].low[0].isalpha() and not bare_pair:
+            continue  # "a child" (counted by its article), "two children", "regime's soldier"
+        measure = _participle_after(tokens, k + 1)
+        if measure is not None and (
+            before in DETERMINERS or tok.text[:1].isupper() or j < 0 or bare_pair
+        ):
+            found.append((k, measure))
+    return found
+
+
+def _governing_measure(tokens: list[Token], j: int) -> str:
+    for k in range(j, max(-1, j - 10), -1):
+        low = tokens[k].low
+        if low in KILL_VERBS or low in ("loss", "death", "killing", "martyrdom"):
+            return KILLED
+        if low in INJURE_VERBS or low in ("injury", "wounding"):
+            return INJURED
+    return KILLED
+
+
+def _governs(tok: Token) -> bool:
+    low = tok.low
+    return (
+        low in DETERMINERS
+        or low in KILL_VERBS
+        or low in INJURE_VERBS
+        or low in AUX
+        or low in ("a", "an", "and", "of", "in", "on", "by", "one", "another", "every")
+        or low in ("including", "incl")
+    )
+
+
+def _verb_before(tokens: list[Token], j: int) -> bool:
+    """A casualty verb governs the determiner at ``j``: right before it, or before the
+    coordinated list it closes ("killed two officials and their driver"), or a casualty
+    noun with "of" ("the loss of the citizen", "the injury of the citizen")."""
+    if j > 1 and tokens[j - 1].low == "of" and tokens[j - 2].low in _OF_NOUNS:
+        return True
+    if j > 0 and tokens[j - 1].low == "and":
+        for k in range(j - 2, max(-1, j - 10), -1):
+            if tokens[k].low in AUX or tokens[k].low in (".", ";"):
+                return False
+            if tokens[k].low in KILL_VERBS | INJURE_VERBS:
+                return True
+        return False
+    return j > 0 and tokens[j - 1].low in KILL_VERBS | INJURE_VERBS
+
+
+_OF_NOUNS = frozenset({"loss", "death", "killing", "martyrdom", "injury", "wounding"})
+
+
+def _participle_after(tokens: list[Token], i: int) -> str | None:
+    """Measure of "was killed" / "killed" / "and child killed" right after a noun."""
+    window = _without_asides(tokens[i : i + 30])
+    if window[:1] and window[0].low in ("named", "called"):
+        window = window[1:]
+        if window[:1] and window[0].low == "as":
+            window = window[1:]
+        while window and (window[0].text[:1].isupper() or window[0].low in ("al", "el", "-")):
+            window = window[1:]
+    rest = [t.low for t in window][:6]
+    if rest[:1] == ["and"] and len(rest) > 1 and rest[1] in SINGULAR_PERSON:
+        rest = rest[2:]
+    while rest and rest[0] in AUX | {"reportedly", "also", "later"}:
+        rest = rest[1:]
+    if not rest or rest[0] not in PARTICIPLES:
+        return None
+    if len(rest) > 2 and rest[1] in ("and", "or") and _casualty_word(rest[2]):
+        return None
+    return INJURED if INJURE_WORDS.match(rest[0]) or rest[0] == "hurt" else KILLED
 
 
 def mentions(sentence: str) -> list[Mention]:
@@ -143,42 +485,141 @@ def mentions(sentence: str) -> list[Mention]:
     counts = [
         c
         for c in find_counts(tokens)
-        if not c.article or _article_person(tokens[c.last : c.last + 6])
+        if not c.article or _article_person(tokens[c.last : c.last + 8])
     ]
+    taken = {k for c in counts for k in range(c.first, c.last + 1)}
+    implicit = dict(_implicit(tokens, taken))  # an implicit count spans no token: first == last
+    counts += [Count(Figure.exact(1), k, k, article=True) for k in implicit]
+    counts.sort(key=lambda c: c.first)
+    ends = [c.last if c.last > c.first else c.first + 1 for c in counts]
+    rights = [
+        tokens[end : counts[k + 1].first if k + 1 < len(counts) else len(tokens)]
+        for k, end in enumerate(ends)
+    ]
+    # A verb may lie past a count of things ("Three children from one family were injured").
+    starts = {
+        tokens[c.first].start
+        for c, right in zip(counts, rights, strict=True)
+        if c.first < len(tokens) and not _is_thing(right)
+    }
     found: list[Mention] = []
     for k, c in enumerate(counts):
         start = counts[k - 1].last if k else 0
-        stop = counts[k + 1].first if k + 1 < len(counts) else len(tokens)
         left = " ".join(t.low for t in tokens[start : c.first])
-        found.append(Mention(c, left, tokens[c.last : stop], head=_head(tokens[c.last : stop])))
+        end, right = ends[k], rights[k]
+        tail = _without_asides(tokens[end:])
+        cut = next((n for n, t in enumerate(tail) if t.start in starts and t.start > 0), None)
+        m = Mention(c, left, right, tail[:cut], tail, head=_head(right))
+        m.before = sentence[: tokens[c.first].start].casefold().rstrip()
+        if c.last == c.first and c.first in implicit:
+            m.measure, m.via = implicit[c.first], "implicit"
+            m.head = tokens[c.first].low
+            if m.measure is None:
+                m.via, m.subgroup = "", True
+        found.append(m)
     for k, m in enumerate(found):
-        tail = m.left[-80:]
-        m.subgroup = bool(L_SUBGROUP.search(tail)) or (
-            k > 0 and bool(R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
-        )
-        if m.right and m.right[0].low in THINGS:
+        if m.via:
             continue
-        if LOCAL.match(" ".join(t.low for t in m.right[:8])):
-            m.measure, m.local = KILLED, True
-        elif L_KILL.search(tail):
-            m.measure, m.total = KILLED, bool(TOTAL.search(tail[-40:]))
-        elif L_INJURE.search(tail):
-            m.measure = INJURED
-        else:
-            m.measure, m.total = _right_measure(m.right)
-        if m.measure == KILLED:
-            right = " ".join(t.low for t in m.right[:5])
-            m.coded = bool(L_CODED.search(tail[-40:]) or R_CODED.match(right))
-        if m.measure is None and m.right[:1] and m.right[0].low in ("in", "total"):
-            m.total = " ".join(t.low for t in m.right[:2]) in ("in total", "total")
+        _measure(m, k, found)
     for k in range(1, len(found)):
         # "including a woman and 2 children": coordinated with a subgroup, so a subgroup.
-        words = found[k].left.split()
+        words = [w for w in found[k].left.split() if w not in DETERMINERS]
+        if words[-2:] == [",", "and"] and found[k - 1].left.split()[-1:] == ["and"]:
+            continue  # ", including a woman and a child, and eight soldiers": the aside ended
         if found[k - 1].subgroup and words and words[-1] in COORD and len(words) <= 4:
             found[k].subgroup = True
     _propagate(found)
     _pronouns(sentence, found)
+    _repeats(found)
+    for k, m in enumerate(found):
+        if m.right and m.right[-1].low == "among":
+            # "Nine Syrians including seven officers among 15 killed": all parts of the 15
+            for earlier in found[:k]:
+                if earlier.via in ("", "parent", "coordination") or earlier.subgroup:
+                    earlier.subgroup = True
+        if (
+            k
+            and m.subgroup
+            and found[k - 1].subgroup
+            and R_SUBGROUP.match(" ".join(t.low for t in m.right[:2]))
+        ):
+            m.nested = True
     return [m for m in found if m.measure is not None or m.left.endswith("total of")]
+
+
+def _measure(m: Mention, k: int, found: list[Mention]) -> None:
+    tail = m.left[-80:]
+    m.subgroup = bool(L_SUBGROUP.search(tail)) or (
+        k > 0 and bool(R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
+    )
+    words = [t.low for t in m.right[:3]]
+    if m.left.endswith("(") and (words[:2] == ["in", "total"] or words[:1] == ["total"]):
+        m.subgroup, m.total = False, True  # "killed 2 more soldiers (5 in total)"
+        if k and found[k - 1].measure:
+            m.measure, m.via = found[k - 1].measure, "left"
+            return
+    if m.right and m.right[-1].low == "among" and k + 1 < len(found):
+        m.subgroup = True  # "Nine Syrians among 15 killed": a part of the next count
+    if _is_thing(m.right):
+        return
+    right_text = " ".join(t.low for t in m.right[:8])
+    context = m.left if k and found[k - 1].measure else m.before
+    include = L_INCLUDE.search(context[-100:])
+    past_group = " ".join(t.low for t in m.tail[_group(m.tail) :][:6])
+    part_of = R_PART_OF.match(right_text) or R_PART_OF.match(past_group)
+    right_measure, right_total = _right_measure(m.tail, m.after)
+    if LOCAL.match(right_text):
+        m.measure, m.local = KILLED, True
+    elif include and L_BOTH.search(include.group(0).rsplit(" ", 1)[0]):
+        return  # "killed and wounded, including a commander": no split
+    elif part_of or include:
+        word = (part_of or include).group(1)  # type: ignore[union-attr]
+        m.measure = INJURED if word in ("wounded", "injured") else KILLED
+        m.subgroup, m.via = True, "right" if part_of else "left"
+    elif L_BOTH.search(tail):
+        return
+    elif right_measure is not None and _right_wins(m, right_measure):
+        m.measure, m.total, m.via = right_measure, right_total, "right"
+    elif L_KILL.search(_FAMILY.sub("", tail)):
+        m.measure, m.total, m.via = KILLED, bool(TOTAL.search(tail[-40:])), "left"
+    elif L_INJURE.search(tail):
+        m.measure, m.via = INJURED, "left"
+    elif TOLL_FAR.search(m.left[-200:]):
+        m.measure, m.total, m.via = KILLED, True, "left"
+    elif INJURED_FAR.search(m.left[-200:]):
+        m.measure, m.via = INJURED, "left"
+    else:
+        m.measure, m.total = right_measure, right_total
+        m.via = "right" if right_measure else ""
+    if m.measure == KILLED and not m.count.vague:
+        right = " ".join(t.low for t in m.right[:5])
+        m.coded = bool(L_CODED.search(tail[-40:]) or R_CODED.match(right))
+    group = [t.low for t in m.right[: _group(m.right) + 2]]
+    if "total" in group or (m.measure is None and m.right[:1] and m.right[0].low == "in"):
+        m.total = m.total or "total" in group
+
+
+# "killing a family of five": the family's members are the count's noun group.
+_FAMILY = re.compile(r"\s*\b(?:a|an|the|one)\s+(?:family|group)\s+of$")
+
+
+def _right_wins(m: Mention, right_measure: str) -> bool:
+    """A casualty word right after a short noun group beats the verb before the count:
+    "killed 3 injured", "killed and another five injured"."""
+    tail = m.left[-80:]
+    left_measure = KILLED if L_KILL.search(tail) else INJURED if L_INJURE.search(tail) else None
+    if left_measure is None:
+        return False
+    if left_measure == right_measure:
+        return False
+    n = _group(m.tail)
+    group = {t.low for t in m.tail[:n]}
+    return (
+        n <= 3
+        and not group & (COORD | DETERMINERS | PREPOSITIONS)
+        and len(m.tail) > n
+        and m.tail[n].low in PARTICIPLES
+    )
 
 
 _PRONOUN = re.compile(
@@ -187,18 +628,24 @@ _PRONOUN = re.compile(
 
 
 def _pronouns(sentence: str, found: list[Mention]) -> None:
-    """ "opened fire on two members, killing them": the pronoun's antecedent was killed."""
-    if any(m.measure == KILLED for m in found):
-        return
+    """ "opened fire on two members, killing them", "detained a woman ... and executed her":
+    the pronoun's antecedent (the nearest uncounted person before it) was killed."""
     for p in list(_PRONOUN.finditer(sentence))[:3]:
-        before = [
-            m
-            for m in found
-            if m.measure is None and m.head and m.right and m.right[0].start < p.start()
-        ]
-        if before:
-            before[-1].measure = KILLED
-            return
+        before = [m for m in found if m.head and m.right and m.right[0].start < p.start()]
+        if before and before[-1].measure is None:
+            before[-1].measure, before[-1].via = KILLED, "pronoun"
+
+
+def _coordinated_left(m: Mention) -> bool:
+    left_words = m.left.split()
+    if COORD_PHRASE.search(m.left):
+        return True
+    return (
+        bool(left_words)
+        and left_words[-1] in COORD
+        and len(left_words) <= 8
+        and not any(w in AUX or _verbish(w) for w in left_words)
+    )
 
 
 def _propagate(found: list[Mention]) -> None:
@@ -206,27 +653,70 @@ def _propagate(found: list[Mention]) -> None:
     for _ in range(min(len(found), 6)):  # coordination chains are short; bound the work
         changed = False
         for k, m in enumerate(found):
-            if m.measure is not None:
+            if m.measure is not None or _is_thing(m.right):
                 continue
             n = _group(m.right, 8)
             nxt = found[k + 1] if k + 1 < len(found) else None
             prv = found[k - 1] if k else None
             # "6 soldiers and 4 militiamen", "15 YPG 39 IS fatalities": a short noun group.
-            coord_right = n == len(m.right) <= 5 and (n <= 2 or m.right[-1].low in COORD)
-            left_words = m.left.split()
-            coord_left = (
-                bool(left_words)
-                and left_words[-1] in COORD
-                and len(left_words) <= 8
-                and not any(w in AUX or _verbish(w) for w in left_words)
+            words = [t.low for t in m.right]
+            while words and words[-1] in DETERMINERS:
+                words.pop()  # "a man and his wife were executed"
+            phrase = bool(COORD_PHRASE.search(" ".join(words))) and len(words) <= 8
+            coord_right = phrase or (
+                n > 0 and len(words) <= 5 and (len(words) <= 2 or words[-1] in COORD)
             )
-            if m.right and m.right[0].low in THINGS:
-                continue
-            if nxt and nxt.measure and ((nxt.subgroup and n == len(m.right)) or coord_right):
-                m.measure, changed = nxt.measure, True
-            elif prv and prv.measure and (coord_left or m.subgroup):
-                m.measure, changed = prv.measure, True
+            if m.subgroup and m.right and m.right[-1].low == "among" and nxt and nxt.measure:
+                m.measure, m.via, changed = nxt.measure, "coordination", True
+            elif m.subgroup and prv and prv.measure:
+                m.measure, m.via, changed = prv.measure, "coordination", True
+            elif nxt and nxt.measure and nxt.subgroup and n == len(m.right):
+                m.measure, m.via, changed = nxt.measure, "parent", True
+            elif nxt and nxt.measure and coord_right and (phrase or n >= len(words)):
+                m.measure, m.via, changed = nxt.measure, "coordination", True
+            elif prv and prv.measure and (_coordinated_left(m) or m.subgroup):
+                m.measure, m.via, changed = prv.measure, "coordination", True
         if not changed:
+            break
+
+
+def _compatible(a: Figure, b: Figure) -> bool:
+    """The same toll said twice: equal, or a vague one ("almost a dozen") within a fifth."""
+    x, y = a.pick("low"), b.pick("low")
+    if x == y:
+        return True
+    vague = Qualifier.ABOUT in (a.qualifier, b.qualifier)
+    return vague and abs(x - y) <= max(1, max(x, y) // 5)
+
+
+def _additive(m: Mention) -> bool:
+    words = m.left.split()[-3:] + [t.low for t in m.right[:2]]
+    return any(w in ADDITIVE for w in words)
+
+
+def _repeats(found: list[Mention]) -> None:
+    """A figure said again in another clause of the sentence (a headline run into its body,
+    a paragraph the scraper doubled) is marked ``repeat`` and not added; when the first one
+    was vague ("almost a dozen") the precise one is kept instead."""
+    for k, m in enumerate(found):
+        if m.measure is None or m.via == "coordination" or _additive(m):
+            continue
+        for earlier in found[:k]:
+            if (
+                earlier.repeat
+                or earlier.measure != m.measure
+                or earlier.subgroup != m.subgroup
+                or (m.head in CHILD) != (earlier.head in CHILD)
+                or (m.head in WOMAN) != (earlier.head in WOMAN)
+                or not _compatible(earlier.count.figure, m.count.figure)
+            ):
+                continue
+            if earlier.count.figure.qualifier is Qualifier.ABOUT and (
+                m.count.figure.qualifier is not Qualifier.ABOUT
+            ):
+                earlier.repeat = True
+            else:
+                m.repeat = True
             break
 
 
@@ -268,12 +758,14 @@ def _coded(found: list[Mention]) -> list[Figure]:
 
 def sentence_figures(sentence: str) -> SentenceFigures:
     result = SentenceFigures()
-    found = mentions(sentence)
+    found = [m for m in mentions(sentence) if not m.repeat]
     for measure in (KILLED, INJURED):
         own = [m for m in found if m.measure == measure]
         local = [m.count.figure for m in own if m.local]
         totals = [m.count.figure for m in own if m.total and not m.subgroup]
-        parts = [m.count.figure for m in own if not m.subgroup] or [m.count.figure for m in own]
+        parts = [m.count.figure for m in own if not m.subgroup] or [
+            m.count.figure for m in own if not m.nested
+        ]
         coded = _coded(found) if measure == KILLED else []
         if local or coded:
             result.figures[measure] = max(local or coded, key=lambda f: f.pick("low"))

@@ -38,20 +38,30 @@ _DATELINE = re.compile(
 )
 _SINCE = re.compile(r"\bsince\s+(?:the\s+)?(?:(?:start|beginning)\s+of\s+)?", re.IGNORECASE)
 _PAST = re.compile(
-    r"\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?:(\w+)\s+)?(days?|weeks?|months?|years?)\b",
+    r"\b(?:over|in|during)\s+(?:the\s+)?(?:past|last)\s+(?:(\w+)\s+)?(days?|weeks?|months?|years?)\b",
     re.IGNORECASE,
 )
 _SO_FAR = re.compile(
     r"\b(so far this (?:year|month|week)|since the (?:start|beginning))\b", re.IGNORECASE
 )
-_YEAR_ONLY = re.compile(r"\b(?:in|of|since|during)\s+((?:19|20)[0-9][0-9])\b")
+_YEAR_ONLY = re.compile(
+    r"(?<!born )\b(?:in|of|since|during)\s+(?:(?:early|mid|late)[- ])?"
+    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?((?:19|20)[0-9][0-9])\b",
+    re.IGNORECASE,
+)
 
 
 def historical(text: str, reference: date) -> bool:
     """True when the sentence is about an earlier year ("the siege of 2016, which killed
-    thousands") and names no day: background, not a new incident."""
+    thousands", "in March 2019 US airstrikes ...") and names no day: background, not a new
+    incident ("born in 1976" is not the event's year)."""
     years = [int(y) for y in _YEAR_ONLY.findall(text)]
-    return bool(years) and max(years) < reference.year and not absolute_dates(text, reference)
+    return (
+        bool(years)
+        and max(years) < reference.year
+        and not absolute_dates(text, reference)
+        and incident_day(text, reference) is None
+    )
 
 
 @dataclass(frozen=True)

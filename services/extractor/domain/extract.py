@@ -7,9 +7,11 @@ Rules (each one is tested):
   dateline's day, else ``reported_at``'s). Its region is the first gazetteer region it
   names, else the last one named before it. Its source is the one it attributes to
   ("according to ...", "witnesses said"), else the ``source`` passed in.
-- A claim with "since <date>" / "over the past week" is a summary (kind=summary,
-  period_start = that date, occurred_at = the latest incident day named so far, else the
-  reference day); summaries are never merged into incidents.
+- A claim that sums up a period or many attacks is a summary (``tallies.py``: "since
+  <date>", "over the past week", "the war has killed", "21 attacks left 37 dead"; kind
+  summary, period_start = the period's first day when the text gives it, occurred_at = the
+  latest incident day named so far, else the reference day); summaries are never merged
+  into incidents. A rate ("dozens killed each day") is skipped.
 - A sentence dividing a figure between places ("10 fatalities split between 3 events, with 4
   allocated to X") gives the share of the place the text is about (``shares.py``), an
   explicit coding statement ("fatalities coded as 7") overrides narrative figures, and a
@@ -18,9 +20,10 @@ Rules (each one is tested):
 - A sentence about an earlier year with no day named ("the siege of 2016, which killed
   thousands") is background and is skipped.
 - Claims with one (country, region, day, kind, period) in one text are one incident:
-  one incident_id. Claims of one incident from one source are one report: figures from
-  several sentences combine by the stated total if any, else the maximum (a later
-  sentence usually restates, not adds). Claims from different sources stay separate
+  one incident_id. Claims of one incident from one source are one report (``claims.py``):
+  figures from several sentences combine by the stated total if any, else the maximum (a
+  later sentence usually restates, not adds); a headline with no day that repeats a dated
+  claim's toll is that claim. Claims from different sources stay separate
   reports of the same incident (the aggregator takes the highest, never the sum): so the
   seed story's witnesses' "seven killed" in Idlib that day is a second source for the
   White Helmets' Dec 1 incident, not a second incident.
@@ -33,29 +36,20 @@ Rules (each one is tested):
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pydantic import ValidationError
 
-from schemas.reports import (
-    Casualties,
-    EventType,
-    Figure,
-    IncidentReport,
-    Location,
-    Precision,
-    ReportKind,
-    Source,
-    SourceKind,
-    Verification,
-)
+from schemas.reports import EventType, Figure, IncidentReport, Source, SourceKind, Verification
 from services.common.errors import RejectedInput
 from services.common.gazetteer import Gazetteer
 
-from . import context, dates, places, shares
-from .casualties import SentenceFigures, sentence_figures
+from . import context, dates, places, shares, tallies
+from .casualties import sentence_figures
+from .claims import Claim, build, day_start, digest, fold_restatements, merge, place_unplaced
+from .places import Place
+from .scrape import clean
 from .text import normalise, sentences
 
 MAX_TEXT_CHARS = 50_000
@@ -83,25 +77,6 @@ class Extraction:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-@dataclass
-class _Report:
-    key: tuple[str, str | None, date, date | None]
-    source: Source
-    figures: SentenceFigures
-    sentences: list[str]
-    event_type: EventType | None
-    perpetrators: list[str]
-    verification: Verification
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=UTC)
-
-
-def _hash(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8", "replace")).hexdigest()[:16]
-
-
 def _anchor(
     text: str, reported_at: datetime | None, line: dates.Dateline | None
 ) -> tuple[datetime, date] | None:
@@ -116,27 +91,7 @@ def _anchor(
         if not dated:
             return None
         day = max(dated)
-    return _day_start(day), day
-
-
-def _merge(report: _Report, figures: SentenceFigures) -> None:
-    """Figures of one incident from one source across sentences: the stated total if any,
-    else the highest (restating is more common than adding in wire copy)."""
-    old = report.figures
-    for measure, new in figures.figures.items():
-        current = old.figures.get(measure)
-        if measure == "killed" and current is not None and figures.rank >= 2:
-            if figures.rank >= old.rank:
-                old.figures[measure] = new  # a later coding statement corrects an earlier one
-            continue
-        if measure == "killed" and current is not None and old.rank != figures.rank:
-            if figures.rank > old.rank:
-                old.figures[measure] = new
-            continue
-        if current is None or new.pick("low") > current.pick("low"):
-            old.figures[measure] = new
-    if "killed" in figures.figures:
-        old.rank = max(old.rank, figures.rank)
+    return day_start(day), day
 
 
 def extract_all(
@@ -149,19 +104,22 @@ def extract_all(
     """Like ``extract``, also returning the casualty sentences that gave no report and why."""
     if len(text) > MAX_TEXT_CHARS:
         raise RejectedInput(f"text is {len(text)} characters, above {MAX_TEXT_CHARS}", "too_large")
-    norm = normalise(text)
-    doc_key = _hash(norm)
+    norm = normalise(clean(text))
+    doc_key = digest(norm)
     if reported_at is not None and reported_at.tzinfo is None:
         reported_at = reported_at.replace(tzinfo=UTC)
     line = dates.dateline(norm, reported_at.date() if reported_at else None)
     anchor = _anchor(norm, reported_at, line)
     gazetteer = Gazetteer.default()
-    doc_country = places.document_country(norm, gazetteer) or default_country
+    doc_country = places.document_country(norm, gazetteer, default_country) or default_country
     skipped: list[Skipped] = []
-    reports: dict[tuple[object, ...], _Report] = {}
+    claims: dict[tuple[object, ...], Claim] = {}
     split = sentences(norm[line.end :] if line else norm)
     day: date | None = None
-    region: tuple[str, str] | None = None
+    day_named = False  # the running day came from the text, not the reference day
+    region: Place | None = None
+    if line is not None:  # "QAMISHLI, Syria (North Press) - ...": the dateline's place
+        region = next(iter(places.regions(norm[: line.end], gazetteer, doc_country)), None)
     last_type: EventType | None = None
     last_killed: int | None = None
     for k, sent in enumerate(split):
@@ -174,12 +132,12 @@ def extract_all(
             share = shares.share_of(s, " ".join(x.text for x in split[:k]), whole)
             if share is not None:
                 figures.figures["killed"], figures.rank = Figure.exact(share), 2
-                divided = region is not None
+                divided = True
         if "killed" in figures.figures:
             last_killed = figures.figures["killed"].pick("low")
-        found = [] if divided else places.regions(s, gazetteer)
+        found = [] if divided else places.regions(s, gazetteer, doc_country)
         if found:
-            region = (found[0].country, found[0].admin1)
+            region = found[0]
         kind_here = context.event_type(s)
         last_type = kind_here or last_type
         if anchor is None:
@@ -189,34 +147,45 @@ def extract_all(
                 )
             continue
         reference = anchor[1]
-        start = dates.period_start(s, reference)
-        named_day = None if start else dates.incident_day(s, reference)
+        period = tallies.tally(s, reference)
+        named_day = None if period else dates.incident_day(s, reference)
         if not figures:
-            day = named_day or day
+            if named_day is not None:
+                day, day_named = named_day, True
             continue
-        if dates.historical(s, reference):
+        if period is None and dates.historical(s, reference) and not tallies.is_comparison(s):
             skipped.append(Skipped(s, "background: about an earlier year, no day named"))
             continue
-        if start is None:
-            day = named_day or day or reference
+        if tallies.not_conflict(s):
+            skipped.append(Skipped(s, "not a conflict casualty (earthquake, accident ...)"))
+            continue
+        if tallies.is_rate(s):
+            skipped.append(Skipped(s, "a rate (per day / week), not an incident"))
+            continue
+        start = period.start if period else None
+        if period is None:
+            if named_day is not None:
+                day, day_named = named_day, True
+            elif day is None:
+                day, day_named = reference, False
             occurred = day
         else:
-            occurred = max(start, day or reference)
+            occurred = max(start or reference, day or reference)
         country = (found[0].country if found else None) or places.sentence_country(s) or doc_country
         if country is None:
             skipped.append(Skipped(s, "no country: none named and no default_country"))
             continue
-        admin1 = region[1] if region and region[0] == country else None
+        place = region if region and region.country == country else None
         said_by = context.attributed_source(s) or source or UNATTRIBUTED
         follow = split[k + 1].text if k + 1 < len(split) else ""
         verif = context.verification(s) or (
             context.verification(follow) if follow.casefold().startswith(_FOLLOW_UP) else None
         )
-        ikey = (country, admin1, occurred, start)
+        ikey = (country, place.admin1 if place else None, occurred, start, period is not None)
         rkey = (*ikey, said_by.name)
-        current = reports.get(rkey)
+        current = claims.get(rkey)
         if current is None:
-            reports[rkey] = _Report(
+            claims[rkey] = Claim(
                 ikey,
                 said_by,
                 figures,
@@ -224,50 +193,35 @@ def extract_all(
                 kind_here or last_type,
                 context.perpetrators(s),
                 verif or Verification.REPORTED,
+                place,
+                period is None and day_named,
             )
             continue
-        _merge(current, figures)
+        merge(current, figures)
         current.sentences.append(s)
+        current.dated = current.dated or (period is None and day_named)
+        current.place = current.place or place
         current.event_type = current.event_type or kind_here
         current.perpetrators += [
             p for p in context.perpetrators(s) if p not in current.perpetrators
         ]
         if verif and _SEVERITY.index(verif) > _SEVERITY.index(current.verification):
             current.verification = verif
+    place_unplaced(claims)
+    fold_restatements(claims)
     built: list[IncidentReport] = []
-    for r in reports.values():
+    for claim in claims.values():
         if anchor is None:
             break
         try:
-            built.append(_build(r, doc_key, anchor[0]))
+            built.append(build(claim, doc_key, anchor[0]))
         except ValidationError as exc:
             skipped.append(
-                Skipped(" ".join(r.sentences)[:500], f"invalid report: {exc.errors()[0]['msg']}")
+                Skipped(
+                    " ".join(claim.sentences)[:500], f"invalid report: {exc.errors()[0]['msg']}"
+                )
             )
     return Extraction(built, skipped)
-
-
-def _build(r: _Report, doc_key: str, reported_at: datetime) -> IncidentReport:
-    country, admin1, occurred, start = r.key
-    incident_id = f"txt-{doc_key}-{_hash(*r.key)[:12]}"
-    return IncidentReport(
-        report_id=f"{incident_id}-{_hash(r.source.name)[:8]}",
-        incident_id=incident_id,
-        source=r.source,
-        reported_at=reported_at,
-        occurred_at=_day_start(occurred),
-        occurred_precision=Precision.DAY,
-        period_start=_day_start(start) if start else None,
-        location=Location(country=country, admin1=admin1),
-        event_type=r.event_type or EventType.OTHER,
-        alleged_perpetrators=r.perpetrators[:50],
-        casualties=Casualties(
-            **{m: f for m, f in r.figures.figures.items() if isinstance(f, Figure)}
-        ),
-        verification=r.verification,
-        kind=ReportKind.SUMMARY if start else ReportKind.INCIDENT,
-        text=" ".join(r.sentences)[:100_000],
-    )
 
 
 def extract(

@@ -34,6 +34,16 @@ TENS = {
     for i, w in enumerate(word_list("twenty thirty forty fifty sixty seventy eighty ninety"))
 }
 VAGUE = {"dozens": 12, "scores": 20, "tens": 10, "hundreds": 100, "thousands": 1000}
+# ACLED codes a vague plural ("several", "a number of", "many") as 10.
+SEVERAL = {"several": 10}
+_MANY_HEADS = frozenset(
+    {"more", "others", "other", "people", "civilians", "persons", "wounded", "injured", "dead"}
+)
+_PARTITIVE = frozenset({"of", "them", "those"})
+_PRONOUN_ENDS = frozenset(
+    {"", ",", ".", ";", ":", ")", "and", "or", "in", "on", "at", "with", "near", "by", "from"}
+    | {"during", "while", "when", "after", "before", "as"}
+)
 MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -63,6 +73,7 @@ _QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
     (("upwards", "of"), Qualifier.AT_LEAST),
     (("over",), Qualifier.AT_LEAST),
     (("as", "many", "as"), Qualifier.ABOUT),
+    (("as", "high", "as"), Qualifier.ABOUT),
     (("up", "to"), Qualifier.ABOUT),
     (("an", "estimated"), Qualifier.ABOUT),
     (("estimated",), Qualifier.ABOUT),
@@ -77,10 +88,24 @@ _QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
 _QUALIFIERS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], Qualifier]]] = {}
 for _words, _qual in _QUALIFIERS:
     _QUALIFIERS_BY_FIRST.setdefault(_words[0], []).append((_words, _qual))
-_STARTS = {words[0] for words, _ in _QUALIFIERS} | set(VAGUE) | set(UNITS) | {"between", "a", "an"}
+_STARTS = (
+    {words[0] for words, _ in _QUALIFIERS}
+    | set(VAGUE)
+    | set(UNITS)
+    | set(SEVERAL)
+    | {"between", "a", "an", "many", "another", "half"}
+)
 _NOT_COUNTS = words(
     "percent per % km kilometers kilometres kilometer kilometre meters metres miles mile m am pm "
-    "a.m p.m hours hour minutes minute days day weeks week months month years year times decades"
+    "a.m p.m hours hour minutes minute days day weeks week months month years year times decades "
+    "nights night hrs mm pound kg tons tonnes"
+)
+# A number right after one of these capitalised nouns names a unit, a road or a place
+# ("Division 17", "Route 5", "Brigade 93"), it does not count people.
+NAME_NOUNS = words(
+    "division brigade regiment battalion route highway road base airbase camp sector zone gate "
+    "checkpoint station resolution article flight unit corps kilo block building square street "
+    "no number level phase point post hill axis squadron wing group platoon company"
 )
 
 
@@ -105,6 +130,8 @@ class Count:
     first: int
     last: int
     article: bool = False
+    vague: bool = False
+    """A word, not a number ("several", "dozens"): never a coding statement."""
 
 
 def tokenize(sentence: str) -> list[Token]:
@@ -135,13 +162,19 @@ def _word_number(tokens: list[Token], i: int) -> tuple[int, int] | None:
     elif low in UNITS:
         value = UNITS[low]
     elif (
-        low == "a" and i + 1 < len(tokens) and tokens[i + 1].low in ("hundred", "thousand", "dozen")
+        low == "a"
+        and i + 1 < len(tokens)
+        and tokens[i + 1].low in ("hundred", "thousand", "dozen", "million")
     ):
         value = 1
+    elif low == "half" and i + 2 < len(tokens) and tokens[i + 1].low == "a":
+        if tokens[i + 2].low == "million":
+            return 500_000, i + 3  # "half a million"
+        return None
     if value is None:
         return None
     i += 1
-    for word, factor in (("dozen", 12), ("hundred", 100), ("thousand", 1000)):
+    for word, factor in (("dozen", 12), ("hundred", 100), ("thousand", 1000), ("million", 10**6)):
         if i < len(tokens) and tokens[i].low == word:
             value *= factor
             i += 1
@@ -152,13 +185,63 @@ def _word_number(tokens: list[Token], i: int) -> tuple[int, int] | None:
     return value, i
 
 
+def _glued(tokens: list[Token], first: int, last: int) -> bool:
+    """Digits glued to letters ("M4", "App4", "2125521KQalaat") are names or page debris."""
+    head, tail = tokens[first], tokens[last - 1]
+    if not ascii_digits(head.low[:1]):
+        return False
+    if first > 0 and tokens[first - 1].end == head.start and tokens[first - 1].low[-1:].isalpha():
+        return True
+    return last < len(tokens) and tokens[last].start == tail.end and tokens[last].low[:1].isalpha()
+
+
+def _glued_pair(tokens: list[Token], a: int, colon: int, b: int) -> bool:
+    """Digits, ":" and digits written without spaces (a time)."""
+    return (
+        ascii_digits(tokens[a].low[:1])
+        and ascii_digits(tokens[b].low[:1])
+        and tokens[a].end == tokens[colon].start
+        and tokens[colon].end == tokens[b].start
+    )
+
+
+def _is_name(tokens: list[Token], first: int) -> bool:
+    """ "Division 17", "Route 5", "F-16", "MiG-29": a number that is part of a name."""
+    if first == 0 or not ascii_digits(tokens[first].low[:1]):
+        return False
+    before = tokens[first - 1]
+    if before.low in NAME_NOUNS and before.text[:1].isupper():
+        return True
+    if before.low == "-" and first > 1:
+        word = tokens[first - 2]
+        return word.end == before.start and word.text[:1].isupper() and len(word.text) <= 4
+    return False
+
+
 def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
-    """False for dates, years, ages, times, percentages and measures."""
+    """False for dates, years, ages, times, percentages, measures and names."""
+    if _glued(tokens, first, last) or _is_name(tokens, first):
+        return False
     before = tokens[first - 1].low if first > 0 else ""
     after = tokens[last].low if last < len(tokens) else ""
     after2 = tokens[last + 1].low if last + 1 < len(tokens) else ""
     text = tokens[last - 1].low
-    if before in MONTHS or after in MONTHS or before in {"/", ":"} or after in {"/", ":"}:
+    if before in MONTHS or after in MONTHS or before == "/" or after == "/":
+        return False
+    # "10:30" is a time; "Syria: 2 more soldiers" and "reached 166: 114 fighters" are not.
+    if before == ":" and first > 1 and _glued_pair(tokens, first - 2, first - 1, first):
+        return False
+    if after == ":" and last + 1 < len(tokens) and _glued_pair(tokens, last - 1, last, last + 1):
+        return False
+    # "Deir Ezzor 24, which covers ...": a number closing a proper name before a comma.
+    if (
+        first > 1
+        and tokens[first - 1].text[:1].isupper()
+        and tokens[first - 2].text[:1].isupper()
+        and before not in MONTHS
+        and after in {",", ")"}
+        and ascii_digits(tokens[first].low[:1])
+    ):
         return False
     if after in _NOT_COUNTS or (after == "-" and after2.startswith(("year", "month", "day", "km"))):
         return False
@@ -175,11 +258,24 @@ def find_counts(tokens: list[Token]) -> list[Count]:
     while i < len(tokens):
         found = _count_at(tokens, i)
         if found is None:
-            i += 1
+            i = _past_range(tokens, i)
             continue
         counts.append(found)
         i = found.last
     return counts
+
+
+def _past_range(tokens: list[Token], i: int) -> int:
+    """Index after a "between N and M" that is not a count ("between 24 and 30 years of
+    age"), so its numbers are not read alone; else i + 1."""
+    if tokens[i].low != "between":
+        return i + 1
+    first = _word_number(tokens, i + 1)
+    if first and first[1] < len(tokens) and tokens[first[1]].low in ("and", "to"):
+        second = _word_number(tokens, first[1] + 1)
+        if second is not None:
+            return second[1]
+    return i + 1
 
 
 def _may_start_count(low: str) -> bool:
@@ -197,10 +293,28 @@ def _count_at(tokens: list[Token], i: int) -> Count | None:
             qualifier, j = qual, i + len(phrase)
             break
     low = tokens[j].low if j < len(tokens) else ""
+    nxt = tokens[j + 1].low if j + 1 < len(tokens) else ""
+    after = tokens[j + 2].low if j + 2 < len(tokens) else ""
+    if (low in SEVERAL and nxt not in _NOT_COUNTS | _PARTITIVE) or (
+        low == "many" and nxt in _MANY_HEADS
+    ):
+        return Count(Figure.about(SEVERAL.get(low, 10)), i, j + 1, vague=True)
+    if low == "another" and qualifier is Qualifier.EXACT and _word_number(tokens, j + 1) is None:
+        # "injured another": one more person; "another civilian": an article-like count
+        pronoun = nxt in _PRONOUN_ENDS
+        return Count(Figure.exact(1), i, j + 1, article=not pronoun)
+    if low in ("a", "an") and nxt == "number" and after == "of":
+        if j + 3 < len(tokens) and tokens[j + 3].low in _PARTITIVE:
+            return None  # "killing a number of them": the figure is given elsewhere, if at all
+        return Count(Figure.about(10), i, j + 3, vague=True)
     if low in VAGUE:
         if j + 1 < len(tokens) and tokens[j + 1].low in MONTHS:
             return None
-        return Count(Figure.at_least(VAGUE[low]), i, j + 1)
+        if nxt == "of" and after in ("thousands", "millions"):
+            # "hundreds of thousands": at least 100,000
+            factor = 1000 if after == "thousands" else 1_000_000
+            return Count(Figure.at_least(VAGUE[low] * factor), i, j + 3, vague=True)
+        return Count(Figure.at_least(VAGUE[low]), i, j + 1, vague=True)
     if low == "between":
         first = _word_number(tokens, j + 1)
         if first and first[1] < len(tokens) and tokens[first[1]].low in ("and", "to"):
@@ -210,7 +324,7 @@ def _count_at(tokens: list[Token], i: int) -> Count | None:
                 return Count(Figure.between(first[0], second[0]), i, second[1])
         return None
     if low in ("a", "an") and not (
-        j + 1 < len(tokens) and tokens[j + 1].low in ("hundred", "thousand", "dozen")
+        j + 1 < len(tokens) and tokens[j + 1].low in ("hundred", "thousand", "dozen", "million")
     ):
         if qualifier is not Qualifier.EXACT:
             return None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from .scrape import stamps
 
 
 def words(text: str) -> frozenset[str]:
@@ -66,17 +69,27 @@ def sentences(text: str) -> list[Sentence]:
     found: list[Sentence] = []
     offset = 0
     for paragraph in text.split("\n"):
-        last = 0
-        for m in _BOUNDARY.finditer(paragraph):
-            before = paragraph[last : m.start()].rstrip("\"')] ")
-            word = before.rsplit(" ", 1)[-1].rstrip(".").casefold()
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-                continue
-            _add(found, paragraph[last : m.start()], offset + last)
-            last = m.end()
-        _add(found, paragraph[last:], offset + last)
+        cuts = [0]
+        for start, end in stamps(paragraph):
+            cuts += [start, end]
+        cuts.append(len(paragraph))
+        for a, b in itertools.pairwise(cuts):
+            if b > a:
+                _split(found, paragraph[a:b], offset + a)
         offset += len(paragraph) + 1
     return found
+
+
+def _split(found: list[Sentence], piece: str, offset: int) -> None:
+    last = 0
+    for m in _BOUNDARY.finditer(piece):
+        before = piece[last : m.start()].rstrip("\"')] ")
+        word = before.rsplit(" ", 1)[-1].rstrip(".").casefold()
+        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            continue
+        _add(found, piece[last : m.start()], offset + last)
+        last = m.end()
+    _add(found, piece[last:], offset + last)
 
 
 def _add(found: list[Sentence], chunk: str, start: int) -> None:

@@ -1,0 +1,179 @@
+"""Casualty claims of one text grouped into reports: merging, restatements, building.
+
+- Claims of one incident from one source are one report: figures from several sentences
+  combine by the stated total if any, else the maximum (a later sentence usually restates,
+  not adds); a coding statement or a place's share corrects earlier figures.
+- A claim whose sentence names no day (a headline, "Car bomb kills 34 in Hama") that gives
+  the same toll as a claim with a named day in the same country and region is the same
+  incident said twice: it is folded into that one, never added as a second incident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from schemas.reports import (
+    Casualties,
+    EventType,
+    Figure,
+    IncidentReport,
+    Location,
+    Precision,
+    Qualifier,
+    ReportKind,
+    Source,
+    Verification,
+)
+
+from .casualties import SentenceFigures
+from .places import Place
+
+Key = tuple[str, str | None, date, date | None, bool]
+"""(country, admin1, occurred day, period start, is a summary)"""
+
+
+@dataclass
+class Claim:
+    key: Key
+    source: Source
+    figures: SentenceFigures
+    sentences: list[str]
+    event_type: EventType | None
+    perpetrators: list[str]
+    verification: Verification
+    place: Place | None = None
+    dated: bool = False
+    """A sentence of this claim named its day."""
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def merge(claim: Claim, figures: SentenceFigures) -> None:
+    """Figures of one incident from one source across sentences: the stated total if any,
+    else the highest (restating is more common than adding in wire copy)."""
+    old = claim.figures
+    for measure, new in figures.figures.items():
+        current = old.figures.get(measure)
+        if measure == "killed" and current is not None and figures.rank >= 2:
+            if figures.rank >= old.rank:
+                old.figures[measure] = new  # a later coding statement corrects an earlier one
+            continue
+        if measure == "killed" and current is not None and old.rank != figures.rank:
+            if figures.rank > old.rank:
+                old.figures[measure] = new
+            continue
+        if current is None or _prefer(new, current):
+            old.figures[measure] = new
+    if "killed" in figures.figures:
+        old.rank = max(old.rank, figures.rank)
+
+
+def same_toll(a: Figure, b: Figure) -> bool:
+    """One toll said twice: equal, or a vague one ("almost a dozen") within a fifth."""
+    x, y = a.pick("low"), b.pick("low")
+    if x == y:
+        return True
+    vague = Qualifier.ABOUT in (a.qualifier, b.qualifier)
+    return vague and abs(x - y) <= max(1, max(x, y) // 5)
+
+
+def _prefer(new: Figure, current: Figure) -> bool:
+    """Restated figures: the precise one over a vague one of the same toll, else the higher."""
+    if same_toll(new, current) and new.qualifier is not current.qualifier:
+        return current.qualifier is Qualifier.ABOUT
+    return new.pick("low") > current.pick("low")
+
+
+def place_unplaced(claims: dict[tuple[object, ...], Claim]) -> None:
+    """A claim with no region joins the one placed claim of the same source, country, day
+    and kind, if there is exactly one (the place is often named in a later sentence), in
+    place. With several placed claims it stays apart: its region is unknown."""
+    for rkey, claim in list(claims.items()):
+        country, admin1, occurred, start, summary = claim.key
+        if admin1 is not None:
+            continue
+        targets = [
+            c
+            for c in claims.values()
+            if c.key[1] is not None
+            and (c.key[0], c.key[2], c.key[3], c.key[4]) == (country, occurred, start, summary)
+        ]
+        if len({t.key[1] for t in targets}) != 1:
+            continue
+        same_source = [t for t in targets if t.source.name == claim.source.name]
+        if not same_source:
+            claim.key = targets[0].key
+            claims[(*targets[0].key, claim.source.name)] = claims.pop(rkey)
+            continue
+        target = same_source[0]
+        merge(target, claim.figures)
+        target.sentences = claim.sentences + target.sentences
+        target.dated = target.dated or claim.dated
+        del claims[rkey]
+
+
+def fold_restatements(claims: dict[tuple[object, ...], Claim]) -> None:
+    """Undated incident claims that repeat a dated claim's toll in the same country and
+    region join that claim (in place)."""
+    dated = [c for c in claims.values() if c.dated and not c.key[4]]
+    for rkey, claim in list(claims.items()):
+        if claim.dated or claim.key[4]:
+            continue
+        target = next((t for t in dated if t is not claim and _restates(claim, t)), None)
+        if target is None:
+            continue
+        merge(target, claim.figures)
+        target.sentences = claim.sentences + target.sentences
+        target.place = target.place or claim.place
+        del claims[rkey]
+
+
+def _restates(claim: Claim, target: Claim) -> bool:
+    (country, admin1, _, _, _), (t_country, t_admin1, _, _, _) = claim.key, target.key
+    if country != t_country or (admin1 and t_admin1 and admin1 != t_admin1):
+        return False
+    for measure in ("killed", "injured"):
+        mine, theirs = claim.figures.figures.get(measure), target.figures.figures.get(measure)
+        if mine is not None or theirs is not None:
+            return mine is not None and theirs is not None and same_toll(mine, theirs)
+    return False
+
+
+def build(claim: Claim, doc_key: str, reported_at: datetime) -> IncidentReport:
+    country, admin1, occurred, start, summary = claim.key
+    parts = (*claim.key[:4], "summary") if summary else claim.key[:4]
+    incident_id = f"txt-{doc_key}-{digest(*parts)[:12]}"
+    place = claim.place if claim.place and claim.place.admin1 == admin1 else None
+    return IncidentReport(
+        report_id=f"{incident_id}-{digest(claim.source.name)[:8]}",
+        incident_id=incident_id,
+        source=claim.source,
+        reported_at=reported_at,
+        occurred_at=day_start(occurred),
+        occurred_precision=Precision.DAY,
+        period_start=day_start(start) if start else None,
+        location=Location(
+            country=country,
+            admin1=admin1,
+            place=place.name[:200] if place and place.lat is not None else None,
+            lat=place.lat if place else None,
+            lon=place.lon if place else None,
+            admin1_source=place.source if place else None,
+        ),
+        event_type=claim.event_type or EventType.OTHER,
+        alleged_perpetrators=claim.perpetrators[:50],
+        casualties=Casualties(
+            **{m: f for m, f in claim.figures.figures.items() if isinstance(f, Figure)}
+        ),
+        verification=claim.verification,
+        kind=ReportKind.SUMMARY if summary else ReportKind.INCIDENT,
+        text=" ".join(claim.sentences)[:100_000],
+    )
