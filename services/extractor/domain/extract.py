@@ -154,8 +154,12 @@ def extract_all(
                 day, day_named = named_day, True
             continue
         if period is None and dates.historical(s, reference) and not tallies.is_comparison(s):
-            skipped.append(Skipped(s, "background: about an earlier year, no day named"))
+            skipped.append(Skipped(s, "background: an event of an earlier year"))
             continue
+        if period is None and stated and tallies.too_large_for_one_event(
+            s, stated.pick("low"), reference
+        ):
+            period = tallies.Tally(None)
         if tallies.not_conflict(s):
             skipped.append(Skipped(s, "not a conflict casualty (earthquake, accident ...)"))
             continue

@@ -1,0 +1,81 @@
+"""General rules of the extractor's second pass (issue 12): each test is written from a class
+of wording, with invented sentences, not from one sentence of the labelled set."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas.reports import IncidentReport, ReportKind
+from services.extractor.domain import extract
+
+REPORTED = datetime(2022, 2, 2, 12, tzinfo=UTC)
+
+
+def kinds(text: str, reported_at: datetime = REPORTED) -> list[tuple[str, int | None]]:
+    """(kind, killed low end) of each report."""
+    reports: list[IncidentReport] = extract(text, reported_at=reported_at, default_country="SYR")
+    return [
+        (r.kind.value, r.casualties.killed.pick("low") if r.casualties.killed else None)
+        for r in reports
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a full date of an earlier year, far enough back
+        "Officials recalled a deadly March 18, 2019, attack in Baghouz that killed 70 civilians.",
+        # a month alone that lies in the previous year
+        "In October the group raided a village near Raqqa, killing 11 civilians.",
+        "In September a bombing killed nine fighters in Idlib province.",
+        # last year's date more than a month back (44 days)
+        "On 20 December 2021 a shell killed two people in Daraa.",
+        # a year alone
+        "The siege of 2016 killed thousands in Aleppo.",
+    ],
+)
+def test_an_event_of_an_earlier_year_is_background(text: str) -> None:
+    assert kinds(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On January 5, 2022, an air strike killed four people in Idlib.",  # a month back
+        "In January a car bomb killed six people in Azaz.",  # this year's month
+        "On Monday a drone strike killed two people in Idlib, the third since 2019.",
+    ],
+)
+def test_an_event_of_last_month_or_this_year_is_news(text: str) -> None:
+    assert [k for k, _ in kinds(text)] == ["incident"]
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        ("SOHR: ISLAMIC STATE KILLED 625 PEOPLE IN SYRIA IN 2021", 625),
+        ("Landmines killed 40 people in Deir ez-Zor during 2022.", 40),
+        ("Shockingly, three people died in these direct and brutal attacks.", 3),
+        ("Government forces killed over 80 fighters in various provinces.", 80),
+        ("Four people were killed in separate incidents in Syria on Monday.", 4),
+        ("At least 79 civilians were killed in Deir Ezzor over the last 48 hours.", 79),
+        ("An estimated 170000 people have been killed due to the violence.", 170000),
+    ],
+)
+def test_a_total_over_a_period_or_many_places_is_a_summary(text: str, killed: int) -> None:
+    assert kinds(text) == [("summary", killed)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Seven fighters were killed in clashes in several areas of Idlib on Monday.",
+        "Those killed in two attacks include 14 children.",
+        "At least 12 people were killed in the last 24 hours in Idlib.",
+        "Syrian opposition: 1300 killed in chemical attack on Ghouta region.",
+    ],
+)
+def test_one_region_one_day_or_one_event_is_an_incident(text: str) -> None:
+    assert [k for k, _ in kinds(text)] == [ReportKind.INCIDENT.value]
