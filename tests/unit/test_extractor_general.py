@@ -79,3 +79,82 @@ def test_a_total_over_a_period_or_many_places_is_a_summary(text: str, killed: in
 )
 def test_one_region_one_day_or_one_event_is_an_incident(text: str) -> None:
     assert [k for k, _ in kinds(text)] == [ReportKind.INCIDENT.value]
+
+
+def measures(sentence: str) -> dict[str, str]:
+    from services.extractor.domain.casualties import sentence_figures
+
+    return {k: f.describe() for k, f in sentence_figures(sentence).figures.items()}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a named subject of a passive or intransitive casualty verb
+        ("Abdul Hamid al-Matar was killed in a drone strike.", {"killed": "1"}),
+        (
+            "Sameh Salim Ayyoub, a farm worker from Qebtan village, died of his wounds.",
+            {"killed": "1"},
+        ),
+        ("Ranya Eta, Dilan Ezedin and Zozan Zedan died in the blast.", {"killed": "3"}),
+        (
+            "The 11-year-old Suleiman Selo and the 15-year-old Badran Selo were injured.",
+            {"injured": "2", "children_injured": "2"},
+        ),
+        # a bare singular subject in a headline
+        (
+            "Landmine explosion | Regime soldier killed and four others injured",
+            {"killed": "1", "injured": "4"},
+        ),
+        (
+            "Girl named Layla al-Masri killed in a ground attack",
+            {"killed": "1", "children_killed": "1"},
+        ),
+        # the object list of an active verb or a casualty noun
+        ("The strike killed his grandfather, his brother and a cousin.", {"killed": "3"}),
+        (
+            "The shelling claimed the lives of Khaled Hanifa and Bashar Barakat, and injured "
+            "Sabri Sido, 20, and Aziz Zeidan, 32.",
+            {"killed": "2", "injured": "2"},
+        ),
+        ("The bombing led to the injury of Masoud Abu Ayoub, 53.", {"injured": "1"}),
+        (
+            "Troops stormed the town, killing Abu Malik, a field commander, and eight more "
+            "militants.",
+            {"killed": "9"},
+        ),
+        # one person per clause, each with its own verb
+        (
+            "Al-Shammari was killed, one of his associates was wounded.",
+            {"killed": "1", "injured": "1"},
+        ),
+    ],
+)
+def test_victims_named_without_a_number(sentence: str, expected: dict[str, str]) -> None:
+    assert measures(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Three people, including a named child, were killed.",
+            {"killed": "3", "children_killed": "1"},
+        ),
+        ("A wounded man died in hospital.", {"killed": "1"}),
+        ("Five killed and wounded by a drone attack", {}),
+        ("The attack resulted in no injuries to U.S. personnel.", {}),
+        ("Protesters gathered over the death of Reyaz Naikoo.", {}),
+        ("A drone hit a car, leaving SDF fighters wounded.", {}),  # a plural: no figure
+        (
+            "Hundreds of civilians killed is a conservative figure, Mardini said.",
+            {"killed": "at least 100"},
+        ),
+        ("Fighting has also killed 30 soldiers as well as 50 rebels.", {"killed": "80"}),
+        ("Gunmen killed a policeman and abducted one agent and 3 civilians.", {"killed": "1"}),
+    ],
+)
+def test_counted_subjects_and_non_persons_add_nobody(
+    sentence: str, expected: dict[str, str]
+) -> None:
+    assert measures(sentence) == expected

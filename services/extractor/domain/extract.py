@@ -156,8 +156,10 @@ def extract_all(
         if period is None and dates.historical(s, reference) and not tallies.is_comparison(s):
             skipped.append(Skipped(s, "background: an event of an earlier year"))
             continue
-        if period is None and stated and tallies.too_large_for_one_event(
-            s, stated.pick("low"), reference
+        if (
+            period is None
+            and stated
+            and tallies.too_large_for_one_event(s, stated.pick("low"), reference)
         ):
             period = tallies.Tally(None)
         if tallies.not_conflict(s):

@@ -84,8 +84,29 @@ _THESE_ATTACKS = re.compile(
 )
 # "these direct brutal attacks" (adjectives), not "those killed in two attacks" (a pronoun).
 _NOT_ADJECTIVE = frozenset(
-    "killed dead died wounded injured in of on at by from who which that were was two "
-    "three four several many".split()
+    [
+        "killed",
+        "dead",
+        "died",
+        "wounded",
+        "injured",
+        "in",
+        "of",
+        "on",
+        "at",
+        "by",
+        "from",
+        "who",
+        "which",
+        "that",
+        "were",
+        "was",
+        "two",
+        "three",
+        "four",
+        "several",
+        "many",
+    ]
 )
 # "in various provinces", "in separate incidents": a toll of many regions or events at once
 # ("in several areas in Idlib" is one region's toll: an incident, as ACLED codes it).
@@ -275,11 +296,7 @@ event it belongs to ("1300 killed in chemical attack on Ghouta")."""
 def too_large_for_one_event(text: str, killed: int, reference: date) -> bool:
     """ "An estimated 170000 people have reportedly been killed ... due to the violence": a
     figure that cannot be placed as one incident is a tally, not an incident."""
-    return (
-        killed >= HUGE
-        and incident_day(text, reference) is None
-        and not _ONE_EVENT.search(text)
-    )
+    return killed >= HUGE and incident_day(text, reference) is None and not _ONE_EVENT.search(text)
 
 
 _NOT_CONFLICT = re.compile(
