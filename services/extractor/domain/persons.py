@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .numbers import Token, find_counts, tokenize
+from .text import words
 from .vocabulary import (
     ADVERBS,
     AUX,
@@ -40,229 +41,53 @@ from .vocabulary import (
     WOMAN,
 )
 
-_KIN = frozenset(
-    [
-        "grandfather",
-        "grandmother",
-        "father",
-        "mother",
-        "brother",
-        "sister",
-        "son",
-        "daughter",
-        "husband",
-        "wife",
-        "uncle",
-        "aunt",
-        "cousin",
-        "nephew",
-        "niece",
-        "relative",
-        "comrade",
-        "associate",
-        "companion",
-        "colleague",
-        "bodyguard",
-        "friend",
-        "fiance",
-        "fiancee",
-        "neighbour",
-        "neighbor",
-    ]
+_KIN = words(
+    "grandfather grandmother father mother brother sister son daughter husband wife uncle "
+    "aunt cousin nephew niece relative comrade associate companion colleague bodyguard "
+    "friend fiance fiancee neighbour neighbor"
 )
-_FEMALE = frozenset(["mother", "sister", "wife", "aunt", "niece", "grandmother", "fiancee"]) | WOMAN
-_PASSIVE_KILL = frozenset(["killed", "martyred", "executed", "slain", "assassinated"])
-_PASSIVE_INJURE = frozenset(["injured", "wounded", "hurt"])
-_INTRANSITIVE_KILL = frozenset(["died", "perished"])
-_ACTIVE_KILL = frozenset(
-    ["kill", "kills", "killed", "killing", "execute", "executes", "executed", "executing"]
-)
-_ACTIVE_INJURE = frozenset(
-    ["injure", "injures", "injured", "injuring", "wound", "wounds", "wounded", "wounding"]
-)
-_NOUN_KILL = frozenset(
-    ["death", "deaths", "killing", "martyrdom", "life", "lives", "assassination"]
-)
-_NOUN_INJURE = frozenset(["injury", "injuries", "wounding"])
-_SINGULAR_AUX = frozenset(["was", "has"])
-_HAVE = frozenset(["has", "have", "had"])
-_ARTICLES = frozenset(
-    ["a", "an", "the", "his", "her", "their", "its", "this", "that", "these", "those"]
-)
-_NAMING = frozenset(["named", "identified", "known", "described"])
+_FEMALE = words("mother sister wife aunt niece grandmother fiancee") | WOMAN
+_PASSIVE_KILL = words("killed martyred executed slain assassinated")
+_PASSIVE_INJURE = words("injured wounded hurt")
+_INTRANSITIVE_KILL = words("died perished")
+_ACTIVE_KILL = words("kill kills killed killing execute executes executed executing")
+_ACTIVE_INJURE = words("injure injures injured injuring wound wounds wounded wounding")
+_NOUN_KILL = words("death deaths killing martyrdom life lives assassination")
+_NOUN_INJURE = words("injury injuries wounding")
+_SINGULAR_AUX = words("was has")
+_HAVE = words("has have had")
+_ARTICLES = words("a an the his her their its this that these those")
+_NAMING = words("named identified known described")
 # "X, believed to be a member of HTS,", "X, aged 40,": an appositive, the same person.
-_APPOSITIVE = frozenset(
-    [
-        "believed",
-        "named",
-        "identified",
-        "aged",
-        "known",
-        "said",
-        "reportedly",
-        "described",
-        "thought",
-        "dubbed",
-        "nicknamed",
-        "aka",
-        "unknown",
-    ]
+_APPOSITIVE = words(
+    "believed named identified aged known said reportedly described thought dubbed "
+    "nicknamed aka unknown"
 )
 # "over the death of X" (a protest), "after the killing of X": an earlier death, a reason.
-_REASON = frozenset(
-    [
-        "over",
-        "after",
-        "following",
-        "since",
-        "for",
-        "against",
-        "about",
-        "avenge",
-        "protest",
-        "mourning",
-    ]
-)
-_STOP = frozenset(
-    [
-        "in",
-        "on",
-        "at",
-        "by",
-        "near",
-        "during",
-        "after",
-        "before",
-        "while",
-        "when",
-        "as",
-        "from",
-        "with",
-        "without",
-        "due",
-        "for",
-        "into",
-        "inside",
-        "outside",
-        "under",
-        "over",
-        "since",
-        "until",
-        "within",
-        "through",
-        "because",
-        "including",
-        "among",
-        "amid",
-        "following",
-        "who",
-        "whom",
-        "which",
-        "that",
-        "whose",
-        "where",
-        "whereas",
-        "but",
-    ]
+_REASON = words("over after following since for against about avenge protest mourning")
+_STOP = words(
+    "in on at by near during after before while when as from with without due for into "
+    "inside outside under over since until within through because including among amid "
+    "following who whom which that whose where whereas but"
 ) | {";", ":", "|", "(", ")", ".", "?", "!", '"'}
-_SUBJECT_STOP = frozenset(
-    [
-        "while",
-        "whereas",
-        "when",
-        "after",
-        "as",
-        "because",
-        "that",
-        "which",
-        "who",
-        "whom",
-        "where",
-        "but",
-        "although",
-    ]
+_SUBJECT_STOP = words(
+    "while whereas when after as because that which who whom where but although"
 ) | {";", ":", "|", "(", ")", ".", "?", "!", '"'}
-_NEGATION = frozenset(["no", "nobody", "none", "noone"])
-_NAME_PARTICLES = frozenset(
-    ["al", "el", "bin", "ibn", "abu", "abd", "abdul", "umm", "bint", "de", "la", "aka"]
-)
+_NEGATION = words("no nobody none noone")
+_NAME_PARTICLES = words("al el bin ibn abu abd abdul umm bint de la aka")
 _NOT_NAMES = (
-    frozenset(
-        [
-            "the",
-            "a",
-            "an",
-            "his",
-            "her",
-            "their",
-            "its",
-            "this",
-            "that",
-            "these",
-            "those",
-            "syrian",
-            "syria",
-            "turkish",
-            "russian",
-            "israeli",
-            "regime",
-            "government",
-            "forces",
-            "army",
-            "sources",
-            "source",
-            "observatory",
-            "sohr",
-            "snhr",
-            "sana",
-            "reuters",
-            "afp",
-            "monday",
-            "tuesday",
-            "wednesday",
-            "thursday",
-            "friday",
-            "saturday",
-            "sunday",
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-            "according",
-            "local",
-        ]
+    words(
+        "the a an his her their its this that these those syrian syria turkish russian "
+        "israeli regime government forces army sources source observatory sohr snhr sana "
+        "reuters afp monday tuesday wednesday thursday friday saturday sunday january "
+        "february march april may june july august september october november december "
+        "according local"
     )
     | _STOP
 )
-_NUMBER_WORDS = frozenset(
-    [
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "dozens",
-        "scores",
-        "hundreds",
-        "several",
-        "many",
-        "some",
-    ]
+_NUMBER_WORDS = words(
+    "one two three four five six seven eight nine ten eleven twelve dozens scores "
+    "hundreds several many some"
 )
 
 
@@ -455,9 +280,12 @@ def _count(
                 people += counts[0].figure.pick("low")
                 after_group, previous_name = True, False
             continue
-        if (previous_name or after_group) and tokens[x - 1].low == ",":
-            if lows[0] in ("a", "an", "the") or lows[0] in _APPOSITIVE:
-                continue  # "X, a poultry farm worker from ...": the same person
+        if (
+            (previous_name or after_group)
+            and tokens[x - 1].low == ","
+            and (lows[0] in ("a", "an", "the") or lows[0] in _APPOSITIVE)
+        ):
+            continue  # "X, a poultry farm worker from ...": the same person
         if lows[0] in _APPOSITIVE:
             continue
         found = _person(part)
@@ -515,9 +343,9 @@ def _victims(tokens: list[Token], covered: set[int]) -> list[Victims]:
                 span = (i + 1, _object_end(tokens, i + 1))
             else:
                 start = _aux_start(tokens, i)
-                if start > 0 and tokens[start - 1].low == "and" and low in _PASSIVE_INJURE:
-                    if start > 1 and tokens[start - 2].low == "shot":
-                        start -= 2  # "shot and injured"
+                shot = start > 1 and tokens[start - 2].low == "shot"
+                if shot and tokens[start - 1].low == "and" and low in _PASSIVE_INJURE:
+                    start -= 2  # "shot and injured"
                 span, subject = (_subject_start(tokens, start), start), True
         elif low in _ACTIVE_KILL | _ACTIVE_INJURE and _object_follows(tokens, i, covered):
             measure = KILLED if low in _ACTIVE_KILL else INJURED

@@ -24,6 +24,7 @@ from datetime import date, timedelta
 
 from .dates import absolute_dates, incident_day, period_start
 from .numbers import MONTHS, TENS, UNITS, ascii_digits
+from .text import words
 
 
 @dataclass(frozen=True)
@@ -83,30 +84,9 @@ _THESE_ATTACKS = re.compile(
     rf"\b(?:these|those)\s+(?P<between>(?:[\w-]+\s+){{0,3}}){_EVENTS}\b", re.IGNORECASE
 )
 # "these direct brutal attacks" (adjectives), not "those killed in two attacks" (a pronoun).
-_NOT_ADJECTIVE = frozenset(
-    [
-        "killed",
-        "dead",
-        "died",
-        "wounded",
-        "injured",
-        "in",
-        "of",
-        "on",
-        "at",
-        "by",
-        "from",
-        "who",
-        "which",
-        "that",
-        "were",
-        "was",
-        "two",
-        "three",
-        "four",
-        "several",
-        "many",
-    ]
+_NOT_ADJECTIVE = words(
+    "killed dead died wounded injured in of on at by from who which that were was two "
+    "three four several many"
 )
 # "in various provinces", "in separate incidents": a toll of many regions or events at once
 # ("in several areas in Idlib" is one region's toll: an incident, as ACLED codes it).
@@ -271,10 +251,14 @@ def tally(text: str, reference: date) -> Tally | None:
     for in_period in _ATTACKS_IN_PERIOD.finditer(text):
         if (_number(in_period.group("n")) or 0) >= 2:
             return Tally(reference - timedelta(days=_DAYS[in_period.group("unit").casefold()]))
-    year = _IN_YEAR.search(text)
-    if year and reference.year - 1 <= int(year.group(1)) <= reference.year:
-        if not absolute_dates(text, reference) and incident_day(text, reference) is None:
-            return Tally(date(int(year.group(1)), 1, 1))
+    whole_year = _IN_YEAR.search(text)
+    if (
+        whole_year
+        and reference.year - 1 <= int(whole_year.group(1)) <= reference.year
+        and not absolute_dates(text, reference)
+        and incident_day(text, reference) is None
+    ):
+        return Tally(date(int(whole_year.group(1)), 1, 1))
     over = _OVER_THE.search(text)
     if over:
         unit = (over.group(1) or over.group(2)).casefold()
