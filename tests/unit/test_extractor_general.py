@@ -158,3 +158,45 @@ def test_counted_subjects_and_non_persons_add_nobody(
     sentence: str, expected: dict[str, str]
 ) -> None:
     assert measures(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a second figure after a participle is a clause of its own, not the verb's object
+        ("10 civilians killed 15 injured in rocket attacks", {"killed": "10", "injured": "15"}),
+        ("3 Civilians Killed 38 Injured in Rocket Attacks", {"killed": "3", "injured": "38"}),
+        # "the other / the remaining N" is the rest of a stated total
+        (
+            "The raid killed four people, including two civilians; the other two deaths were "
+            "fighters.",
+            {"killed": "4"},
+        ),
+    ],
+)
+def test_clauses_and_remainders(sentence: str, expected: dict[str, str]) -> None:
+    assert measures(sentence) == expected
+
+
+def test_a_headline_told_again_in_the_body_is_one_incident() -> None:
+    text = (
+        "US-led raids on Syria killed 14 jihadists 5 civilians AFP Thursday 25 Sep 2014 "
+        "A series of strikes in Syria overnight by a US-led coalition killed 14 jihadists and "
+        "five civilians, a monitoring group said."
+    )
+    reports = extract(text, reported_at=datetime(2014, 9, 26, tzinfo=UTC), default_country="SYR")
+    assert {r.incident_id for r in reports} == {reports[0].incident_id}
+    assert max(r.casualties.killed.pick("low") for r in reports if r.casualties.killed) == 19
+    assert all(r.location.country == "SYR" for r in reports)  # "US-led" is an actor
+
+
+def test_a_headline_with_a_higher_toll_stays_its_own_claim() -> None:
+    text = (
+        "Strikes kill 40 in Idlib AFP Thursday 25 Sep 2014 A strike in Syria killed five "
+        "people in Idlib on Thursday, a monitor said."
+    )
+    reports = extract(text, reported_at=datetime(2014, 9, 26, tzinfo=UTC), default_country="SYR")
+    assert sorted(r.casualties.killed.pick("low") for r in reports if r.casualties.killed) == [
+        5,
+        40,
+    ]

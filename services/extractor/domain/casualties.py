@@ -312,6 +312,9 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         # "Three suicide bombers killed at least two people": the count is the agent.
         at = len(right) - len(rest) + 1
         obj = after[at] if at < len(after) else None
+        then = after[at + 1].low if at + 1 < len(after) else ""
+        if then in PARTICIPLES and obj is not None and ascii_digits(obj.low[:1]):
+            obj = None  # "10 civilians killed 15 injured": a second figure, not an object
         if (
             obj is not None
             and obj.start - rest[0].end <= 1
@@ -530,6 +533,7 @@ def mentions(sentence: str) -> list[Mention]:
         if found[k - 1].subgroup and words and words[-1] in COORD and len(words) <= 4:
             found[k].subgroup = True
     _propagate(found)
+    _remainders(found)
     _pronouns(sentence, found)
     _repeats(found)
     for k, m in enumerate(found):
@@ -621,6 +625,16 @@ def _right_wins(m: Mention, right_measure: str) -> bool:
         and len(m.tail) > n
         and m.tail[n].low in PARTICIPLES
     )
+
+
+def _remainders(found: list[Mention]) -> None:
+    """ "killed four people, including two civilians ... the other two deaths": "the other /
+    the remaining N" after a total of the same measure is the rest of that total, a part."""
+    for k, m in enumerate(found):
+        if m.left.split()[-2:] not in (["the", "other"], ["the", "remaining"]):
+            continue
+        if any(e.measure == m.measure and not e.subgroup for e in found[:k]):
+            m.subgroup = m.nested = True
 
 
 _PRONOUN = re.compile(

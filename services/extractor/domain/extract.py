@@ -47,7 +47,16 @@ from services.common.gazetteer import Gazetteer
 
 from . import context, dates, places, shares, tallies
 from .casualties import sentence_figures
-from .claims import Claim, build, day_start, digest, fold_restatements, merge, place_unplaced
+from .claims import (
+    Claim,
+    build,
+    day_start,
+    digest,
+    fold_headlines,
+    fold_restatements,
+    merge,
+    place_unplaced,
+)
 from .places import Place
 from .scrape import clean
 from .text import normalise, sentences
@@ -201,9 +210,11 @@ def extract_all(
                 verif or Verification.REPORTED,
                 place,
                 period is None and day_named,
+                sent.headline,
             )
             continue
         merge(current, figures)
+        current.headline = current.headline and sent.headline
         current.sentences.append(s)
         current.dated = current.dated or (period is None and day_named)
         current.place = current.place or place
@@ -215,6 +226,7 @@ def extract_all(
             current.verification = verif
     place_unplaced(claims)
     fold_restatements(claims)
+    fold_headlines(claims)
     built: list[IncidentReport] = []
     for claim in claims.values():
         if anchor is None:
