@@ -16,8 +16,9 @@ Sets (all three by default, one table):
   (../shared/data/acled_notes_casualty_labeled.csv), reported_at = event date + 1 day,
   default_country = the row's country; the label is ACLED's ``fatalities``.
 
-Rules were developed on ``dev`` (and on the even rows of ``acled``); ``heldout`` is the
-check that they generalise. A missing data file skips its set with a message.
+Rules were developed on ``dev`` (and on ACLED); ``heldout`` is the check that they
+generalise: it was labelled before the second pass over the rules and scored once, at its
+end (the protocol is in CONVENTIONS.md). A missing data file skips its set with a message.
 
 Columns (shares of the set's texts):
 - killed exact: the killed figure Vigil would count equals the label (no figure = 0).
