@@ -17,8 +17,12 @@ Rules (each one is tested):
   explicit coding statement ("fatalities coded as 7") overrides narrative figures, and a
   later one of either corrects an earlier one. A division sentence does not move the story
   to the places it lists.
-- A sentence about an earlier year with no day named ("the siege of 2016, which killed
-  thousands") is background and is skipped.
+- A sentence about an event of an earlier calendar year ("the siege of 2016, which killed
+  thousands", "a deadly March 18, 2019, attack", "In October ..." told in January), more
+  than a month before the reference day and with no recent day named, is background and
+  is skipped. A toll of 1,000 or more with no day and no single event named is a summary.
+- A headline (text before a date stamp) whose toll the body matches or exceeds, for the
+  same country and region, is the body's incident (``claims.fold_headlines``).
 - Claims with one (country, region, day, kind, period) in one text are one incident:
   one incident_id. Claims of one incident from one source are one report (``claims.py``):
   figures from several sentences combine by the stated total if any, else the maximum (a

@@ -11,8 +11,11 @@ covers a period or many attacks:
   Syria's three-year war", "the death toll from the five-year conflict";
 - several attacks counted together: "21 attacks left 37 dead", "these attacks left 20
   people dead", "ISIS carried out 20 attacks last month, killing 15".
+- a whole year ("killed 625 people in Syria in 2021"), many regions or separate events
+  ("in various provinces", "in separate incidents"), a span of hours beyond a day ("over the
+  last 48 hours"), "these <adjectives> attacks".
 A day's toll is not a tally: "since last night", "since this morning", "in the past few
-hours", "in the last 24 hours", "during the day".
+hours", "in the last 24 hours", "during the day", "in several areas of Idlib".
 A *rate* ("dozens of people killed each day") is neither an incident nor a tally.
 """
 
