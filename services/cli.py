@@ -17,7 +17,7 @@ SUBCOMMAND_MODULES = (
     "services.importers.cli",
     "services.extractor.cli",
     "services.deadletters.cli",
-    "services.aggregator.cli",
+    "services.replay.cli",
 )
 
 

@@ -1,77 +1,18 @@
-"""Builds the aggregator's Faust app from its settings (no work at import time)."""
+"""Builds the aggregator's Faust app from its settings (no work at import time): the
+adapters (Faust tables, producer, dead-letter topic) around the service layer, wired to
+the topics by ``agents.wire``."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import Any
 
 import faust
 from prometheus_client import CollectorRegistry
 
-from services.aggregator.agents import Aggregator, wire
+from services.aggregator.adapters import AlertProducer, Changelog, FaustStore, faust_tables
+from services.aggregator.agents import wire
 from services.aggregator.metrics import AggregatorMetrics
+from services.aggregator.service import Aggregator
 from services.aggregator.settings import AggregatorSettings
-from services.aggregator.state import StateTables
-from services.common.batches import Record, send_batches
-from services.common.worker import kafka_producer, make_app, warm_topics
-
-TABLES = ("incidents", "summaries", "alerts", "clocks", "outbox")
-
-
-class Changelog:
-    """Table writes waiting to go to their changelog topics, sent by ``flush`` straight
-    through the app's producer, one record batch per changelog partition (Faust's
-    ``send_changelog`` costs a FutureMessage, a buffer round and a callback per record:
-    ~10% of the aggregator's CPU). Records reach the broker before the inputs' offsets
-    are committed: Faust flushes the producer before every commit."""
-
-    def __init__(self, app: faust.App) -> None:
-        self.app = app
-        self.pending: list[tuple[str, bytes, bytes | None, int]] = []
-
-    async def flush(self) -> None:
-        if not self.pending:
-            return
-        producer = await kafka_producer(self.app)
-        pending, self.pending = self.pending, []
-        by_topic: dict[str, list[Record]] = {}
-        for topic, key, value, partition in pending:
-            by_topic.setdefault(topic, []).append((key, value, partition))
-        for topic, records in by_topic.items():
-            await send_batches(producer, topic, records)
-
-
-class FaustStore:
-    """A Faust table written from a batch agent: there is no current event to take the
-    changelog partition from, so every write names it (the input's partition, as Faust
-    would). Reads and writes go to the table's local store; writes also to its changelog
-    (via ``Changelog``), which is what a replacing worker recovers the table from."""
-
-    def __init__(self, table: Any, changelog: Changelog) -> None:
-        self.table = table
-        self.topic = table.changelog_topic.get_topic_name()
-        self.changelog = changelog
-
-    def get(self, key: bytes, /) -> bytes | None:
-        value: bytes | None = self.table.data.get(key)
-        return value
-
-    def items(self) -> Iterable[tuple[bytes, bytes]]:
-        return list(self.table.data.items())
-
-    def values(self) -> Iterable[bytes]:
-        return list(self.table.data.values())
-
-    def __contains__(self, key: object, /) -> bool:
-        return key in self.table.data
-
-    def put(self, partition: int, key: bytes, value: bytes) -> None:
-        self.table.data[key] = value
-        self.changelog.pending.append((self.topic, key, value, partition))
-
-    def delete(self, partition: int, key: bytes) -> None:
-        self.table.data.pop(key, None)
-        self.changelog.pending.append((self.topic, key, None, partition))
+from services.common.worker import make_app, warm_topics
 
 
 def create_app(
@@ -81,38 +22,17 @@ def create_app(
     config = settings.engine_config()
     app = make_app("aggregator", settings, registry)
     changelog = Changelog(app)
-    tables = StateTables(
-        *(
-            # raw bytes both ways: without key_type/value_type a Faust table decodes its
-            # changelog as JSON on recovery (it ignores the app's raw serializers), which
-            # fails on every record and leaves a replacing worker stuck in recovery
-            FaustStore(
-                app.Table(
-                    f"aggregator-{name}",
-                    partitions=settings.topic_partitions,
-                    key_type=bytes,
-                    value_type=bytes,
-                ),
-                changelog,
-            )
-            for name in TABLES
-        )
-    )
+    tables = faust_tables(app, settings.topic_partitions, changelog)
     metrics = AggregatorMetrics(registry, config.rules)
-
-    async def send_alerts(records: list[Record]) -> list[Any]:
-        """The producer's futures for the alert records' batches (the outbox waits on
-        them)."""
-        return await send_batches(await kafka_producer(app), settings.topics.alerts, records)
-
-    wire(
-        app,
-        settings.topics,
-        Aggregator(config, tables, metrics, send_alerts, changelog.flush),
+    aggregator = Aggregator(
+        config,
+        tables,
         metrics,
-        settings.tick_interval_seconds,
+        AlertProducer(app, settings.topics.alerts),
+        app.topic(settings.topics.deadletters),
+        changelog.flush,
     )
-    stores = [t for t in (tables.incidents, tables.summaries, tables.alerts, tables.clocks,
-                          tables.outbox) if isinstance(t, FaustStore)]  # fmt: skip
+    wire(app, settings.topics, aggregator, settings.tick_interval_seconds)
+    stores = [s for s in tables.stores().values() if isinstance(s, FaustStore)]
     warm_topics(app, lambda: [settings.topics.alerts, *(s.topic for s in stores)])
     return app

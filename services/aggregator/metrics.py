@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from schemas.alerts import Alert
 from services.aggregator.domain.alerting import AlertState
-from services.aggregator.domain.incidents import Outcome
+from services.aggregator.domain.incidents import REFUSED, Outcome
 from services.aggregator.domain.rules import RuleSet
 from services.common.gazetteer import Gazetteer
 from services.common.metrics import StreamMetrics
@@ -58,7 +58,8 @@ class AggregatorMetrics(StreamMetrics):
         """(rule, label) -> the groups shown under that label with a non-empty window."""
         self.ignored = Counter(
             "vigil_reports_ignored_total",
-            "Reports that changed nothing, by reason (duplicate, superseded, too_late).",
+            "Reports that changed nothing, by reason (duplicate, superseded, conflict, "
+            "too_late, future).",
             ["reason"],
             registry=registry,
         )
@@ -82,12 +83,17 @@ class AggregatorMetrics(StreamMetrics):
         )
         self.watermark = Gauge(
             "vigil_watermark_timestamp_seconds",
-            "Event-time clock of each partition (epoch seconds).",
-            ["partition"],
+            "Event-time clock of each country (epoch seconds).",
+            ["country"],
             registry=registry,
         )
-        for reason in ("duplicate", "superseded", "too_late"):
-            self.ignored.labels(reason)
+        self._ignored: dict[Outcome, Counter] = {
+            outcome: self.ignored.labels(outcome.value)
+            for outcome in Outcome
+            if outcome not in (Outcome.APPLIED, Outcome.SUMMARY)
+        }
+        for outcome in REFUSED:
+            self.deadletters.labels(outcome.value)
 
     def record_outcomes(self, done: list[tuple[Outcome, float]]) -> None:
         """A batch of consumed reports: each one's outcome and the seconds it took (all
@@ -97,8 +103,11 @@ class AggregatorMetrics(StreamMetrics):
         if tally[Outcome.SUMMARY]:
             self.summaries.inc(tally[Outcome.SUMMARY])
         for outcome, count in tally.items():
-            if outcome not in (Outcome.APPLIED, Outcome.SUMMARY):
-                self.ignored.labels(outcome.value).inc(count)
+            counter = self._ignored.get(outcome)
+            if counter is not None:
+                counter.inc(count)
+                if outcome in REFUSED:
+                    self.deadletters.labels(outcome.value).inc(count)
 
     def record_transitions(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:
@@ -131,6 +140,7 @@ class AggregatorMetrics(StreamMetrics):
                 del self._windows[(rule, label)]
                 self.window.remove(rule, label, measure)  # no-op when never shown
 
-    def record_watermark(self, partition: int, now: float | None) -> None:
-        if now is not None:
-            self.watermark.labels(str(partition)).set(now)
+    def record_watermarks(self, clocks: Iterable[tuple[str, float | None]]) -> None:
+        for country, now in clocks:
+            if now is not None:
+                self.watermark.labels(country).set(now)

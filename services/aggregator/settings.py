@@ -33,8 +33,13 @@ class AggregatorSettings(ServiceSettings):
     )
     combine_policy: CombinePolicy = CombinePolicy.MAX_RELIABLE
     evidence_limit: int = Field(default=20, ge=1, le=500)
+    id_retention: str = Field(
+        default="365d",
+        description="How long (event time of the country) a report_id is remembered after "
+        "its report's position; never less than lateness plus the longest window.",
+    )
 
-    @field_validator("lateness", "idle_after")
+    @field_validator("lateness", "idle_after", "id_retention")
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)
@@ -48,4 +53,6 @@ class AggregatorSettings(ServiceSettings):
             unreliable_sources=frozenset(self.unreliable_sources),
             policy=self.combine_policy,
             evidence_limit=self.evidence_limit,
+            guard=self.future_guard,
+            id_retention_seconds=parse_duration(self.id_retention),
         )

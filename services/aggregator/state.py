@@ -1,12 +1,17 @@
-"""How the engine's state is kept in Faust tables (changelogged, so a replacing worker
-recovers it) and rebuilt from them.
+"""How the engines' state is kept in key-value tables (Faust tables in the service,
+changelogged, so a replacing worker recovers it; dicts in tests) and rebuilt from them.
 
-Writes per input are O(1): one incident record per applied report, the partition's clock,
-and an alert state only when it changes; a batch of inputs writes each key once. Each
-record carries its partition so that a worker rebuilds exactly the engines of the
-partitions it owns. Alert transitions pass through an outbox (one record per transition):
-written before they are sent, deleted once the broker acknowledged them, and re-sent on
-rebuild if a crash came in between (consumers drop repeats by seq).
+Writes per input are O(1): one incident record and one id entry per applied report, its
+country's clock, and an alert state only when it changes; a batch of inputs writes each
+key once. Keys are scoped by country (``SYR/i-17``: ids are unique within a country);
+each record carries its partition so that a worker rebuilds exactly the countries of
+the partitions it owns. Alert transitions pass through an outbox (one record per
+transition): written before they are sent, deleted once the broker acknowledged them,
+and re-sent on rebuild if a crash came in between (consumers drop repeats by seq).
+
+Tables: ``incidents`` and ``summaries`` (country/incident_id -> its reports),
+``ids`` (country/report_id -> digest, position, origin), ``alerts`` (fingerprint ->
+state), ``clocks`` (country -> clock), ``outbox`` (fingerprint#seq -> alert).
 """
 
 from __future__ import annotations
@@ -19,7 +24,28 @@ from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
 from services.aggregator.domain.alerting import AlertState
 from services.aggregator.domain.clock import Clock
-from services.aggregator.domain.engine import Effects, Engine, EngineConfig, Reports
+from services.aggregator.domain.countries import Countries
+from services.aggregator.domain.engine import Effects, EngineConfig, Key, Reports
+from services.aggregator.domain.ids import IdEntry
+
+TABLES = ("incidents", "summaries", "alerts", "clocks", "outbox", "ids")
+
+
+def table_name(name: str) -> str:
+    """The Faust table behind state table ``name``."""
+    return f"aggregator-{name}"
+
+
+def changelog_topic(app_id_prefix: str, name: str) -> str:
+    """The changelog topic of state table ``name`` (Faust names it ``<app id>-<table>-
+    changelog``, the app id being ``<VIGIL_APP_ID_PREFIX>-aggregator``)."""
+    return f"{app_id_prefix}-aggregator-{table_name(name)}-changelog"
+
+
+def decode_clock(raw: bytes) -> Clock:
+    data = json.loads(raw)
+    data.pop("p", None)
+    return Clock.from_json(data)
 
 
 class Store(Protocol):
@@ -71,35 +97,69 @@ def _outbox_key(alert: Alert) -> bytes:
     return f"{alert.fingerprint}#{alert.seq}".encode()
 
 
+def scoped(key: Key) -> bytes:
+    """``SYR/i-17``: a table key scoped by country (always three letters)."""
+    return f"{key[0]}/{key[1]}".encode()
+
+
+def unscoped(raw: bytes) -> Key:
+    text = raw.decode()
+    return text[:3], text[4:]
+
+
+def encode_id(partition: int, entry: IdEntry) -> bytes:
+    """``{"p":0,"d":"<digest>","at":<position>,"i":<incident>,"o":<offset>}`` (written
+    by hand: one per report, so json.dumps would show in the profile)."""
+    return (
+        f'{{"p":{partition},"d":"{entry.digest}","at":{entry.position!r},'
+        f'"i":{json.dumps(entry.incident_id)},"o":{entry.origin}}}'
+    ).encode()
+
+
+def decode_id(raw: bytes) -> tuple[int, IdEntry]:
+    data = json.loads(raw)
+    entry = IdEntry(str(data["d"]), float(data["at"]), str(data["i"]), int(data["o"]))
+    return int(data["p"]), entry
+
+
 class StateTables:
     """The aggregator's tables: Faust tables in the service, ``DictStore`` in tests."""
 
     def __init__(
-        self, incidents: Store, summaries: Store, alerts: Store, clocks: Store, outbox: Store
+        self,
+        incidents: Store,
+        summaries: Store,
+        alerts: Store,
+        clocks: Store,
+        outbox: Store,
+        ids: Store,
     ) -> None:
         self.incidents = incidents
         self.summaries = summaries
         self.alerts = alerts
         self.clocks = clocks
         self.outbox = outbox
-        self._json: dict[str, dict[str, str]] = {}  # incident -> report id -> JSON text
+        self.ids = ids
+        self._json: dict[bytes, dict[str, str]] = {}  # incident key -> report id -> JSON
         self._outbox_partition: dict[bytes, int] = {}
 
     @classmethod
     def in_memory(cls) -> StateTables:
-        return cls(DictStore(), DictStore(), DictStore(), DictStore(), DictStore())
+        return cls(*(DictStore() for _ in TABLES))
+
+    def stores(self) -> dict[str, Store]:
+        return {name: getattr(self, name) for name in TABLES}
 
     def persist(
         self,
         partition: int,
-        engine: Engine,
         effects: Effects,
-        arrived: Mapping[str, str] = {},
+        arrived: Mapping[Key, str] = {},
         encoded: Sequence[str] | None = None,
     ) -> None:
         """Write what ``effects`` changed (one input's, or a batch's folded together);
-        ``arrived`` maps report ids to the JSON text they came in, ``encoded`` holds the
-        transitions' JSON (so neither is serialised again)."""
+        ``arrived`` maps (country, report id) to the JSON text it came in, ``encoded``
+        holds the transitions' JSON (so neither is serialised again)."""
         # The outbox first: of everything this input writes, it matters most after a crash.
         # One record per transition, so a write never reads or rewrites earlier ones.
         transitions = effects.transitions
@@ -108,30 +168,42 @@ class StateTables:
             key = _outbox_key(alert)
             self.outbox.put(partition, key, _dump({"p": partition, "a": alert_json}))
             self._outbox_partition[key] = partition
-        for incident_id, reports in effects.incidents.items():
-            key = incident_id.encode()
+        for (country, incident_id), reports in effects.incidents.items():
+            key = scoped((country, incident_id))
             if reports is None:
-                self._json.pop(incident_id, None)
+                self._json.pop(key, None)
                 if key in self.incidents:
                     self.incidents.delete(partition, key)
             else:
-                cached = self._json.get(incident_id, {})
+                cached = self._json.get(key, {})
                 texts = {}
                 for r in reports.values():
                     rid = r.report.report_id
-                    text = arrived.get(rid) or cached.get(rid)
+                    text = arrived.get((country, rid)) or cached.get(rid)
                     if text is not None:
                         texts[rid] = text
                 self.incidents.put(partition, key, encode_reports(partition, reports, texts))
-                self._json[incident_id] = texts
-        for incident_id, reports in effects.summaries.items():
+                self._json[key] = texts
+        for (country, incident_id), reports in effects.summaries.items():
+            texts = {
+                r.report.report_id: text
+                for r in reports.values()
+                if (text := arrived.get((country, r.report.report_id))) is not None
+            }
             self.summaries.put(
-                partition, incident_id.encode(), encode_reports(partition, reports, arrived)
+                partition, scoped((country, incident_id)), encode_reports(partition, reports, texts)
             )
+        for key_pair, entry in effects.ids.items():
+            key = scoped(key_pair)
+            if entry is None:
+                if key in self.ids:
+                    self.ids.delete(partition, key)
+            else:
+                self.ids.put(partition, key, encode_id(partition, entry))
         for fp, state in effects.alerts.items():
             self.alerts.put(partition, fp.encode(), _dump({"p": partition, "s": state.to_json()}))
-        if effects.incidents or effects.clock_moved:
-            self.clocks.put(partition, str(partition).encode(), _dump(engine.clock.to_json()))
+        for country, clock in effects.clocks.items():
+            self.clocks.put(partition, country.encode(), _dump({"p": partition, **clock.to_json()}))
 
     def delivered(self, alerts: Iterable[Alert]) -> None:
         """The broker acknowledged ``alerts``: drop them from the outbox."""
@@ -144,34 +216,40 @@ class StateTables:
             if partition is not None:
                 self.outbox.delete(partition, key)
 
-    def rebuild(self, partition: int, config: EngineConfig) -> tuple[Engine, list[Alert]]:
-        """An engine for ``partition`` from the tables, and the alerts still undelivered."""
-        engine = Engine(config)
-        incidents = []
-        for key, raw in self.incidents.items():
+    def _mine(self, store: Store, partition: int) -> Iterable[tuple[Key, int, Reports]]:
+        for key, raw in store.items():
             p, reports = decode_reports(raw)
             if p == partition:
-                incidents.append((key.decode(), reports))
-        summaries = []
-        for key, raw in self.summaries.items():
-            p, reports = decode_reports(raw)
-            if p == partition:
-                summaries.append((key.decode(), reports))
+                yield unscoped(key), p, reports
+
+    def rebuild(self, partition: int, config: EngineConfig) -> tuple[Countries, list[Alert]]:
+        """The countries of ``partition`` from the tables, and the alerts still undelivered."""
+        countries = Countries(config)
+        incidents = [(c, i, r) for (c, i), _, r in self._mine(self.incidents, partition)]
+        summaries = [(c, i, r) for (c, i), _, r in self._mine(self.summaries, partition)]
         states = []
         for raw in self.alerts.values():
             data = json.loads(raw)
             if data["p"] == partition:
                 states.append(AlertState.from_json(data["s"]))
-        clock_raw = self.clocks.get(str(partition).encode())
-        clock = Clock.from_json(json.loads(clock_raw)) if clock_raw else None
-        engine.restore(incidents, states, clock, summaries)
+        clocks = []
+        for key, raw in self.clocks.items():
+            if json.loads(raw).get("p") == partition:
+                clocks.append((key.decode(), decode_clock(raw)))
+        ids = []
+        for key, raw in self.ids.items():
+            p, entry = decode_id(raw)
+            if p == partition:
+                country, report_id = unscoped(key)
+                ids.append((country, report_id, entry))
+        countries.restore(incidents, states, clocks, summaries, ids)
         undelivered = []
         for raw in self.outbox.values():
             data = json.loads(raw)
             if data["p"] == partition:
                 undelivered.append(Alert.model_validate_json(data["a"]))
         undelivered.sort(key=lambda a: (a.fingerprint, a.seq))
-        return engine, undelivered
+        return countries, undelivered
 
     def firing(self) -> list[dict[str, Any]]:
         """Alert states currently above level 0, for the HTTP view."""

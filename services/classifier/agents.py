@@ -14,6 +14,7 @@ from services.classifier.metrics import ClassifierMetrics
 from services.common.batches import Record, send_batches
 from services.common.codec import decode
 from services.common.errors import RejectedInput
+from services.common.eventtime import FutureGuard
 from services.common.gazetteer import Gazetteer
 from services.common.streams import elapsed, send_dead_letter
 from services.common.topics import Topics
@@ -27,6 +28,7 @@ def wire(
     gazetteer: Gazetteer,
     severity: SeverityRules,
     metrics: ClassifierMetrics,
+    guard: FutureGuard,
 ) -> BatchHandler:
     classified = topics.classified
     dlq = app.topic(topics.deadletters)
@@ -35,10 +37,13 @@ def wire(
     async def classify_reports(tp: TP, messages: Sequence[Message]) -> None:
         out: list[Record] = []
         done: list[tuple[ClassifiedIncident, float]] = []
+        wall = time.time()
         for message in messages:
             started = time.perf_counter()
             try:
                 report = decode(IncidentReport, message.value)
+                if guard.field(report, wall) is not None:  # no clock moves beyond it
+                    raise RejectedInput(guard.reason(report, wall) or "", "future")
             except RejectedInput as error:
                 await send_dead_letter(dlq, "classifier", message, error, metrics)
                 continue

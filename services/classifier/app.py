@@ -24,6 +24,7 @@ def create_app(
         Gazetteer.default(),
         load_severity(settings.severity_file),
         ClassifierMetrics(registry),
+        settings.future_guard,
     )
     warm_topics(app, lambda: [settings.topics.classified])
     return app

@@ -25,8 +25,20 @@ class ClassifierMetrics(StreamMetrics):
             ["country"],
             registry=registry,
         )
+        self.ignored = Counter(
+            "vigil_reports_ignored_total",
+            "Reports that changed nothing, by reason (here: future, refused by the guard).",
+            ["reason"],
+            registry=registry,
+        )
+        self.ignored.labels("future")
         # Bound once: one per severity, recorded for every report.
         self._by_severity = {s: self.severity.labels(s.value) for s in Severity}
+
+    def record_rejected(self, error_type: str) -> None:
+        super().record_rejected(error_type)
+        if error_type == "future":
+            self.ignored.labels("future").inc()
 
     def record_classified_many(self, done: list[tuple[ClassifiedIncident, float]]) -> None:
         """A batch of classified reports and the seconds each took."""

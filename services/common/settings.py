@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -14,6 +14,12 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from services.common.eventtime import (
+    DEFAULT_FUTURE_SKEW,
+    FutureGuard,
+    FutureReference,
+    parse_duration,
+)
 from services.common.topics import Topics
 
 
@@ -41,13 +47,43 @@ class ServiceSettings(BaseSettings):
         description="How often the broker is probed (readiness) and consumer lag measured.",
     )
     broker_session_timeout: float = Field(
-        default=10.0, description="Seconds; short values make workers join fast (see INFRA)."
+        default=10.0,
+        gt=0,
+        description="Seconds until the group takes a silent worker for dead (fail-over time); "
+        "short values also make workers join Tansu fast.",
     )
-    broker_heartbeat_interval: float = 1.0
+    broker_heartbeat_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between heartbeats (at most a third of the above)."
+    )
+    broker_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="At start-up, how long to retry an unreachable broker before exiting "
+        "with code 3 (0: one attempt).",
+    )
+    future_skew: str = Field(
+        default=DEFAULT_FUTURE_SKEW,
+        description="How far after the reference time a report's occurred_at or reported_at "
+        "may lie before it is refused as from the future (see services/common/eventtime.py).",
+    )
+    future_reference: FutureReference = Field(
+        default=FutureReference.WALL,
+        description="'wall' (live) or 'reported_at' (replays: each report's own issue time).",
+    )
+
+    @field_validator("future_skew")
+    @classmethod
+    def _skew(cls, value: str) -> str:
+        parse_duration(value)
+        return value
 
     @property
     def topics(self) -> Topics:
         return Topics(self.topic_prefix)
+
+    @property
+    def future_guard(self) -> FutureGuard:
+        return FutureGuard(float(parse_duration(self.future_skew)), self.future_reference)
 
     @classmethod
     def settings_customise_sources(

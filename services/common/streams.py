@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from schemas.deadletters import DeadLetter
 from services.common.deadletter import dead_letter
 from services.common.errors import RejectedInput
 from services.common.metrics import StreamMetrics
@@ -14,14 +15,13 @@ from services.common.metrics import StreamMetrics
 log = logging.getLogger(__name__)
 
 
-async def send_dead_letter(
-    dlq: Any, service: str, message: Any, error: RejectedInput, metrics: StreamMetrics
-) -> None:
-    """Keep the original record (key, value, headers) with the reason; count it."""
+def letter_for(service: str, message: Any, error: RejectedInput) -> DeadLetter:
+    """The dead letter of a consumed record: its original key, value and headers, where
+    it came from, and why it was rejected."""
     headers = message.headers or []
     if isinstance(headers, dict):
         headers = list(headers.items())
-    letter = dead_letter(
+    return dead_letter(
         service=service,
         reason=error.reason,
         error_type=error.kind,
@@ -33,6 +33,13 @@ async def send_dead_letter(
         headers=[(str(k), bytes(v or b"")) for k, v in headers],
         now=datetime.now(UTC),
     )
+
+
+async def send_dead_letter(
+    dlq: Any, service: str, message: Any, error: RejectedInput, metrics: StreamMetrics
+) -> None:
+    """Keep the original record (key, value, headers) with the reason; count it."""
+    letter = letter_for(service, message, error)
     await dlq.send(key=message.key, value=letter.model_dump_json().encode("utf-8"))
     metrics.record_rejected(error.kind)
     log.warning(

@@ -1,11 +1,16 @@
-"""``vigil deadletters list|redrive``: look at rejected records and send fixed ones back.
+"""``vigil deadletters list|redrive|export``: look at rejected records and send them back.
 
 ``list`` reads the dead-letter topic from the beginning (no consumer group, nothing
 committed) and stops once no record has arrived for ``--idle-timeout`` seconds: Tansu's
 ListOffsets "latest" is wrong (see INFRA.md), so the end of the topic is found by waiting,
-not by asking. ``redrive`` re-publishes chosen dead letters' original key, value (or a
-fixed value from ``--value-file``) and headers to their source topic (or ``--to-topic``)
-with a ``vigil-redriven-from: <offset>`` header, and waits for the broker's ack.
+not by asking. ``--reason`` keeps one error type: ``decode``, ``validation``, and the
+reports the rules refused, ``future``, ``conflict``, ``too_late``. ``redrive``
+re-publishes chosen dead letters' original key, value (or a fixed value from
+``--value-file``) and headers to their source topic (or ``--to-topic``) with a
+``vigil-redriven-from: <offset>`` header, and waits for the broker's ack: a report from
+the future once its time has come, a conflict under a new report_id. ``export`` writes
+the reports of the chosen dead letters as JSON lines, for ``vigil replay jsonl FILE``
+(where reports too late for the live clock belong).
 """
 
 from __future__ import annotations
@@ -18,11 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from services.common.errors import RejectedInput
-from services.common.kafka import create_topics
+from services.common.kafka import create_topics, start_reader
 from services.common.publisher import make_producer
 from services.common.settings import ServiceSettings
 from services.common.topics import Topics
@@ -30,6 +34,7 @@ from services.deadletters.logic import (
     Entry,
     format_line,
     missing_offsets,
+    original_report,
     parse_entry,
     plan_redrive,
     select,
@@ -74,8 +79,17 @@ def register(subparsers: Any) -> None:
     _common(show)
     show.add_argument("--limit", type=_positive, help="print at most N")
     show.add_argument("--service", help="only dead letters from this service")
+    show.add_argument("--reason", help="only this error type (e.g. too_late, future, conflict)")
     show.add_argument("--json", action="store_true", help="one JSON object per line")
     show.set_defaults(func=run_list)
+    export = actions.add_parser(
+        "export", help="write the reports of dead letters as JSON lines (for vigil replay)"
+    )
+    _common(export)
+    export.add_argument("file", metavar="FILE", help="where to write ('-': stdout)")
+    export.add_argument("--reason", default="too_late", help="error type (default too_late)")
+    export.add_argument("--service", help="only dead letters from this service")
+    export.set_defaults(func=run_export)
     redrive = actions.add_parser("redrive", help="re-publish chosen dead letters")
     _common(redrive)
     redrive.add_argument(
@@ -114,15 +128,7 @@ async def read_entries(
 ) -> list[Entry]:
     """Every record from the beginning of ``topic`` until ``done(entries)`` or until
     ``idle_timeout`` seconds pass without a record."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        request_timeout_ms=int(CONNECT_TIMEOUT * 1000),
-    )
-    await asyncio.wait_for(consumer.start(), CONNECT_TIMEOUT)
+    consumer = await start_reader(bootstrap, topic, wait_seconds=CONNECT_TIMEOUT)
     entries: list[Entry] = []
     try:
         last = clock()
@@ -141,7 +147,7 @@ def run_list(args: argparse.Namespace) -> int:
     bootstrap, topic = _where(args)
 
     def enough(entries: list[Entry]) -> bool:
-        wanted = list(select(entries, service=args.service, limit=args.limit))
+        wanted = list(select(entries, service=args.service, limit=args.limit, reason=args.reason))
         return args.limit is not None and len(wanted) >= args.limit
 
     try:
@@ -154,11 +160,47 @@ def run_list(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    shown = list(select(entries, service=args.service, limit=args.limit))
+    shown = list(select(entries, service=args.service, limit=args.limit, reason=args.reason))
     for entry in shown:
         print(to_json(entry) if args.json else format_line(entry))
     print(
         f"{len(shown)} dead letter(s) shown of {len(entries)} record(s) in {topic}", file=sys.stderr
+    )
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    bootstrap, topic = _where(args)
+    try:
+        entries = asyncio.run(
+            read_entries(bootstrap, topic, idle_timeout=args.idle_timeout, done=lambda e: False)
+        )
+    except (KafkaError, OSError, TimeoutError) as exc:
+        print(
+            f"vigil deadletters: error: cannot read {topic} at {bootstrap}: {exc!r}",
+            file=sys.stderr,
+        )
+        return 1
+    lines, skipped = [], 0
+    for entry in select(entries, service=args.service, limit=None, reason=args.reason):
+        try:
+            lines.append(original_report(entry).model_dump_json(exclude_none=True) + "\n")
+        except RejectedInput as exc:
+            print(f"skipped: {exc.reason}", file=sys.stderr)
+            skipped += 1
+    if args.file == "-":
+        sys.stdout.write("".join(lines))
+    else:
+        Path(args.file).write_text("".join(lines), encoding="utf-8")
+    print(
+        f"exported {len(lines)} report(s) of {args.reason} dead letters"
+        + (f" ({skipped} skipped)" if skipped else "")
+        + (
+            f" to {args.file}; replay them: vigil replay jsonl {args.file}"
+            if args.file != "-"
+            else ""
+        ),
+        file=sys.stderr,
     )
     return 0
 

@@ -1,5 +1,6 @@
-"""Pure rules of the dead-letter tool: decoding entries, selecting, formatting, and
-planning a re-drive. No Kafka here: the CLI feeds records in and sends plans out."""
+"""Pure rules of the dead-letter tool: decoding entries, selecting (by service and by
+reason), formatting, planning a re-drive, and taking the reports out of dead letters for
+a replay. No Kafka here: the CLI feeds records in and sends plans out."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from schemas.deadletters import DeadLetter
+from schemas.incidents import ClassifiedIncident
+from schemas.reports import IncidentReport
 from services.common.codec import decode
 from services.common.deadletter import original_headers, original_key, original_value
 from services.common.errors import RejectedInput
@@ -37,16 +40,49 @@ def parse_entry(
         return Entry(partition, offset, timestamp_ms, None, f"not a DeadLetter: {exc.reason}")
 
 
-def select(entries: Iterable[Entry], *, service: str | None, limit: int | None) -> Iterator[Entry]:
-    """Entries of ``service`` (all when None; undecodable entries always show), at most
-    ``limit`` of them."""
+def select(
+    entries: Iterable[Entry],
+    *,
+    service: str | None,
+    limit: int | None,
+    reason: str | None = None,
+) -> Iterator[Entry]:
+    """Entries of ``service`` (all when None) whose error type is ``reason`` (any when
+    None), at most ``limit`` of them. Undecodable entries show unless a reason is asked."""
     shown = 0
     for entry in entries:
         if limit is not None and shown >= limit:
             return
-        if service is None or entry.letter is None or entry.letter.service == service:
+        letter = entry.letter
+        if letter is None:
+            wanted = reason is None
+        else:
+            wanted = (service is None or letter.service == service) and (
+                reason is None or letter.error_type == reason
+            )
+        if wanted:
             shown += 1
             yield entry
+
+
+def original_report(entry: Entry) -> IncidentReport:
+    """The IncidentReport a dead letter holds: its original value is a report (refused by
+    the classifier) or a classified incident (refused by the aggregator). Raises
+    ``RejectedInput`` when it holds neither."""
+    letter = entry.letter
+    if letter is None:
+        raise RejectedInput(f"offset {entry.offset}: {entry.problem}", "export")
+    value = original_value(letter)
+    try:
+        return decode(ClassifiedIncident, value).report
+    except RejectedInput:
+        pass
+    try:
+        return decode(IncidentReport, value)
+    except RejectedInput as exc:
+        raise RejectedInput(
+            f"offset {entry.offset}: holds no incident report ({exc.reason[:200]})", "export"
+        ) from None
 
 
 def preview(data: bytes | None, width: int = 80) -> str:

@@ -3,6 +3,11 @@
 Reads the file row by row (never all of it into memory), maps each row with the layout's
 pure module, shows a progress bar on stderr, and prints a summary (accepted, rejected by
 reason with example rows, elapsed time) on stdout. ``--dry-run`` only validates.
+
+Before publishing it says (on stderr) how many rows a live aggregator would refuse: rows
+older than the lateness allows against their country's event-time clock (the running
+aggregator's, read from its changelog, moved on by the file's own rows in file order)
+and rows from the future; history belongs in ``vigil replay``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from types import ModuleType
 from typing import Any
 
 from schemas.reports import IncidentReport
+from services.aggregator.clocks import read_clocks
+from services.aggregator.settings import AggregatorSettings
+from services.common.eventtime import parse_duration
 from services.common.kafka import create_topics
 from services.common.progress import Progress
 from services.common.publisher import make_producer, publish_reports
@@ -26,6 +34,7 @@ from services.common.settings import ServiceSettings
 from services.common.topics import Topics
 from services.importers import acled, airwars, ucdp
 from services.importers.fields import ImportResult, Rejected
+from services.importers.lateness import LatenessCheck
 from services.importers.pacing import TokenBucket, batch_size
 from services.importers.summary import ImportSummary
 
@@ -140,6 +149,40 @@ async def run_import(
     await flush()
 
 
+def check_lateness(
+    results: Iterable[ImportResult], clocks: dict[str, float], wall: float
+) -> LatenessCheck:
+    """What a live aggregator (``clocks``: its clock per country) would refuse of
+    ``results``, judged as the aggregator's settings in this environment would."""
+    settings = AggregatorSettings()
+    check = LatenessCheck(
+        float(parse_duration(settings.lateness)), clocks, settings.future_guard, wall
+    )
+    for result in results:
+        if not isinstance(result, Rejected):
+            check.see(result)
+    return check
+
+
+def warn_lateness(args: argparse.Namespace, clocks: dict[str, float]) -> None:
+    """First pass over the file: say what would be refused, before anything is sent."""
+    module: ModuleType = args.layout_module
+    _, rows = open_rows(args.file, module.REQUIRED_COLUMNS)
+    if args.limit is not None:
+        rows = itertools.islice(rows, args.limit)
+    check = check_lateness(module.rows_to_reports(rows), clocks, time.time())
+    warning = check.warning(module.NAME, str(args.file))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+
+
+async def _live_clocks(bootstrap: str) -> dict[str, float]:
+    try:
+        return await read_clocks(bootstrap, AggregatorSettings().app_id_prefix)
+    except Exception:  # no aggregator (yet), or not reachable: the file's own order only
+        return {}
+
+
 async def _publish_file(
     args: argparse.Namespace,
     results: Iterable[ImportResult],
@@ -157,6 +200,8 @@ async def _publish_file(
     except Exception as exc:
         await producer.stop()
         raise ImportFailed(f"cannot reach Kafka at {bootstrap}: {exc!r}") from None
+
+    warn_lateness(args, await _live_clocks(bootstrap))
 
     async def publish(reports: list[IncidentReport]) -> int:
         return len(await publish_reports(producer, topic, reports))
@@ -191,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Progress(total, label=f"{module.NAME} {args.file.name}") as progress:
             if args.dry_run:
+                warn_lateness(args, {})
                 asyncio.run(run_import(results, summary, publish=None, progress=progress))
             else:
                 asyncio.run(_publish_file(args, results, summary, progress))

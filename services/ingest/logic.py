@@ -1,13 +1,16 @@
 """Pure rules of the ingest endpoint: request body -> reports, and the answer's shape.
 
-No HTTP, Kafka or clock here. ``parse_body`` turns raw bytes into a list of items or raises
+No HTTP or Kafka here. ``parse_body`` turns raw bytes into a list of items or raises
 ``RejectedInput`` (kind ``decode``: 400, kind ``too_many``: 413); ``validate_items``
-checks every item against ``IncidentReport`` and lists, per rejected item, every failing
-field with its message.
+checks every item against ``IncidentReport`` and the event-time guard (a report dated more
+than the skew after ``now`` is refused, naming the field) and lists, per rejected item,
+every failing field with its message. ``now`` is an argument; when the caller leaves it
+out, the wall clock is read.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pydantic_core
@@ -15,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from schemas.reports import IncidentReport
 from services.common.errors import RejectedInput
+from services.common.eventtime import FutureGuard
 
 MAX_ERRORS_PER_ITEM = 20
 """More errors than this on one item are summarised (a garbage item can have hundreds)."""
@@ -99,7 +103,13 @@ def _claimed_id(item: object) -> str | None:
     return None
 
 
-def validate_items(items: list[object]) -> Validated:
+def validate_items(
+    items: list[object], now: float | None = None, guard: FutureGuard | None = None
+) -> Validated:
+    """Every item checked; ``now`` (epoch seconds; default the wall clock) and ``guard``
+    (default: the default skew) judge whether a report lies in the future."""
+    guard = guard or FutureGuard()
+    wall = time.time() if now is None else now
     valid: list[IncidentReport] = []
     rejected: list[Rejection] = []
     for index, item in enumerate(items):
@@ -109,7 +119,19 @@ def validate_items(items: list[object]) -> Validated:
             rejected.append(Rejection(index=index, errors=errors))
             continue
         try:
-            valid.append(IncidentReport.model_validate(item))
+            report = IncidentReport.model_validate(item)
+            future = guard.field(report, wall)
+            if future is None:
+                valid.append(report)
+            else:
+                message = (guard.reason(report, wall) or "")[:MAX_MESSAGE_CHARS]
+                rejected.append(
+                    Rejection(
+                        index=index,
+                        report_id=report.report_id,
+                        errors=[FieldError(field=future, message=message)],
+                    )
+                )
         except ValidationError as exc:
             rejected.append(
                 Rejection(index=index, report_id=_claimed_id(item), errors=field_errors(exc))

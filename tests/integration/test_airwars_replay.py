@@ -18,9 +18,10 @@ from scripts.airwars_crossings import (
     read_rows,
     replay_crossings,
 )
-from services.aggregator.replay import prepare, replay
 from services.common.broker import EmbeddedBroker
-from services.importers import airwars
+from services.replay.cli import read
+from services.replay.logic import Input, prepare
+from services.replay.runner import replay
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -68,9 +69,10 @@ async def test_airwars_crossings_equal_independent_computation(
     starts = crossing_starts(sums, THRESHOLD)
 
     started = time.monotonic()
-    prepared = prepare(path, airwars)
-    assert sorted(r.row for r in prepared.rejected) == sorted(independent.rejected)
-    assert len(prepared.reports) == len(independent.rows)
+    (airwars,) = files = [read(Input("airwars", path), None)]
+    prepared = prepare(files)
+    assert sorted(r.row for r in airwars.rejected) == sorted(independent.rejected)
+    assert len(prepared.reports) == len(independent.rows) and not prepared.future
     result = await replay(
         prepared.reports,
         bootstrap=broker.bootstrap,
@@ -87,6 +89,7 @@ async def test_airwars_crossings_equal_independent_computation(
 
     assert result.published == len(independent.rows)
     assert result.deadletters == 0
+    assert "too_late" not in result.ignored
     assert not [a for a in result.alerts if a.late], "an event-time replay has no late report"
     crossings = into_critical(result.alerts)
     got = {key(a) for a in crossings}

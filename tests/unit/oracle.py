@@ -4,21 +4,24 @@ derived and recomputes each incident and every window total from the raw reports
 It shares with the engine only the documented policies it must agree with (the alert
 state machine ``decide``, the clock, and the event position of a report); the counting
 itself (revisions, duplicates, sources, windows, peaks, pruning) is written again here
-in the most obvious way.
+in the most obvious way, and so is the judging of each report: the event-time guard,
+report_id as the idempotency key (first versions kept whole and compared field by
+field, where the engine keeps a digest), and one clock per country.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import ReportKind
 from services.aggregator.domain.alerting import AlertState, decide, fingerprint, prune_episodes
 from services.aggregator.domain.clock import Clock
 from services.aggregator.domain.engine import EngineConfig
-from services.aggregator.domain.incidents import event_position
+from services.aggregator.domain.incidents import Outcome, event_position
 from services.aggregator.domain.rules import INCIDENTS, Rule
+from services.common.eventtime import FutureReference
 
 
 @dataclass(frozen=True)
@@ -35,18 +38,38 @@ def _key(report: ClassifiedIncident) -> tuple[object, str]:
     return (report.report.reported_at, report.report.report_id)
 
 
+def _position(ci: ClassifiedIncident) -> float:
+    return event_position(ci.report.occurred_at, ci.report.occurred_precision)
+
+
+def _country(ci: ClassifiedIncident) -> str:
+    return ci.region.country
+
+
+@dataclass
+class Country:
+    """Everything the oracle keeps of one country: ids and clocks never cross countries."""
+
+    clock: Clock = field(default_factory=Clock)
+    kept: list[ClassifiedIncident] = field(default_factory=list)
+    summaries: list[ClassifiedIncident] = field(default_factory=list)
+    first: dict[str, ClassifiedIncident] = field(default_factory=dict)
+    """report_id -> the first version judged on its content."""
+
+
 class Oracle:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        self.kept: list[ClassifiedIncident] = []
-        self.clock = Clock()
+        self.countries: dict[str, Country] = {}
         self.states: dict[str, AlertState] = {}
         self.unreliable = {s.casefold() for s in config.unreliable_sources}
+        self.outcome: Outcome | None = None
+        """The outcome of the last report processed."""
 
-    # every incident from scratch
-    def incidents(self) -> dict[str, Seen]:
+    # every incident of a country from scratch
+    def incidents(self, country: str) -> dict[str, Seen]:
         newest: dict[tuple[str, str], ClassifiedIncident] = {}
-        for ci in self.kept:
+        for ci in self.countries[country].kept:
             slot = (ci.report.incident_id, ci.report.source.name.casefold())
             if slot not in newest or _key(ci) > _key(newest[slot]):
                 newest[slot] = ci
@@ -62,9 +85,7 @@ class Oracle:
             region = primary.region
             parts = {"country": region.country, "admin1": region.admin1, "admin2": region.admin2}
             out[incident_id] = Seen(
-                position=event_position(
-                    primary.report.occurred_at, primary.report.occurred_precision
-                ),
+                position=_position(primary),
                 groups={
                     g: "/".join(parts[f] or "?" for f in g) for g in self.config.rules.groupings
                 },
@@ -92,37 +113,101 @@ class Oracle:
             if s.groups[rule.group_by] == group and end - w < s.position <= end
         )
 
+    # judging one report
+    def _future(self, ci: ClassifiedIncident, wall: float) -> bool:
+        guard = self.config.guard
+        if guard is None:
+            return False
+        report = ci.report
+        reference = (
+            wall if guard.reference is FutureReference.WALL else report.reported_at.timestamp()
+        )
+        limit = reference + guard.skew_seconds
+        return report.occurred_at.timestamp() > limit or report.reported_at.timestamp() > limit
+
+    def _forgettable(self, country: str, first: ClassifiedIncident, held: set[str]) -> bool:
+        """An id is forgotten once its first version's position is the retention behind
+        the clock and its incident is not held (``held``; checked when the clock moves)."""
+        now = self.countries[country].clock.now
+        return (
+            now is not None
+            and _position(first) <= now - self._id_retention
+            and first.report.incident_id not in held
+        )
+
+    @property
+    def _id_retention(self) -> float:
+        return max(self.config.id_retention_seconds, self.config.prune_after)
+
     def process(self, ci: ClassifiedIncident, wall: float) -> list[tuple[object, ...]]:
+        self.outcome = self._judge(ci, wall)
+        if self.outcome is not Outcome.APPLIED:
+            return []
+        country = self.countries[_country(ci)]
+        changed = self.incidents(_country(ci))[ci.report.incident_id]
+        country.clock.observe(changed.position, wall)
+        return self._evaluate(_country(ci), ci.report.incident_id)
+
+    def _judge(self, ci: ClassifiedIncident, wall: float) -> Outcome:
+        """The report's outcome; keeps what the outcome keeps."""
+        if self._future(ci, wall):
+            return Outcome.FUTURE
+        state = self.countries.setdefault(_country(ci), Country())
+        report_id = ci.report.report_id
+        first = state.first.get(report_id)
+        if first is not None:
+            same = first.report.model_dump(mode="json") == ci.report.model_dump(mode="json")
+            return Outcome.DUPLICATE if same else Outcome.CONFLICT
+        if not self._forgettable(_country(ci), ci, set(self.incidents(_country(ci)))):
+            state.first[report_id] = ci
         if ci.report.kind is ReportKind.SUMMARY:
-            return []
-        position = event_position(ci.report.occurred_at, ci.report.occurred_precision)
-        if self.clock.now is not None and position <= self.clock.now - self.config.lateness_seconds:
-            return []
-        before = self.incidents()
-        self.kept.append(ci)
-        after = self.incidents()
+            return self._summary(state, ci)
+        now = state.clock.now
+        if now is not None and _position(ci) <= now - self.config.lateness_seconds:
+            return Outcome.TOO_LATE
+        before = self.incidents(_country(ci))
+        state.kept.append(ci)
+        after = self.incidents(_country(ci))
         incident_id = ci.report.incident_id
         if before.get(incident_id) == after[incident_id]:
-            self.kept.pop()  # a duplicate or an older revision: nothing changed
-            return []
-        changed = after[incident_id]
-        self.clock.observe(changed.position, wall)
-        return self._evaluate(after, incident_id)
+            state.kept.pop()  # an older revision: nothing changed
+            return Outcome.SUPERSEDED
+        return Outcome.APPLIED
+
+    def _summary(self, state: Country, ci: ClassifiedIncident) -> Outcome:
+        def slot(s: ClassifiedIncident) -> tuple[str, str]:
+            return s.report.incident_id, s.report.source.name.casefold()
+
+        rivals = [s for s in state.summaries if slot(s) == slot(ci)]
+        newest = max(rivals, key=_key, default=None)
+        if newest is not None and newest.report.report_id == ci.report.report_id:
+            return Outcome.DUPLICATE  # summaries are kept for good, their ids are not
+        state.summaries.append(ci)
+        if newest is not None and _key(newest) > _key(ci):
+            return Outcome.SUPERSEDED
+        return Outcome.SUMMARY
 
     def tick(self, wall: float) -> list[tuple[object, ...]]:
-        if not self.clock.tick(wall, self.config.idle_after_seconds):
-            return []
-        return self._evaluate(self.incidents(), None)
+        self.outcome = None
+        out: list[tuple[object, ...]] = []
+        for country in sorted(self.countries):
+            if self.countries[country].clock.tick(wall, self.config.idle_after_seconds):
+                out += self._evaluate(country, None)
+        return out
 
-    def _evaluate(
-        self, incidents: dict[str, Seen], changed: str | None
-    ) -> list[tuple[object, ...]]:
-        now = self.clock.now
+    def _evaluate(self, country: str, changed: str | None) -> list[tuple[object, ...]]:
+        state = self.countries[country]
+        incidents = self.incidents(country)
+        now = state.clock.now
         assert now is not None
         out: list[tuple[object, ...]] = []
         for rule in self.config.rules.rules:
             groups = {s.groups[rule.group_by] for s in incidents.values()}
-            groups |= {s.group_key for s in self.states.values() if s.rule == rule.name}
+            groups |= {
+                s.group_key
+                for s in self.states.values()
+                if s.rule == rule.name and s.group_key.split("/")[0] == country
+            }
             for group in sorted(groups):
                 live = self.total(incidents, rule, group, now)
                 peak = None
@@ -145,8 +230,8 @@ class Oracle:
                     best = max((self.total(incidents, rule, group, e), -e) for e in ends)
                     peak = (best[0], -best[1])  # highest total, earliest end
                 fp = fingerprint(rule.name, group)
-                state = self.states.setdefault(fp, AlertState(rule.name, group))
-                for step in decide(rule, state, now, live, peak):
+                alert = self.states.setdefault(fp, AlertState(rule.name, group))
+                for step in decide(rule, alert, now, live, peak):
                     out.append(
                         (
                             fp,
@@ -161,7 +246,12 @@ class Oracle:
         # forget what the engine prunes
         line = now - self.config.prune_after
         gone = {i for i, s in incidents.items() if s.position <= line}
-        self.kept = [r for r in self.kept if r.report.incident_id not in gone]
-        for state in self.states.values():
-            prune_episodes(state, line)
+        state.kept = [r for r in state.kept if r.report.incident_id not in gone]
+        held = set(self.incidents(country))
+        state.first = {
+            rid: ci for rid, ci in state.first.items() if not self._forgettable(country, ci, held)
+        }
+        for alert in self.states.values():
+            if alert.group_key.split("/")[0] == country:
+                prune_episodes(alert, line)
         return out

@@ -1,24 +1,32 @@
-"""Property: for any stream (shuffled, duplicated, revised, several sources, late, ticks)
-the engine's alert transitions equal the brute-force oracle's, input by input."""
+"""Property: for any stream (shuffled, duplicated, revised, several sources, several
+countries, late, from the future, report_ids reused with other content, ticks) the
+engine's alert transitions and each report's outcome equal the brute-force oracle's,
+input by input."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas.reports import Figure, Precision, ReportKind
-from services.aggregator.domain.engine import Engine, EngineConfig
+from schemas.incidents import ClassifiedIncident
+from schemas.reports import Figure, IncidentReport, Precision, ReportKind, Source
+from services.aggregator.domain.countries import Countries
+from services.aggregator.domain.engine import EngineConfig
+from services.aggregator.domain.incidents import Outcome
 from services.aggregator.domain.rules import parse_rules
 from services.aggregator.settings import AggregatorSettings
-from tests.factories import classified, report
+from services.common.eventtime import FutureGuard
+from tests.factories import T0, classified, report
 from tests.integration.crash_helpers import (
     LATENESS,
     RULES_YAML,
     UNRELIABLE,
+    WALL,
     as_transition,
     generate_stream,
     oracle_transitions,
@@ -41,9 +49,14 @@ CONFIG = EngineConfig(
     lateness_seconds=4 * 86400,
     idle_after_seconds=600,
     unreliable_sources=frozenset({"Rumour Mill"}),
+    guard=FutureGuard(12 * 3600.0),
+    id_retention_seconds=0,  # as short as allowed: lateness + the longest window
 )
-REGIONS = ["Idlib", "Idleb", "Aleppo", "Halab", "Hama"]
+REGIONS = {"SYR": ["Idlib", "Idleb", "Aleppo", "Halab", "Hama"], "IRQ": ["Ninawa", "Anbar"]}
 SOURCES = ["White Helmets", "SOHR", "Rumour Mill"]
+WALL0 = (T0 + timedelta(days=13)).timestamp()
+"""Reports span 12 days of event time and are reported up to 3 days later, so with the
+guard's 12 h some arrive from the future until ticks move the wall clock on."""
 
 
 @dataclass(frozen=True)
@@ -61,10 +74,12 @@ figures = st.one_of(
 
 @st.composite
 def reports(draw: st.DrawFn, index: int) -> object:
+    country = draw(st.sampled_from(["SYR", "SYR", "IRQ"]))
     return report(
         f"r{index}",
         f"i{draw(st.integers(0, 7))}",
-        region=draw(st.sampled_from(REGIONS)),
+        country=country,
+        region=draw(st.sampled_from(REGIONS[country])),
         hours=draw(st.integers(0, 24 * 12)) + draw(st.sampled_from([0, 0.5])),
         precision=draw(st.sampled_from(list(Precision))),
         reported_hours=draw(st.integers(0, 72)),
@@ -76,6 +91,28 @@ def reports(draw: st.DrawFn, index: int) -> object:
 
 
 @st.composite
+def reused(draw: st.DrawFn, base: ClassifiedIncident) -> ClassifiedIncident:
+    """``base``'s report_id with other content (or, "same", an equal copy built anew)."""
+    rep = base.report
+    change = draw(st.sampled_from(["killed", "incident", "source", "occurred", "same"]))
+    if change == "killed":
+        casualties = rep.casualties.model_copy(update={"killed": draw(figures)})
+        new = rep.model_copy(update={"casualties": casualties})
+    elif change == "incident":
+        new = rep.model_copy(update={"incident_id": f"i{draw(st.integers(0, 9))}"})
+    elif change == "source":
+        new = rep.model_copy(update={"source": Source(name=draw(st.sampled_from(SOURCES)))})
+    elif change == "occurred":
+        shift = timedelta(hours=draw(st.integers(-96, 96)))
+        new = rep.model_copy(
+            update={"occurred_at": rep.occurred_at + shift, "reported_at": rep.reported_at + shift}
+        )
+    else:
+        new = IncidentReport.model_validate_json(rep.model_dump_json())
+    return classified(new)
+
+
+@st.composite
 def streams(draw: st.DrawFn) -> list[object]:
     n = draw(st.integers(1, 30))
     base = [classified(draw(reports(i))) for i in range(n)]  # type: ignore[arg-type]
@@ -83,15 +120,20 @@ def streams(draw: st.DrawFn) -> list[object]:
     for _ in range(draw(st.integers(0, 6))):  # redeliveries of already-seen reports
         at = draw(st.integers(0, len(stream)))
         stream.insert(at, draw(st.sampled_from(base)))
+    for _ in range(draw(st.integers(0, 4))):  # report_ids reused, mostly with other content
+        at = draw(st.integers(0, len(stream)))
+        stream.insert(at, draw(reused(draw(st.sampled_from(base)))))
     for _ in range(draw(st.integers(0, 4))):  # wall-clock ticks, some long enough to idle
         at = draw(st.integers(0, len(stream)))
         stream.insert(at, Tick(draw(st.sampled_from([30.0, 900.0, 86400.0, 5 * 86400.0]))))
     return stream
 
 
-def run(stream: list[object]) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    engine, oracle = Engine(CONFIG), Oracle(CONFIG)
-    wall = 1_000_000.0
+def run(
+    stream: list[object], config: EngineConfig = CONFIG
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    engine, oracle = Countries(config), Oracle(config)
+    wall = WALL0
     got: list[tuple[object, ...]] = []
     want: list[tuple[object, ...]] = []
     for item in stream:
@@ -102,6 +144,7 @@ def run(stream: list[object]) -> tuple[list[tuple[object, ...]], list[tuple[obje
         else:  # reports take no wall time, so a redelivery is indistinguishable
             effects = engine.process(item, wall)  # type: ignore[arg-type]
             want += oracle.process(item, wall)  # type: ignore[arg-type]
+            assert effects.outcome is oracle.outcome, f"outcome of {item!r}"
         got += [
             (
                 a.fingerprint,
@@ -155,7 +198,38 @@ def test_engine_matches_oracle_on_long_streams(seed: int, tmp_path: Path) -> Non
         rules_file=rules, lateness=LATENESS, unreliable_sources=[UNRELIABLE]
     ).engine_config()
     stream = generate_stream(seed)
-    engine = Engine(config)
-    got = [as_transition(a) for item in stream for a in engine.process(item, 0.0).transitions]
+    engine = Countries(config)
+    got = [as_transition(a) for item in stream for a in engine.process(item, WALL).transitions]
     assert got == oracle_transitions(config, stream)
     assert len(got) > 50  # the stream really exercises the lifecycle
+
+
+REMEMBERING = replace(CONFIG, id_retention_seconds=365 * 86400.0)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(streams())
+def test_a_reused_report_id_never_changes_a_count(stream: list[object]) -> None:
+    """Whatever came in between, a second arrival of a report_id (within the retention)
+    changes nothing: it is a duplicate or a conflict (or, before its time, from the
+    future), and the transitions equal those of the stream without it."""
+    judged: set[tuple[str, str]] = set()
+    first_only: list[object] = []
+    engine = Countries(REMEMBERING)
+    wall = WALL0
+    for item in stream:
+        if isinstance(item, Tick):
+            wall += item.advance
+            engine.tick(wall)
+            first_only.append(item)
+            continue
+        assert isinstance(item, ClassifiedIncident)
+        key = (item.region.country, item.report.report_id)
+        outcome = engine.process(item, wall).outcome
+        if key in judged:
+            assert outcome in (Outcome.DUPLICATE, Outcome.CONFLICT, Outcome.FUTURE), outcome
+            continue
+        if outcome is not Outcome.FUTURE:
+            judged.add(key)
+        first_only.append(item)
+    assert run(stream, REMEMBERING)[0] == run(first_only, REMEMBERING)[0]

@@ -16,12 +16,14 @@ from services.deadletters.logic import (
     Entry,
     format_line,
     missing_offsets,
+    original_report,
     parse_entry,
     plan_redrive,
     preview,
     select,
     to_json,
 )
+from tests.factories import classified, report
 
 FAILED = datetime(2024, 12, 2, 7, 30, 5, tzinfo=UTC)
 
@@ -88,6 +90,38 @@ def test_parse_entry_ok() -> None:
 def test_select(service: str | None, limit: int | None, offsets: list[int]) -> None:
     entries = [entry(1), entry(2, service="aggregator"), BROKEN, entry(3)]
     assert [e.offset for e in select(entries, service=service, limit=limit)] == offsets
+
+
+@pytest.mark.parametrize(
+    ("reason", "service", "offsets"),
+    [
+        ("too_late", None, [2, 4]),
+        ("too_late", "aggregator", [4]),
+        ("conflict", None, [3]),
+        ("validation", None, [1]),
+        ("nothing", None, []),  # undecodable entries show only when no reason is asked
+    ],
+)
+def test_select_by_reason(reason: str, service: str | None, offsets: list[int]) -> None:
+    entries = [
+        entry(1),
+        entry(2, error_type="too_late"),
+        entry(3, service="aggregator", error_type="conflict"),
+        BROKEN,
+        entry(4, service="aggregator", error_type="too_late"),
+    ]
+    got = select(entries, service=service, limit=None, reason=reason)
+    assert [e.offset for e in got] == offsets
+
+
+def test_the_report_inside_a_dead_letter() -> None:
+    rep = report("r1", killed=3)
+    from_aggregator = entry(1, value=classified(rep).model_dump_json().encode())
+    from_classifier = entry(2, value=rep.model_dump_json().encode())
+    assert original_report(from_aggregator) == rep == original_report(from_classifier)
+    for bad in (entry(3, value=b"garbage"), entry(4, value=None), BROKEN):
+        with pytest.raises(RejectedInput, match="offset"):
+            original_report(bad)
 
 
 @pytest.mark.parametrize(

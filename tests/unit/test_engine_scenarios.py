@@ -246,7 +246,7 @@ def test_a_summary_is_never_counted() -> None:
     )
     assert effects.outcome is Outcome.SUMMARY
     assert effects.transitions == [] and effects.incidents == {}
-    assert list(effects.summaries) == ["s-1"]
+    assert list(effects.summaries) == [("SYR", "s-1")]
     assert engine.window_value(CHILDREN, "SYR/Idlib", T0.timestamp()) == 0
     assert engine.clock.now is None  # a summary does not move event time either
 
@@ -297,10 +297,10 @@ def test_an_idle_tick_moves_time_and_resolves() -> None:
     engine = make(idle_after_seconds=300.0)
     wall = 1_000_000.0
     feed(engine, report("idlib", children=10, hours=hours(1, 10)), wall=wall)
-    assert engine.tick(wall + 299).clock_moved is False
+    assert engine.tick(wall + 299).clocks == {}
     assert engine.tick(wall + 23 * H).transitions == []  # T = Dec 1 10:00 + 23 h
     effects = engine.tick(wall + 24 * H)
-    assert effects.clock_moved
+    assert effects.clocks == {"SYR": engine.clock}
     assert brief(effects.transitions) == [("children_24h", "SYR/Idlib", R, None, 0)]
     assert effects.transitions[0].window_end == at(2, 10)
     assert effects.windows[("children_24h", "SYR/Idlib")] == 0
@@ -353,11 +353,12 @@ def test_pruning_forgets_old_incidents_and_reports_their_deletion() -> None:
     )
     assert set(engine.views) == {"old", "mid"}
     effects = engine.process(classified(report("new", region="Homs", killed=1, hours=hours(3))), 0)
-    assert effects.incidents["old"] is None  # exactly 48 h behind T
-    assert effects.incidents["new"] is not None and "mid" not in effects.incidents
+    assert effects.incidents[("SYR", "old")] is None  # exactly 48 h behind T
+    assert effects.incidents[("SYR", "new")] is not None
+    assert ("SYR", "mid") not in effects.incidents
     assert set(engine.views) == {"mid", "new"} and set(engine.reports) == {"mid", "new"}
     effects = engine.tick(10**7)  # idle for long: T jumps far ahead, everything goes
-    assert effects.incidents == {"mid": None, "new": None}
+    assert effects.incidents == {("SYR", "mid"): None, ("SYR", "new"): None}
     assert engine.views == {} and engine.timelines[("country", "admin1")] == {}
 
 

@@ -1,10 +1,25 @@
-"""One aggregator partition's state and the rules applied to it, input by input.
+"""One country's state and the rules applied to it, input by input.
 
-``Engine.process`` takes one classified report (and the wall time, used only by the idle
-clock), ``Engine.tick`` a wall-clock tick. Both return ``Effects``: what to persist (one
-incident record per report, alert states only on change), which alert transitions to
-publish, and the window values for gauges. ``Engine.restore`` rebuilds the derived
-indexes from persisted records, so a replacing worker continues where the last one was.
+Event time belongs to the country: every group a rule can name lies inside one country
+(groupings are prefixes of country, admin1, admin2), so the country is the coarsest
+grouping and its clock T closes the windows of all its groups. Nothing of one country
+(clock, incidents, ids, alerts) depends on another's, so alerts do not depend on how
+countries share Kafka partitions or workers (``countries.Countries`` holds a partition's
+engines). Ids (report_id, incident_id) are scoped by country, the key reports are
+partitioned by.
+
+``Engine.process`` takes one classified report (and the wall time: the reference of the
+future guard and of the idle clock), ``Engine.tick`` a wall-clock tick. Both return
+``Effects``: what to persist (one incident record and one id entry per report, alert
+states only on change), which alert transitions to publish, and the window values for
+gauges. ``Engine.restore`` rebuilds the derived indexes from persisted records, so a
+replacing worker continues where the last one was.
+
+Each report is judged in this order (the outcome names the reason a report changed
+nothing): from the future (``future``, see ``services.common.eventtime``); an id seen
+before with the same content (``duplicate``) or other content (``conflict``); behind the
+country's clock by the lateness or more (``too_late``); a summary (kept, never counted);
+older than its source's current report of the incident (``superseded``); else applied.
 
 Cost per report does not grow with window size: each *family* of rules (those sharing a
 grouping and a window length) keeps every group's totals over the window ending at T up
@@ -17,11 +32,9 @@ above the one in force.
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
@@ -29,6 +42,7 @@ from schemas.reports import ReportKind
 from services.aggregator.domain.alerting import AlertState, decide, fingerprint, prune_episodes
 from services.aggregator.domain.clock import Clock
 from services.aggregator.domain.evidence import EvidenceCache, build_alert
+from services.aggregator.domain.ids import IdEntry, ReportIds, report_digest
 from services.aggregator.domain.incidents import (
     CombinePolicy,
     IncidentView,
@@ -38,11 +52,15 @@ from services.aggregator.domain.incidents import (
     merge_report,
 )
 from services.aggregator.domain.rules import Rule, RuleSet
+from services.aggregator.domain.schedule import Schedule
 from services.aggregator.domain.windows import Timeline
+from services.common.eventtime import FutureGuard, describe_seconds, iso
 
 Reports = dict[str, ClassifiedIncident]
-T = TypeVar("T")
+Key = tuple[str, str]
+"""(country, id): ids are scoped by country."""
 EPISODE_PRUNE_STEP = 86400.0
+DEFAULT_ID_RETENTION = 365 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -55,56 +73,47 @@ class EngineConfig:
     """Source names (case-insensitive) whose figures count only when nothing else does."""
     policy: CombinePolicy = CombinePolicy.MAX_RELIABLE
     evidence_limit: int = 20
+    guard: FutureGuard | None = None
+    """Refuses reports from the future (None: no guard; the service always sets one)."""
+    id_retention_seconds: float = DEFAULT_ID_RETENTION
+    """How long (event time) a report_id is remembered after its report's position."""
 
     @property
     def prune_after(self) -> float:
         return self.lateness_seconds + self.rules.longest_window
 
+    @property
+    def remember_ids_for(self) -> float:
+        """The id retention, never shorter than an incident is kept."""
+        return max(self.id_retention_seconds, self.prune_after)
+
 
 @dataclass
 class Effects:
+    """What inputs changed, keyed by (country, id) so one batch can span countries."""
+
     outcome: Outcome | None = None
-    incidents: dict[str, Reports | None] = field(default_factory=dict)
-    summaries: dict[str, Reports] = field(default_factory=dict)
+    detail: str | None = None
+    """Why the last input was refused (future, conflict, too late), for its dead letter."""
+    incidents: dict[Key, Reports | None] = field(default_factory=dict)
+    summaries: dict[Key, Reports] = field(default_factory=dict)
+    ids: dict[Key, IdEntry | None] = field(default_factory=dict)
     alerts: dict[str, AlertState] = field(default_factory=dict)
     transitions: list[Alert] = field(default_factory=list)
     windows: dict[tuple[str, str], int] = field(default_factory=dict)
-    clock_moved: bool = False
+    clocks: dict[str, Clock] = field(default_factory=dict)
+    """Countries whose clock record changed (T moved, or a report set its anchor)."""
 
     def absorb(self, later: Effects) -> None:
         """Fold a later input's effects into these: what a batch of inputs must persist
         (the last write of each key wins) and publish (every transition, in order)."""
         self.incidents.update(later.incidents)
         self.summaries.update(later.summaries)
+        self.ids.update(later.ids)
         self.alerts.update(later.alerts)
         self.transitions.extend(later.transitions)
         self.windows.update(later.windows)
-        self.clock_moved = self.clock_moved or later.clock_moved
-
-
-class _Schedule(Generic[T]):
-    """Items due at event times. Many items share a time (every day-precision incident of
-    a day sits at its midnight), so the heap holds each time once, with a list of what
-    is due then: pushes and pops compare floats, not tuples that tie on their time."""
-
-    def __init__(self) -> None:
-        self._times: list[float] = []
-        self._due: dict[float, list[T]] = {}
-
-    def add(self, at: float, item: T) -> None:
-        items = self._due.get(at)
-        if items is None:
-            self._due[at] = [item]
-            heapq.heappush(self._times, at)
-        else:
-            items.append(item)
-
-    def pop_until(self, now: float) -> Iterator[tuple[float, list[T]]]:
-        """Each time up to ``now`` (earliest first) with what is due then, removed."""
-        times = self._times
-        while times and times[0] <= now:
-            at = heapq.heappop(times)
-            yield at, self._due.pop(at)
+        self.clocks.update(later.clocks)
 
 
 class _Family:
@@ -118,7 +127,7 @@ class _Family:
         self.width = width
         self.keys = keys
         self.totals: dict[str, list[int]] = {}
-        self.exits: _Schedule[tuple[str, str]] = _Schedule()  # (group, incident) by exit
+        self.exits: Schedule[tuple[str, str]] = Schedule()  # (group, incident) by exit
         self.counted: dict[str, tuple[float, str, tuple[int, ...]]] = {}
         """incident -> (leaves at, group, its values in ``keys`` order)"""
 
@@ -163,8 +172,10 @@ class _Family:
 
 
 class Engine:
-    def __init__(self, config: EngineConfig) -> None:
+    def __init__(self, config: EngineConfig, country: str | None = None) -> None:
         self.config = config
+        self.country = country
+        """Learnt from the first input when not given."""
         self.rules = config.rules
         self._unreliable = frozenset(
             " ".join(s.casefold().split()) for s in config.unreliable_sources
@@ -174,10 +185,11 @@ class Engine:
         self.views: dict[str, IncidentView] = {}
         self.summaries: dict[str, Reports] = {}
         self.alerts: dict[str, AlertState] = {}
+        self.ids = ReportIds()
         self.timelines: dict[tuple[str, ...], dict[str, Timeline]] = {
             g: {} for g in self.rules.groupings
         }
-        self._expiry: _Schedule[str] = _Schedule()  # incident ids by event position
+        self._expiry: Schedule[str] = Schedule()  # incident ids by event position
         families: dict[tuple[tuple[str, ...], int], list[str]] = {}
         for rule in self.rules.rules:
             keys = families.setdefault((rule.group_by, rule.window_seconds), [])
@@ -198,19 +210,55 @@ class Engine:
     # -- inputs ---------------------------------------------------------------------------
 
     def process(
-        self, incident: ClassifiedIncident, wall: float, into: Effects | None = None
+        self,
+        incident: ClassifiedIncident,
+        wall: float,
+        into: Effects | None = None,
+        origin: int = -1,
     ) -> Effects:
-        """Apply one report. Its effects are added to ``into`` when given (a batch's
-        effects, as ``Effects.absorb`` would fold them, without an object per input) and
-        returned; ``outcome`` is this report's."""
+        """Judge and apply one report (see the module's order of reasons). Its effects
+        are added to ``into`` when given (a batch's effects, as ``Effects.absorb`` would
+        fold them, without an object per input) and returned; ``outcome`` (and, when it
+        was refused, ``detail``) is this report's. ``origin``: its offset on the input
+        topic, named when a later copy conflicts with it."""
         effects = Effects() if into is None else into
+        effects.detail = None
         report = incident.report
+        if self.country is None:
+            self.country = incident.region.country
+        country = self.country
+        guard = self.config.guard
+        if guard is not None and guard.field(report, wall) is not None:
+            effects.outcome = Outcome.FUTURE
+            effects.detail = guard.reason(report, wall)
+            return effects
+        now = self.clock.now
+        line = None if now is None else now - self.config.remember_ids_for
+        report_id = report.report_id
+        digest = report_digest(report)
+        known = self.ids.get(report_id, line, self.reports)
+        if known is not None:
+            if known.digest == digest:
+                effects.outcome = Outcome.DUPLICATE
+            else:
+                effects.outcome = Outcome.CONFLICT
+                effects.detail = self._conflict(incident, known, digest)
+            return effects
+        position = event_position(report.occurred_at, report.occurred_precision)
+        entry = IdEntry(digest, position, report.incident_id, origin)
+        if self.ids.remember(report_id, entry, line, self.reports):
+            effects.ids[(country, report_id)] = entry
         if report.kind is ReportKind.SUMMARY:
             return self._summary(incident, effects)
-        now = self.clock.now
-        position = event_position(report.occurred_at, report.occurred_precision)
         if now is not None and position <= now - self.config.lateness_seconds:
             effects.outcome = Outcome.TOO_LATE
+            effects.detail = (
+                f"{report.occurred_at.isoformat()} ({report.occurred_precision.value} precision)"
+                f" is {describe_seconds(now - position)} behind the event-time clock of "
+                f"{country} ({iso(now)}); the lateness allows less than "
+                f"{describe_seconds(self.config.lateness_seconds)}. History belongs in a "
+                f"replay: vigil replay (or export: vigil deadletters export)"
+            )
             return effects
         incident_id = report.incident_id
         effects.outcome, merged = merge_report(self.reports.get(incident_id, {}), incident)
@@ -223,10 +271,10 @@ class Engine:
                 if group is not None:
                     groups.add(group)
         new = self._index(incident_id, merged)
-        effects.incidents[incident_id] = merged
+        effects.incidents[(country, incident_id)] = merged
         moved = self.clock.observe(new.position, wall)
+        effects.clocks[country] = self.clock  # its anchor moved, and maybe T
         if moved:
-            effects.clock_moved = True
             self._advance(changed)
         self._count(new, changed)
         for family, groups in zip(self._families, changed, strict=True):
@@ -239,9 +287,9 @@ class Engine:
     def tick(self, wall: float, into: Effects | None = None) -> Effects:
         """A wall-clock tick: on an idle stream T moves on. ``into`` as for ``process``."""
         effects = Effects() if into is None else into
-        effects.outcome = None
-        if self.clock.tick(wall, self.config.idle_after_seconds):
-            effects.clock_moved = True
+        effects.outcome = effects.detail = None
+        if self.country is not None and self.clock.tick(wall, self.config.idle_after_seconds):
+            effects.clocks[self.country] = self.clock
             changed: list[set[str]] = [set() for _ in self._families]
             self._advance(changed)
             self._evaluate(changed, None, effects)
@@ -254,8 +302,11 @@ class Engine:
         alerts: Iterable[AlertState],
         clock: Clock | None,
         summaries: Iterable[tuple[str, Reports]] = (),
+        ids: Iterable[tuple[str, IdEntry]] = (),
     ) -> None:
         """Rebuild from persisted records (after a restart or a rebalance)."""
+        for report_id, entry in ids:
+            self.ids.remember(report_id, entry, None)  # past the line: looked up as forgotten
         for incident_id, reports in incidents:
             self._index(incident_id, reports)
         rule_names = {rule.name for rule in self.rules.rules}
@@ -306,8 +357,37 @@ class Engine:
         if outcome is Outcome.APPLIED:
             effects.outcome = Outcome.SUMMARY
             self.summaries[report.incident_id] = merged
-            effects.summaries[report.incident_id] = merged
+            effects.summaries[(self.country or "", report.incident_id)] = merged
         return effects
+
+    def _incident_position(self, incident_id: str) -> float | None:
+        view = self.views.get(incident_id)
+        return None if view is None else view.position
+
+    def _conflict(self, incident: ClassifiedIncident, known: IdEntry, digest: str) -> str:
+        """Why a copy with other content under a known report_id is refused, naming both
+        versions: the first by its digest and input offset (and, while the engine still
+        holds it as its incident's current report, the fields that differ)."""
+        report = incident.report
+        where = f", first seen at input offset {known.origin}" if known.origin >= 0 else ""
+        text = (
+            f"report_id {report.report_id!r} was already accepted in {self.country} with "
+            f"other content (first version: incident {known.incident_id}, digest "
+            f"{known.digest}{where}; this copy: digest {digest})"
+        )
+        held = [
+            *self.reports.get(known.incident_id, {}).values(),
+            *self.summaries.get(known.incident_id, {}).values(),
+        ]
+        first = next((h.report for h in held if h.report.report_id == report.report_id), None)
+        if first is not None:
+            differ = [
+                f"{name} {getattr(first, name)!s:.60} -> {getattr(report, name)!s:.60}"
+                for name in type(report).model_fields
+                if getattr(first, name) != getattr(report, name)
+            ]
+            text += "; differs in " + "; ".join(differ)
+        return text + ". A corrected report needs a new report_id (the same incident_id)"
 
     def _index(self, incident_id: str, reports: Reports) -> IncidentView:
         old = self.views.get(incident_id)
@@ -458,6 +538,7 @@ class Engine:
     def _prune(self, effects: Effects) -> None:
         now = self.clock.now
         assert now is not None
+        country = self.country or ""
         line = now - self.config.prune_after
         for position, due in self._expiry.pop_until(line):
             for incident_id in sorted(due):
@@ -473,7 +554,11 @@ class Engine:
                 del self.reports[incident_id]
                 for rule in self.rules.rules:
                     self._evidence.pop((rule.name, incident_id), None)
-                effects.incidents[incident_id] = None
+                effects.incidents[(country, incident_id)] = None
+        for report_id in self.ids.forget_until(
+            now - self.config.remember_ids_for, self._incident_position
+        ):
+            effects.ids[(country, report_id)] = None
         if line - self._episodes_pruned_at >= EPISODE_PRUNE_STEP:
             # Forgotten episodes can no longer overlap a window any accepted report falls
             # in, so when they are forgotten does not change a decision: do it daily.

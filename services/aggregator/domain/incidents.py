@@ -30,11 +30,26 @@ class CombinePolicy(StrEnum):
 
 
 class Outcome(StrEnum):
+    """What became of one report. Every outcome but ``applied`` and ``summary`` changed
+    nothing, and is counted by its value in ``vigil_reports_ignored_total{reason}``."""
+
     APPLIED = "applied"
-    DUPLICATE = "duplicate"
-    SUPERSEDED = "superseded"
-    TOO_LATE = "too_late"
     SUMMARY = "summary"
+    """Kept for context (``GET /v1/summaries``), never counted."""
+    DUPLICATE = "duplicate"
+    """Its report_id was seen before with the same content."""
+    SUPERSEDED = "superseded"
+    """Its source already has a newer report of the incident."""
+    CONFLICT = "conflict"
+    """Its report_id was seen before with other content: refused (dead letter)."""
+    TOO_LATE = "too_late"
+    """The lateness or more behind its country's clock: refused (dead letter)."""
+    FUTURE = "future"
+    """Dated too far after the reference time (the guard): refused (dead letter)."""
+
+
+REFUSED = frozenset({Outcome.CONFLICT, Outcome.TOO_LATE, Outcome.FUTURE})
+"""Outcomes a user may want back: each becomes a dead letter with its reason."""
 
 
 _EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()

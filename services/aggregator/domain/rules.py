@@ -26,26 +26,11 @@ import yaml
 
 from schemas.reports import MEASURES
 from services.common.errors import ConfigError
+from services.common.eventtime import parse_duration as parse_duration  # re-exported
 
 INCIDENTS = "incidents"
 RULE_MEASURES = (*MEASURES, INCIDENTS)
 GROUP_FIELDS = ("country", "admin1", "admin2")
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str | int) -> int:
-    """Seconds in ``"24h"``, ``"90m"``, ``"7d"`` (an int is already seconds)."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        seconds = text
-    else:
-        match = _DURATION.match(str(text))
-        if not match:
-            raise ValueError(f"'{text}' is not a duration like 24h, 90m, 7d or 3600s")
-        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
-        raise ValueError(f"duration must be positive, got {text!r}")
-    return seconds
 
 
 @dataclass(frozen=True)

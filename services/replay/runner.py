@@ -1,16 +1,17 @@
-"""Replaying history through Vigil: a CSV export, mapped by its importer, through the
-classifier and aggregator on a broker, with every alert transition collected.
+"""Running a replay: the classifier and aggregator on a broker, the prepared reports
+published in the order given (``logic.prepare``: event-time order), every alert
+transition collected.
 
-What *replay* means here: history as it happened. The accepted reports are published in
-event-time order (a stable sort by incident day, so rows of one day keep their file
-order), so no report arrives after the event-time clock has passed it and no crossing is
-announced late. The aggregator's idle ticks are disabled (tick interval 0): a tick moves
-event time by wall-clock idle time, which would make the alerts depend on how fast the
-machine is. Rejected rows are reported with their reasons, never dropped silently.
+The services run in history mode: the aggregator's idle ticks are disabled (tick
+interval 0: a tick moves event time by wall-clock idle time, which would make the alerts
+depend on how fast the machine is) and "future" is judged against each report's own
+``reported_at`` (``VIGIL_FUTURE_REFERENCE=reported_at``), never the machine's clock.
 
 Completion is read from the services' own metrics, with a deadline: the replay is done
 when the aggregator has consumed (or dead-lettered) every report the classifier passed
 on, and the alerts topic has delivered as many transitions as the aggregator published.
+The services' counts of reports that changed nothing (by reason) come back with the
+alerts, so nothing is left out of the summary.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from aiokafka import AIOKafkaConsumer
 from prometheus_client.parser import text_string_to_metric_families
@@ -35,13 +35,12 @@ from schemas.reports import IncidentReport
 from services.aggregator.domain.rules import load_rules
 from services.common.broker import start_broker
 from services.common.errors import VigilError
+from services.common.eventtime import FutureReference
 from services.common.kafka import create_vigil_topics
 from services.common.progress import Progress
 from services.common.publisher import make_producer, publish_reports
 from services.common.stack import Stack
 from services.common.topics import Topics
-from services.importers.cli import ImportFailed, open_rows
-from services.importers.fields import ImportResult, Rejected
 
 SERVICES = ("classifier", "aggregator")
 BATCH = 500
@@ -57,51 +56,16 @@ class ReplayFailed(VigilError):
 
 
 @dataclass
-class Prepared:
-    """A file mapped to reports, in event-time order, and the rows it rejected."""
-
-    reports: list[IncidentReport]
-    rejected: list[Rejected]
-    rows: int
-
-
-@dataclass
 class ReplayResult:
     published: int
     alerts: list[Alert]
     consumed: int
     deadletters: int
     seconds: float
+    ignored: dict[str, int] = field(default_factory=dict)
+    """Reports that changed nothing, by reason (duplicate, superseded, conflict, ...)."""
     phases: dict[str, float] = field(default_factory=dict)
     run_dir: Path | None = None
-
-
-def event_time_order(results: Iterable[ImportResult]) -> Prepared:
-    """Split mapped rows into reports (stable-sorted by when the incident happened)
-    and rejected rows."""
-    reports: list[IncidentReport] = []
-    rejected: list[Rejected] = []
-    rows = 0
-    for result in results:
-        rows += 1
-        if isinstance(result, Rejected):
-            rejected.append(result)
-        else:
-            reports.append(result)
-    reports.sort(key=lambda r: r.occurred_at)  # list.sort is stable: file order within a day
-    return Prepared(reports, rejected, rows)
-
-
-def prepare(path: Path, layout: ModuleType, limit: int | None = None) -> Prepared:
-    """Read and map ``path`` with an importer module (``REQUIRED_COLUMNS``,
-    ``rows_to_reports``); raises ReplayFailed for a missing or wrongly laid out file."""
-    try:
-        _, rows = open_rows(path, layout.REQUIRED_COLUMNS)
-    except ImportFailed as exc:
-        raise ReplayFailed(str(exc)) from None
-    if limit is not None:
-        rows = (row for number, row in enumerate(rows, start=1) if number <= limit)
-    return event_time_order(layout.rows_to_reports(rows))
 
 
 def scrape(url: str) -> Samples:
@@ -170,9 +134,12 @@ class Replay:
                 )
             await asyncio.sleep(POLL_SECONDS)
 
-    async def aggregated(self, published: int, progress: Progress | None) -> tuple[int, int, int]:
+    async def aggregated(
+        self, published: int, progress: Progress | None
+    ) -> tuple[int, int, int, dict[str, int]]:
         """Wait until every published report reached the aggregator (or a dead letter);
-        returns (aggregator records consumed, dead letters, alert transitions published)."""
+        returns (aggregator records consumed, dead letters, alert transitions published,
+        reports that changed nothing by reason)."""
         urls = self.stack.urls
         seen: dict[str, Samples] = {}
 
@@ -186,7 +153,13 @@ class Replay:
         await self._until(done, "the aggregator to consume every report", progress)
         dead = sum(total(s, "vigil_deadletters_total") for s in seen.values())
         consumed = total(seen["aggregator"], "vigil_reports_consumed_total")
-        return consumed, dead, total(seen["aggregator"], "vigil_alerts_total")
+        ignored: dict[str, int] = {}
+        for samples in seen.values():
+            for (name, labels), value in samples.items():
+                if name == "vigil_reports_ignored_total" and value:
+                    reason = dict(labels)["reason"]
+                    ignored[reason] = ignored.get(reason, 0) + int(value)
+        return consumed, dead, total(seen["aggregator"], "vigil_alerts_total"), ignored
 
     async def delivered(self, expected: int) -> None:
         async def done() -> tuple[bool, int]:
@@ -196,11 +169,13 @@ class Replay:
 
 
 def service_env(topics: Topics, rules_file: Path | None) -> dict[str, str]:
-    """Settings of the replay's workers: its own topics and consumer groups, no idle ticks."""
+    """Settings of the replay's workers: its own topics and consumer groups, no idle
+    ticks, "future" judged against the history."""
     env = {
         "VIGIL_TOPIC_PREFIX": topics.prefix,
         "VIGIL_APP_ID_PREFIX": f"{topics.prefix}vigil",
         "VIGIL_AGGREGATOR_TICK_INTERVAL_SECONDS": "0",
+        "VIGIL_FUTURE_REFERENCE": FutureReference.REPORTED_AT.value,
     }
     if rules_file is not None:
         env["VIGIL_AGGREGATOR_RULES_FILE"] = str(rules_file.resolve())
@@ -259,7 +234,7 @@ async def replay(
             await producer.stop()
         phases["publish"] = time.monotonic() - started - phases["start"]
         with Progress(len(reports), label=f"{label} aggregate") as bar:
-            consumed, dead, transitions = await run.aggregated(len(reports), bar)
+            consumed, dead, transitions, ignored = await run.aggregated(len(reports), bar)
         await run.delivered(transitions)
         phases["process"] = time.monotonic() - started - phases["start"] - phases["publish"]
         return ReplayResult(
@@ -268,6 +243,7 @@ async def replay(
             consumed=consumed,
             deadletters=dead,
             seconds=time.monotonic() - started,
+            ignored=ignored,
             phases=phases,
             run_dir=run_dir if keep_dir else None,
         )

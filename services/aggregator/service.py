@@ -1,0 +1,234 @@
+"""The aggregator's service layer: input batches in, state written, alerts and dead
+letters out. No Faust here: the tables, the alert producer and the dead-letter topic
+are passed in (``adapters.py`` wraps Faust's; tests pass dicts and lists), so every
+path of a batch can be driven in memory.
+
+Per owned partition it keeps a ``Countries`` (one engine and clock per country),
+rebuilt from the tables after every rebalance. Every input is decided on its own, in
+offset order, so alerts do not depend on how records were batched; the state writes of
+a batch (each key once) and its alerts go out together. Transitions pass through an
+outbox: written with the state, handed to the producer without waiting, and cleared
+once the broker acknowledged them (``settle``), so a worker killed at any point loses
+no alert.
+
+Error policy: an undecodable record or a bad tick is a dead letter (``decode``); a
+report refused by the rules (``future``, ``conflict``, ``too_late``) is a dead letter
+with the engine's reason and the original bytes; both are counted and processing goes
+on. A failed alert send is a broken broker and crashes the worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from schemas.alerts import Alert
+from schemas.incidents import ClassifiedIncident
+from services.aggregator.domain.countries import Countries
+from services.aggregator.domain.engine import Effects, EngineConfig, Key
+from services.aggregator.domain.incidents import REFUSED, Outcome
+from services.aggregator.metrics import AggregatorMetrics
+from services.aggregator.state import StateTables
+from services.common.batches import Record
+from services.common.codec import decode
+from services.common.errors import RejectedInput
+from services.common.streams import elapsed, letter_for, send_dead_letter
+
+log = logging.getLogger(__name__)
+
+SERVICE = "aggregator"
+
+
+class Incoming(Protocol):
+    """One consumed record (a Faust ``Message`` in the service, a plain object in tests)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Any: ...
+
+
+class DeadLetterTopic(Protocol):
+    """Where dead letters go (a Faust topic in the service)."""
+
+    async def send(self, *, key: bytes | None, value: bytes) -> Any: ...
+
+
+SendAlerts = Callable[[list[Record]], Awaitable[list[Any]]]
+"""Hands alert records to the producer; returns futures the broker resolves."""
+
+
+class Aggregator:
+    def __init__(
+        self,
+        config: EngineConfig,
+        tables: StateTables,
+        metrics: AggregatorMetrics,
+        send_alerts: SendAlerts,
+        dead_letters: DeadLetterTopic,
+        flush_writes: Callable[[], Awaitable[None]] | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.tables = tables
+        self.metrics = metrics
+        self.send_alerts = send_alerts
+        self.dead_letters = dead_letters
+        self.flush_writes = flush_writes
+        self.wall = wall
+        self.partitions: dict[int, Countries] = {}
+        self.sending: dict[int, list[tuple[list[Alert], list[Any]]]] = {}
+
+    # -- a batch ---------------------------------------------------------------------------
+
+    async def handle(self, partition: int, messages: Sequence[Incoming], *, ticks: bool) -> None:
+        """One partition batch of classified incidents (or of ticks, ``ticks=True``)."""
+        countries = await self.countries(partition)
+        batch = Effects()
+        arrived: dict[Key, str] = {}
+        done: list[tuple[Outcome, float]] = []
+        wall = self.wall()
+        for message in messages:
+            started = time.perf_counter()
+            if ticks:
+                try:
+                    tick_wall = float(json.loads(message.value or b"")["wall"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    await self.reject(message, RejectedInput(f"bad tick: {exc}", "decode"))
+                    continue
+                countries.tick(tick_wall, batch)
+                continue
+            try:
+                incident = decode(ClassifiedIncident, message.value)
+            except RejectedInput as error:
+                await self.reject(message, error)
+                continue
+            outcome = countries.process(incident, wall, batch, message.offset).outcome
+            assert outcome is not None
+            if outcome in (Outcome.APPLIED, Outcome.SUMMARY):
+                key = (incident.region.country, incident.report.report_id)
+                arrived[key] = (message.value or b"").decode("utf-8")
+            elif outcome in REFUSED:
+                await self.refuse(message, outcome, batch.detail or outcome.value)
+            done.append((outcome, elapsed(started)))
+        await self.apply(partition, countries, batch, arrived)
+        # Counted once the batch's state and alerts are handed over: a record counted as
+        # consumed has had all its effects (replay and benchmark wait on this count).
+        self.metrics.record_outcomes(done)
+
+    async def reject(self, message: Incoming, error: RejectedInput) -> None:
+        """An input that is not a classified incident (or a tick): dead letter."""
+        await send_dead_letter(self.dead_letters, SERVICE, message, error, self.metrics)
+
+    async def refuse(self, message: Incoming, outcome: Outcome, reason: str) -> None:
+        """A valid report the rules refused: dead letter with the reason, re-drivable
+        (counted with the batch's outcomes)."""
+        letter = letter_for(SERVICE, message, RejectedInput(reason, outcome.value))
+        await self.dead_letters.send(key=message.key, value=letter.model_dump_json().encode())
+        log.info("refused %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
+
+    # -- state per partition -----------------------------------------------------------------
+
+    async def countries(self, partition: int) -> Countries:
+        """The partition's countries, rebuilt from the tables on first use after a
+        rebalance (re-sending what the outbox still holds, and reconciling)."""
+        countries = self.partitions.get(partition)
+        if countries is None:
+            countries, undelivered = self.tables.rebuild(partition, self.config)
+            self.partitions[partition] = countries
+            log.info(
+                "partition %s: rebuilt %d countries, %d incidents, %d undelivered alerts",
+                partition,
+                len(countries.engines),
+                countries.incident_count,
+                len(undelivered),
+            )
+            await self.publish(partition, undelivered)
+            await self.apply(partition, countries, countries.reconcile())
+            self.record_firing()
+        self.settle(partition)
+        return countries
+
+    def forget(self) -> None:
+        """Partitions were (re)assigned: rebuild each from the recovered tables on next
+        use; what is unacknowledged is still in the outbox."""
+        self.partitions.clear()
+        self.sending.clear()
+
+    # -- output ------------------------------------------------------------------------------
+
+    async def publish(
+        self, partition: int, alerts: list[Alert], encoded: Sequence[str] | None = None
+    ) -> None:
+        """Hand the alerts to the producer, in order, without waiting for the broker: the
+        outbox keeps them until ``settle`` sees them acknowledged (and Faust flushes the
+        producer before it commits an input's offset). ``encoded``: their JSON, if known."""
+        if not alerts:
+            return
+        texts = encoded if encoded is not None else [a.model_dump_json() for a in alerts]
+        futures = await self.send_alerts(
+            [
+                (a.fingerprint.encode(), text.encode("utf-8"), None)
+                for a, text in zip(alerts, texts, strict=True)
+            ]
+        )
+        self.sending.setdefault(partition, []).append((alerts, futures))
+        self.metrics.record_transitions(alerts)
+        for alert in alerts:
+            log.info("alert %s", alert.summary)
+
+    def settle(self, partition: int) -> None:
+        """Clear from the outbox what the broker acknowledged."""
+        waiting = []
+        for alerts, futures in self.sending.get(partition, []):
+            if all(f.done() for f in futures):
+                for future in futures:
+                    future.result()  # a failed send is a broken broker: crash loudly
+                self.tables.delivered(alerts)
+            else:
+                waiting.append((alerts, futures))
+        self.sending[partition] = waiting
+
+    async def apply(
+        self,
+        partition: int,
+        countries: Countries,
+        effects: Effects,
+        arrived: dict[Key, str] | None = None,
+    ) -> None:
+        encoded = [a.model_dump_json() for a in effects.transitions]  # once, for both
+        self.tables.persist(partition, effects, arrived or {}, encoded)
+        if self.flush_writes is not None:
+            await self.flush_writes()  # the outbox is queued before the alerts
+        await self.publish(partition, effects.transitions, encoded)
+        if effects.transitions:
+            self.record_firing()
+        self.metrics.record_windows(effects.windows)
+        self.metrics.record_watermarks(
+            (country, clock.now) for country, clock in effects.clocks.items()
+        )
+
+    def record_firing(self) -> None:
+        self.metrics.record_firing(
+            state for countries in self.partitions.values() for state in countries.alert_states()
+        )
+
+    # -- views -------------------------------------------------------------------------------
+
+    def clocks(self) -> dict[str, float]:
+        """Every owned country's event-time clock."""
+        out: dict[str, float] = {}
+        for countries in self.partitions.values():
+            out.update(countries.clocks())
+        return out
