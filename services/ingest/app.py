@@ -199,7 +199,7 @@ class ReportsHandler:
                 (413, "too_many_items") if exc.kind == "too_many" else (400, "malformed")
             )
             return _error(status, error, exc.reason)
-        outcome = logic.validate_items(items)
+        outcome = logic.validate_items(items, guard=self.settings.future_guard)
         self.metrics.reports_rejected(len(outcome.rejected))
         if not outcome.valid:
             return _json(logic.BatchResult(accepted=[], rejected=outcome.rejected), 422)
