@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = (
     "services.deadletters.cli",
     "services.replay.cli",
     "services.notifier.cli",
+    "services.console.cli",
 )
 
 

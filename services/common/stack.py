@@ -52,6 +52,10 @@ class Stack:
         log.close()
         self.urls[name] = f"http://127.0.0.1:{port}/metrics"
 
+    def base_url(self, name: str) -> str:
+        """``http://127.0.0.1:PORT`` of a started service."""
+        return self.urls[name].removesuffix("/metrics")
+
     def stop(self) -> None:
         for proc in self.processes.values():
             if proc.poll() is None:

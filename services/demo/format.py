@@ -7,17 +7,19 @@ from schemas.deadletters import DeadLetter
 from services.notifier.domain.text import message_lines
 
 
-def alert_line(alert: Alert) -> str:
+def alert_line(alert: Alert, url: str | None = None) -> str:
     """``ALERT #1 CRITICAL FIRED children_killed_24h: At least 10 children killed in Idlib,
-    SYR on 2024-12-01: critical (threshold 10 in 24 h); 1 source: White Helmets (NGO) ...``"""
+    SYR on 2024-12-01: critical (threshold 10 in 24 h); 1 source: White Helmets (NGO) ...``
+    and, given its page's ``url``, `` -> http://.../alerts/children_killed_24h:...``."""
     if alert.transition is Transition.LATE:
         level = f"LATE:{(alert.peak_level or '').upper()}"
     else:
         level = (alert.level or f"{alert.previous_level} -> ok").upper()
     words = f"; {alert.verification_text}" if alert.verification_text else ""
+    page = f" -> {url}" if url else ""
     return (
         f"ALERT #{alert.seq} {level:<10} {alert.transition.value.upper():<11} {alert.rule}: "
-        f"{alert.summary}{words}"
+        f"{alert.summary}{words}{page}"
     )
 
 

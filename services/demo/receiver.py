@@ -1,7 +1,7 @@
 """The demo's local channel receiver: the notifier's webhook POSTs every alert here and
-the demo prints the message, so a newcomer sees what an on-call channel receives. It
-also serves ``GET /alerts/<fingerprint>`` (the last message of that alert), which is
-where the messages' links (``VIGIL_NOTIFIER_ALERT_URL_BASE``) point during the demo."""
+the demo prints the message, so a newcomer sees what an on-call channel receives, with
+the link to the alert's page on the console (``pages``, the notifier's
+``VIGIL_NOTIFIER_ALERT_URL_BASE``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from aiohttp import web
 
 from schemas.alerts import Alert
 from services.demo.format import delivered_block
-from services.notifier.domain.text import alert_url, message_text
+from services.notifier.domain.text import alert_url
 
 
 class Receiver:
@@ -20,6 +20,8 @@ class Receiver:
         self.started = started
         self.emit = emit
         self.base = ""
+        self.pages = ""
+        """Base URL of the alert pages (the console)."""
         self.latest: dict[str, Alert] = {}
         self.deliveries = 0
 
@@ -28,20 +30,14 @@ class Receiver:
         self.latest[alert.fingerprint] = alert
         self.deliveries += 1
         stamp = f"[{time.monotonic() - self.started:6.1f}s]"
-        block = delivered_block("the local webhook receiver", alert, alert_url(self.base, alert))
+        url = alert_url(self.pages, alert) if self.pages else None
+        block = delivered_block("the local webhook receiver", alert, url)
         self.emit(f"{stamp} {block}")
         return web.Response(status=200)
-
-    async def page(self, request: web.Request) -> web.Response:
-        alert = self.latest.get(request.match_info["fingerprint"])
-        if alert is None:
-            return web.Response(status=404, text="no such alert delivered yet\n")
-        return web.Response(text=message_text(alert, None) + "\n")
 
     async def start(self) -> web.AppRunner:
         app = web.Application()
         app.router.add_post("/webhook", self.webhook)
-        app.router.add_get("/alerts/{fingerprint}", self.page)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()

@@ -4,7 +4,10 @@ receive; stop it all on Ctrl-C.
 Each service runs as ``python -m services.<name>`` with its settings in the environment,
 exactly as in production, pointed at the embedded broker (or at ``--bootstrap``). The
 notifier's generic webhook points at a receiver inside this process, which prints every
-message it gets (any ``VIGIL_NOTIFIER_*`` channel set in the environment is used too).
+message it gets (any ``VIGIL_NOTIFIER_*`` channel set in the environment is used too);
+its links point at the console's alert pages. While it runs, a state file
+(``services.common.runstate``) tells ``vigil alerts``, ``vigil tail`` and ``vigil
+status`` where the stack is.
 """
 
 from __future__ import annotations
@@ -23,16 +26,20 @@ from aiokafka import AIOKafkaConsumer
 from schemas.alerts import Alert
 from schemas.deadletters import DeadLetter
 from schemas.reports import IncidentReport
+from services.common import runstate
 from services.common.broker import start_broker
 from services.common.kafka import create_vigil_topics
 from services.common.publisher import make_producer, publish_reports
+from services.common.runstate import RunState
 from services.common.stack import Stack, wait_http
 from services.common.topics import Topics
 from services.demo.format import alert_line, dead_letter_line
 from services.demo.receiver import Receiver
+from services.notifier.domain.text import alert_url
 
 SAMPLE_FEED = Path(__file__).parent / "sample_feed.jsonl"
-SERVICES = ("classifier", "aggregator", "ingest", "extractor", "notifier")
+SERVICES = ("console", "classifier", "aggregator", "ingest", "extractor", "notifier")
+"""Started in this order: the console first, so its URL is known to the notifier."""
 EXAMPLE_REPORT = Path(__file__).parent / "example_report.json"
 SEED_INCIDENT = Path(__file__).parent / "seed_incident.json"
 
@@ -42,7 +49,9 @@ def load_feed(path: Path) -> list[IncidentReport]:
     return [IncidentReport.model_validate_json(line) for line in lines if line.strip()]
 
 
-async def watch(bootstrap: str, topics: Topics, started: float, stop: asyncio.Event) -> None:
+async def watch(
+    bootstrap: str, topics: Topics, started: float, stop: asyncio.Event, pages: str
+) -> None:
     consumer = AIOKafkaConsumer(
         topics.alerts,
         topics.deadletters,
@@ -58,7 +67,8 @@ async def watch(bootstrap: str, topics: Topics, started: float, stop: asyncio.Ev
                 for record in records:
                     stamp = f"[{time.monotonic() - started:6.1f}s]"
                     if record.topic == topics.alerts:
-                        line = alert_line(Alert.model_validate_json(record.value))
+                        alert = Alert.model_validate_json(record.value)
+                        line = alert_line(alert, alert_url(pages, alert))
                     else:
                         line = dead_letter_line(DeadLetter.model_validate_json(record.value))
                     print(stamp, line, flush=True)
@@ -76,6 +86,7 @@ async def run(bootstrap: str | None, feed: Path | None, prefix: str, keep_dir: b
         loop.add_signal_handler(sig, stop.set)
     receiver = Receiver(started)
     receiving = await receiver.start()
+    console = ""
     try:
         if bootstrap is None:
             stack.broker = start_broker(run_dir / "tansu.log")
@@ -85,15 +96,28 @@ async def run(bootstrap: str | None, feed: Path | None, prefix: str, keep_dir: b
         await create_vigil_topics(stack.bootstrap, topics)
         token = os.environ.get("VIGIL_INGEST_TOKENS") or secrets.token_urlsafe(18)
         hooks = [h for h in os.environ.get("VIGIL_NOTIFIER_WEBHOOK_URLS", "").split(",") if h]
+        app_id_prefix = f"{prefix}vigil"
         env = {
             "VIGIL_TOPIC_PREFIX": prefix,
-            "VIGIL_APP_ID_PREFIX": f"{prefix}vigil",
+            "VIGIL_APP_ID_PREFIX": app_id_prefix,
             "VIGIL_INGEST_TOKENS": token,
             "VIGIL_NOTIFIER_WEBHOOK_URLS": ",".join([f"{receiver.base}/webhook", *hooks]),
-            "VIGIL_NOTIFIER_ALERT_URL_BASE": receiver.base,
         }
         for name in SERVICES:
             stack.start_service(name, env)
+            if name == "console":
+                console = receiver.pages = stack.base_url("console")
+                env["VIGIL_NOTIFIER_ALERT_URL_BASE"] = console
+        state = RunState(
+            pid=os.getpid(),
+            bootstrap=stack.bootstrap,
+            topic_prefix=prefix,
+            app_id_prefix=app_id_prefix,
+            started_at=time.time(),
+            console_url=console,
+            services={name: stack.base_url(name) for name in stack.urls},
+        )
+        state_file = runstate.write(state)
         if feed is not None:
             reports = load_feed(feed)
             producer = make_producer(stack.bootstrap)
@@ -121,8 +145,17 @@ async def run(bootstrap: str | None, feed: Path | None, prefix: str, keep_dir: b
             "..._PAGERDUTY_ROUTING_KEY or ..._ALERTMANAGER_URL to add real channels",
             flush=True,
         )
+        print(
+            f"console: {console}/ (what is firing; each alert's page is "
+            f"{console}/alerts/<fingerprint>, where the channels' links point)",
+            flush=True,
+        )
+        print(
+            f"vigil alerts | vigil tail | vigil status find this stack ({state_file})",
+            flush=True,
+        )
         print(f"logs in {run_dir}; Ctrl-C stops everything", flush=True)
-        watcher = asyncio.create_task(watch(stack.bootstrap, topics, started, stop))
+        watcher = asyncio.create_task(watch(stack.bootstrap, topics, started, stop, console))
         while not stop.is_set():
             for name, proc in stack.processes.items():
                 if proc.poll() is not None:
@@ -134,6 +167,7 @@ async def run(bootstrap: str | None, feed: Path | None, prefix: str, keep_dir: b
         return 0
     finally:
         print("stopping ...", flush=True)
+        runstate.remove(os.getpid())
         stack.stop()
         await receiving.cleanup()
         print("stopped: no process left behind", flush=True)

@@ -1,41 +1,13 @@
-"""Bearer-token check for the ingest endpoint (constant-time against every token)."""
+"""Credentials of the ingest endpoint: bearer tokens (``services.common.auth``, constant
+time against every token), and what a URL must never carry."""
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Iterable, Sequence
-from enum import Enum
+from collections.abc import Iterable
 
-from pydantic import SecretStr
+from services.common.auth import AuthResult, check_bearer
 
-
-class AuthResult(Enum):
-    OK = "ok"
-    MISSING = "missing"
-    """No ``Authorization: Bearer <token>`` header: 401."""
-    WRONG = "wrong"
-    """A bearer token that is not configured: 403."""
-
-
-def _bytes(text: str) -> bytes:
-    # compare_digest on str raises for non-ASCII; bytes compare any header a client sends.
-    return text.encode("utf-8", errors="surrogateescape")
-
-
-def check_bearer(header: str | None, tokens: Sequence[SecretStr]) -> AuthResult:
-    if not header:
-        return AuthResult.MISSING
-    scheme, _, presented = header.strip().partition(" ")
-    presented = presented.strip()
-    if scheme.lower() != "bearer" or not presented:
-        return AuthResult.MISSING
-    candidate = _bytes(presented)
-    matched = False
-    # Compare against every token, never stopping early, so timing reveals nothing.
-    for token in tokens:
-        matched |= hmac.compare_digest(candidate, _bytes(token.get_secret_value()))
-    return AuthResult.OK if matched else AuthResult.WRONG
-
+__all__ = ["AuthResult", "check_bearer", "credentials_in_query", "redact_query"]
 
 CREDENTIAL_PARAMS = frozenset({"token", "access_token", "api_key", "apikey", "key", "auth"})
 """Query parameters that carry credentials when a client pastes them into a URL."""
