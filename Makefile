@@ -12,7 +12,7 @@ SHARED ?= ../shared
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock run test test-fast lint format typecheck check-generated schemas openapi \
+.PHONY: help venv lock run test test-fast lint format typecheck check-generated schemas openapi dashboards \
         system-deps bench replay-airwars replay-samples import-samples accuracy clean
 
 help: ## list the targets
@@ -41,12 +41,13 @@ lock: ## re-resolve requirements/*.lock after a change to pyproject.toml (UPGRAD
 run: $(STAMP) ## run Vigil on an embedded broker with the sample feed (Ctrl-C stops it all)
 	$(PY) -m services.demo $(ARGS)
 
-system-deps: ## install Prometheus + Alertmanager (Debian) for the tests that need them
-	@if command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null; then :; \
+system-deps: ## install Prometheus + Alertmanager + Chromium (Debian) for the tests that need them
+	@if command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null \
+	  && command -v chromium >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends prometheus prometheus-alertmanager >/dev/null; \
-	else echo "note: prometheus/alertmanager missing and not root: those tests will skip"; fi
+	    --no-install-recommends prometheus prometheus-alertmanager chromium >/dev/null; \
+	else echo "note: prometheus/alertmanager/chromium missing and not root: those tests will skip"; fi
 
 lint: $(STAMP) ## ruff lint + format check
 	$(VENV)/bin/ruff check .
@@ -59,9 +60,11 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 typecheck: $(STAMP) ## mypy (strict) over services, schemas and tests
 	$(VENV)/bin/mypy
 
-check-generated: $(STAMP) ## fail when JSON Schemas / AsyncAPI / OpenAPI drift from the code, or a schema change breaks consumers
+check-generated: $(STAMP) ## fail when JSON Schemas / AsyncAPI / OpenAPI / dashboards drift from the code, or a schema change breaks consumers
 	$(PY) -m schemas.generate --check
 	$(PY) -m services.ingest.openapi --check
+	$(PY) -m services.console.openapi --check
+	$(PY) -m deploy.grafana.dashboards --check
 
 test: $(STAMP) system-deps lint typecheck check-generated ## everything CI runs: lint, types, all tests
 	$(PY) -m pytest
@@ -72,8 +75,12 @@ test-fast: $(STAMP) ## unit tests only (no broker)
 schemas: $(STAMP) ## regenerate schemas/json/*.schema.json and schemas/asyncapi.yaml from the models
 	$(PY) -m schemas.generate
 
-openapi: $(STAMP) ## regenerate services/ingest/openapi.json
+openapi: $(STAMP) ## regenerate services/ingest/openapi.json and services/console/openapi.json
 	$(PY) -m services.ingest.openapi --write
+	$(PY) -m services.console.openapi --write
+
+dashboards: $(STAMP) ## regenerate deploy/grafana/dashboards/*.json from deploy/grafana/dashboards.py
+	$(PY) -m deploy.grafana.dashboards --write
 
 bench: $(STAMP) ## throughput + latency benchmark on the embedded broker (prints numbers)
 	$(PY) scripts/bench.py

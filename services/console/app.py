@@ -295,8 +295,10 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     ):
         try:
             response = await handler(request)
-        except web.HTTPException as exc:
-            response = exc
+        except web.HTTPException as exc:  # aiohttp's own answers (404 of no route, 405)
+            if state.metrics is not None:
+                state.metrics.request_answered(route, exc.status, time.perf_counter() - started)
+            raise
     else:
         schemes = []
         if state.settings.users:

@@ -1,0 +1,161 @@
+"""The console's JSON API over the seed story (served on a free loopback port, no broker):
+the public Alert schema with named levels and ISO times, every body valid against the
+OpenAPI document it serves, errors that say what is wrong, and read access when the
+deployment sets credentials."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+import jsonschema
+import pytest
+from aiohttp.test_utils import TestClient
+
+from services.common.auth import AuthResult, check_basic
+from services.console import openapi
+from services.console.settings import ConsoleSettings
+from tests.console_support import IDLIB_CHILDREN, console_state, seed, serve
+
+DOCUMENT = json.loads(openapi.COMMITTED.read_text(encoding="utf-8"))
+ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$"
+
+
+def check(body: Any, component: str) -> None:
+    """``body`` against ``#/components/schemas/<component>`` of the served document."""
+    schema = {"$ref": f"#/components/schemas/{component}", "components": DOCUMENT["components"]}
+    jsonschema.Draft202012Validator(schema).validate(body)
+
+
+async def get(client: TestClient[Any, Any], path: str, **headers: str) -> tuple[int, Any]:
+    response = await client.get(path, headers=headers)
+    text = await response.text()
+    try:
+        return response.status, json.loads(text)
+    except ValueError:
+        return response.status, text
+
+
+async def test_alerts_list_is_the_public_alert_schema_with_named_levels_and_iso_times() -> None:
+    async with serve(console_state(seed())) as client:
+        status, body = await get(client, "/v1/alerts")
+        assert status == 200
+        check(body, "AlertList")
+        assert body["count"] == 2 and body["complete"] is True
+        first = body["alerts"][0]
+        assert first["fingerprint"] == IDLIB_CHILDREN
+        assert first["level"] == "critical" and first["status"] == "firing"
+        assert first["transition"] == "updated" and first["value"] == 13
+        for key in ("window_start", "window_end"):
+            assert isinstance(first[key], str)
+            assert re.match(ISO, first[key]), first[key]
+        assert {s["source"] for i in first["evidence"] for s in i["sources"]} >= {"White Helmets"}
+
+        status, body = await get(client, "/v1/alerts?status=all&country=syr&rule=killed_24h")
+        assert status == 200 and [a["rule"] for a in body["alerts"]] == ["killed_24h"]
+        status, body = await get(client, "/v1/alerts?country=IRQ")
+        assert status == 200 and body["alerts"] == []
+        status, body = await get(client, "/v1/alerts?status=loud")
+        assert status == 400 and body["error"] == "bad_status"
+        check(body, "ErrorBody")
+
+
+async def test_one_alert_its_transitions_and_its_window_series() -> None:
+    async with serve(console_state(seed())) as client:
+        status, body = await get(client, f"/v1/alerts/{IDLIB_CHILDREN}")
+        assert status == 200
+        check(body, "Alert")
+        assert body["seq"] == 2 and body["level"] == "critical"
+
+        status, body = await get(client, f"/v1/alerts/{IDLIB_CHILDREN}/transitions")
+        assert status == 200
+        check(body, "TransitionList")
+        assert [t["transition"] for t in body["transitions"]] == ["fired", "updated"]
+        assert body["omitted"] == 0
+
+        status, body = await get(client, f"/v1/alerts/{IDLIB_CHILDREN}/series?days=3")
+        assert status == 200
+        check(body, "WindowSeries")
+        assert [lv["name"] for lv in body["levels"]] == ["warning", "critical"]
+        assert max(p["value"] for p in body["points"]) == 13
+        assert body["clock"].startswith("2024-12-01T17:00:00")
+
+        status, body = await get(client, f"/v1/alerts/{IDLIB_CHILDREN}/series?days=0")
+        assert status == 400 and body["error"] == "bad_days"
+        status, body = await get(client, "/v1/alerts/nope:0")
+        assert status == 404 and body["error"] == "not_found"
+        check(body, "ErrorBody")
+        status, page = await get(client, "/alerts/nope:0")
+        assert status == 404 and "No such alert" in page
+
+
+async def test_overview_has_firing_by_level_windows_clocks_and_dead_letters() -> None:
+    seeded = seed()
+    seeded.deadletters.apply(b"not json at all")
+    async with serve(console_state(seeded)) as client:
+        status, body = await get(client, "/v1/overview?country=SYR")
+        assert status == 200
+        check(body, "Overview")
+        assert body["firing"] == {"critical": 1, "warning": 1}
+        (syr,) = body["countries"]
+        assert syr["country"] == "SYR" and syr["clock"].startswith("2024-12-01T17:00")
+        cells = {(w["group_key"], w["rule"]): w for w in syr["windows"]}
+        assert cells[("SYR/Idlib", "children_killed_24h")]["value"] == 13
+        assert cells[("SYR/Idlib", "children_killed_24h")]["level"] == "critical"
+        assert cells[("SYR/Aleppo", "killed_24h")]["level"] is None
+        assert body["deadletters_total"] == 1
+
+
+async def test_served_document_is_the_committed_one_and_names_every_route() -> None:
+    state = console_state(seed())
+    async with serve(state) as client:
+        status, body = await get(client, "/openapi.json")
+        assert status == 200 and body == DOCUMENT
+        routes = {
+            r.resource.canonical
+            for r in client.app.router.routes()
+            if r.resource is not None and r.method == "GET"
+        }
+    assert routes <= set(DOCUMENT["paths"]), routes - set(DOCUMENT["paths"])
+    assert openapi.main(["--check"]) == 0
+
+
+async def test_read_access_with_tokens_or_users() -> None:
+    state = console_state(seed(), tokens="t0k3n", users="ana:s3cret")
+    basic = "Basic " + base64.b64encode(b"ana:s3cret").decode()
+    async with serve(state) as client:
+        for path in ("/", f"/alerts/{IDLIB_CHILDREN}", "/v1/alerts", "/openapi.json"):
+            status, body = await get(client, path)
+            assert status == 401, path
+            assert body["error"] == "unauthenticated"
+        response = await client.get("/v1/alerts")
+        assert "Basic" in response.headers["WWW-Authenticate"]
+        assert "Bearer" in response.headers["WWW-Authenticate"]
+        assert (await get(client, "/v1/alerts", Authorization="Bearer wrong"))[0] == 401
+        assert (await get(client, "/v1/alerts", Authorization="Bearer t0k3n"))[0] == 200
+        assert (await get(client, f"/alerts/{IDLIB_CHILDREN}", Authorization=basic))[0] == 200
+        assert (await get(client, "/metrics"))[0] == 200  # operations stay open
+    open_state = console_state(seed())
+    async with serve(open_state) as client:
+        assert (await get(client, "/v1/alerts"))[0] == 200
+
+
+def encode(raw: bytes) -> str:
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+def test_basic_credentials_are_checked_exactly() -> None:
+    users = ConsoleSettings(users="ana:s3cret,bo:pw").users
+    assert check_basic(encode(b"bo:pw"), users) is AuthResult.OK
+    assert check_basic(encode(b"bo:pw2"), users) is AuthResult.WRONG
+    assert check_basic("Basic !!!", users) is AuthResult.WRONG
+    assert check_basic(None, users) is AuthResult.MISSING
+    assert check_basic("Bearer x", users) is AuthResult.MISSING
+
+
+@pytest.mark.parametrize("users", ["ana", "ana:", ":pw"])
+def test_a_user_needs_a_name_and_a_password(users: str) -> None:
+    with pytest.raises(ValueError, match="name:password"):
+        ConsoleSettings(users=users)
