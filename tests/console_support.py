@@ -83,6 +83,8 @@ def seed(reports: list[IncidentReport] | None = None, partition: int = 0) -> See
 
 def console_state(seeded: Seeded, **settings: Any) -> ConsoleState:
     """The console's state over ``seeded``, at the fixed wall time ``NOW``."""
+    metrics = ConsoleMetrics(CollectorRegistry())
+    metrics.watch_firing(lambda: [p.alert for p in seeded.index.firing()])
     return ConsoleState(
         ConsoleSettings(http_host="127.0.0.1", **settings),
         seeded.rules,
@@ -90,7 +92,7 @@ def console_state(seeded: Seeded, **settings: Any) -> ConsoleState:
         seeded.replica,
         seeded.deadletters,
         wall=lambda: NOW,
-        metrics=ConsoleMetrics(CollectorRegistry()),
+        metrics=metrics,
     )
 
 

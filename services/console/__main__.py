@@ -37,6 +37,7 @@ async def run(settings: ConsoleSettings, aggregator: AggregatorSettings) -> None
     registry = CollectorRegistry()
     metrics = ConsoleMetrics(registry)
     index = AlertIndex(settings.history_limit)
+    metrics.watch_firing(lambda: [p.alert for p in index.firing()])
     replica = AggregatorReplica(config)
     deadletters = DeadLetterTally()
     sources = Sources.of(settings.topics, settings.app_id_prefix)

@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 from aiohttp.test_utils import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.common.auth import AuthResult, check_basic
 from services.console import openapi
@@ -140,6 +141,23 @@ async def test_read_access_with_tokens_or_users() -> None:
     open_state = console_state(seed())
     async with serve(open_state) as client:
         assert (await get(client, "/v1/alerts"))[0] == 200
+
+
+async def test_metrics_list_the_alerts_firing_for_the_dashboard() -> None:
+    async with serve(console_state(seed())) as client:
+        await get(client, "/v1/alerts")
+        status, text = await get(client, "/metrics")
+    assert status == 200
+    (family,) = [
+        f for f in text_string_to_metric_families(text) if f.name == "vigil_console_alert_firing"
+    ]
+    found = {s.labels["rule"]: (s.labels, s.value) for s in family.samples}
+    labels, value = found["children_killed_24h"]
+    assert value == 13.0 and labels["fingerprint"] == IDLIB_CHILDREN
+    assert labels["region"] == "SYR/Idlib" and labels["country"] == "SYR"
+    assert labels["level"] == "critical"
+    assert found["killed_24h"][1] == 33.0 and len(found) == 2
+    assert 'vigil_http_requests_total{route="/v1/alerts",status="200"} 1.0' in text
 
 
 def encode(raw: bytes) -> str:

@@ -1,0 +1,1 @@
+"""Deployment files; Python here generates some of them (``deploy.grafana.dashboards``)."""
