@@ -29,7 +29,7 @@ from services.console.replica import AggregatorReplica, AlertIndex, DeadLetterTa
 from services.console.settings import ConsoleSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_FEED = ROOT / "services" / "demo" / "sample_feed.jsonl"
+SAMPLE_FEED = ROOT / "tools" / "demo" / "sample_feed.jsonl"
 SEVERITY = ROOT / "services" / "classifier" / "severity.yaml"
 PUBLISHED = 1_764_000_000.0
 """The wall time the alert records are stamped with (fixed: pages are compared as text)."""

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from services.demo.runner import EXAMPLE_REPORT
 from tests.browser import browser, require_chromium
+from tools.demo.runner import EXAMPLE_REPORT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -36,7 +36,7 @@ async def vigil(*args: str, runtime: Path, limit: float = 60.0) -> tuple[int, st
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     env["VIGIL_RUNTIME_DIR"] = str(runtime)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.cli", *args,
+        sys.executable, "-m", "tools.cli", *args,
         cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
@@ -107,7 +107,7 @@ async def test_make_run_console_pages_and_commands(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     env["VIGIL_RUNTIME_DIR"] = str(runtime)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.demo",
+        sys.executable, "-m", "tools.demo",
         cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip

@@ -25,8 +25,8 @@ from schemas.reports import (
 from services.aggregator.domain.engine import Engine, EngineConfig
 from services.aggregator.domain.evidence import days_text, window_words
 from services.aggregator.domain.rules import load_rules, parse_rules
-from services.demo.runner import SAMPLE_FEED, load_feed
 from tests.factories import classified
+from tools.demo.runner import SAMPLE_FEED, load_feed
 
 REPO_RULES = Path(__file__).parents[2] / "services" / "aggregator" / "rules.yaml"
 

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from services import cli
-from services.common import runstate
-from services.common.runstate import RunState
-from services.console import terminal
-from services.console.cli import target_of
-from services.console.terminal import LagRow, ServiceState, Status
 from tests.console_support import IDLIB_CHILDREN, NOW, seed
+from tools import cli, runstate
+from tools.console import terminal
+from tools.console.cli import target_of
+from tools.console.terminal import LagRow, ServiceState, Status
+from tools.runstate import RunState
 
 CONSOLE = "http://127.0.0.1:9999"
 

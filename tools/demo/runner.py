@@ -6,7 +6,7 @@ exactly as in production, pointed at the embedded broker (or at ``--bootstrap``)
 notifier's generic webhook points at a receiver inside this process, which prints every
 message it gets (any ``VIGIL_NOTIFIER_*`` channel set in the environment is used too);
 its links point at the console's alert pages. While it runs, a state file
-(``services.common.runstate``) tells ``vigil alerts``, ``vigil tail`` and ``vigil
+(``tools.runstate``) tells ``vigil alerts``, ``vigil tail`` and ``vigil
 status`` where the stack is.
 """
 
@@ -26,16 +26,16 @@ from aiokafka import AIOKafkaConsumer
 from schemas.alerts import Alert
 from schemas.deadletters import DeadLetter
 from schemas.reports import IncidentReport
-from services.common import runstate
-from services.common.broker import start_broker
 from services.common.kafka import create_vigil_topics
 from services.common.publisher import make_producer, publish_reports
-from services.common.runstate import RunState
-from services.common.stack import Stack, wait_http
 from services.common.topics import Topics
-from services.demo.format import alert_line, dead_letter_line
-from services.demo.receiver import Receiver
 from services.notifier.domain.text import alert_url
+from tools import runstate
+from tools.broker import start_broker
+from tools.demo.format import alert_line, dead_letter_line
+from tools.demo.receiver import Receiver
+from tools.runstate import RunState
+from tools.stack import Stack, wait_http
 
 SAMPLE_FEED = Path(__file__).parent / "sample_feed.jsonl"
 SERVICES = ("console", "classifier", "aggregator", "ingest", "extractor", "notifier")

@@ -3,7 +3,7 @@ terminal.
 
 Which Vigil: ``--bootstrap HOST:PORT`` (with ``--topic-prefix`` and ``--app-id-prefix``
 as the services were given, default ``$VIGIL_TOPIC_PREFIX`` / ``$VIGIL_APP_ID_PREFIX``),
-else the stack ``make run`` is running (its run-state file, ``services.common.runstate``;
+else the stack ``make run`` is running (its run-state file, ``tools.runstate``;
 the newest if there are several), else ``$VIGIL_KAFKA_BOOTSTRAP`` if set. Links to alert
 pages need the console's URL: the run-state file has it, else ``--console-url`` or
 ``$VIGIL_CONSOLE_URL``.
@@ -27,13 +27,13 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from schemas.alerts import Alert, AlertStatus
-from services.common import runstate
 from services.common.kafka import start_reader
-from services.console import terminal
 from services.console.reading import end_offsets, partitions_of, read_to_end
 from services.console.replica import AlertIndex, Published
-from services.console.status import Target, gather
 from services.notifier.domain.text import alert_url
+from tools import runstate
+from tools.console import terminal
+from tools.console.status import Target, gather
 
 EXIT_BROKER = 1
 EXIT_NO_TARGET = 2

@@ -13,10 +13,14 @@ from schemas.deadletters import DeadLetter
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import IncidentReport
 from services.common.codec import decode
-from services.common.deadletter import original_headers, original_key, original_value
+from services.common.deadletter import (
+    REDRIVEN_HEADER,
+    original_headers,
+    original_key,
+    original_value,
+)
 from services.common.errors import RejectedInput
 
-REDRIVEN_HEADER = "vigil-redriven-from"
 """Added to every re-driven record: the dead-letter offset it came from."""
 
 

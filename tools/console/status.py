@@ -24,7 +24,7 @@ from services.console.reading import (
     read_to_end,
 )
 from services.console.replica import AlertIndex, DeadLetterTally
-from services.console.terminal import LagRow, ServiceState, Status
+from tools.console.terminal import LagRow, ServiceState, Status
 
 CONSUMERS = ("classifier", "aggregator", "extractor", "notifier")
 """The services that read topics in a consumer group ``<app id prefix>-<service>``."""
