@@ -12,13 +12,15 @@ are, for the firing table's links). Panels are laid out row by row, left to righ
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from services.common.generated import write_or_check
 
 FOLDER = Path(__file__).with_name("dashboards")
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
@@ -576,25 +578,8 @@ def render(name: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", action="store_true", help="write the JSON files")
-    group.add_argument("--check", action="store_true", help="exit 1 if a file drifted")
-    args = parser.parse_args(argv)
-    drifted = []
-    for name in DASHBOARDS:
-        path = FOLDER / name
-        text = render(name)
-        if args.write:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path}")
-        elif not path.exists() or path.read_text(encoding="utf-8") != text:
-            drifted.append(path)
-    for path in drifted:
-        print(f"{path} drifted from deploy/grafana/dashboards.py: run `make dashboards`")
-    return 1 if drifted else 0
+    files = {FOLDER / name: partial(render, name) for name in DASHBOARDS}
+    return write_or_check(argv, __doc__, files, "make dashboards")
 
 
 if __name__ == "__main__":

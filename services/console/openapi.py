@@ -6,7 +6,6 @@ python -m services.console.openapi --check   # exit 1 when the committed file dr
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from functools import cache
@@ -17,6 +16,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from schemas.alerts import Alert
+from services.common.generated import write_or_check
 from services.console import api
 from services.ingest.openapi import Health, Readiness
 
@@ -258,25 +258,12 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    return write_or_check(
+        argv,
+        __doc__,
+        {COMMITTED: render},
+        "python -m services.console.openapi --write` (`make openapi",
     )
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", action="store_true", help=f"write {COMMITTED.name}")
-    group.add_argument("--check", action="store_true", help="exit 1 if the file drifted")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.write:
-        COMMITTED.write_text(text, encoding="utf-8")
-        print(f"wrote {COMMITTED}")
-        return 0
-    if not COMMITTED.exists() or COMMITTED.read_text(encoding="utf-8") != text:
-        print(
-            f"{COMMITTED} drifted from the models: run `python -m services.console.openapi "
-            "--write` (make openapi)"
-        )
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ python -m services.ingest.openapi --check   # exit 1 when the committed file dri
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from schemas.reports import IncidentReport
+from services.common.generated import write_or_check
 from services.ingest.logic import BatchResult, ErrorBody, Unavailable
 
 COMMITTED = Path(__file__).with_name("openapi.json")
@@ -211,24 +211,12 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    return write_or_check(
+        argv,
+        __doc__,
+        {COMMITTED: render},
+        "python -m services.ingest.openapi --write` (`make openapi",
     )
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", action="store_true", help=f"write {COMMITTED.name}")
-    group.add_argument("--check", action="store_true", help="exit 1 if the file drifted")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.write:
-        COMMITTED.write_text(text, encoding="utf-8")
-        print(f"wrote {COMMITTED}")
-        return 0
-    if not COMMITTED.exists() or COMMITTED.read_text(encoding="utf-8") != text:
-        print(
-            f"{COMMITTED} drifted from the models: run `python -m services.ingest.openapi --write`"
-        )
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

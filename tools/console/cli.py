@@ -196,6 +196,8 @@ async def _tail(target: Target, args: argparse.Namespace) -> int:
     printed = 0
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
     assigned: set[TopicPartition] = set()
+    seen = AlertIndex(history_limit=1)
+    """A transition already printed (the aggregator re-sends after a crash) is skipped."""
     looked = -5.0
     try:
         while not stop.is_set():
@@ -220,8 +222,7 @@ async def _tail(target: Target, args: argparse.Namespace) -> int:
             found = []
             for records in batches.values():
                 for record in records:
-                    index = AlertIndex(history_limit=1)
-                    alert = index.apply(record.value, record.timestamp / 1000)
+                    alert = seen.apply(record.value, record.timestamp / 1000)
                     if alert is not None:
                         found.append(Published(alert, record.timestamp / 1000))
             for item in sorted(found, key=lambda p: p.published or 0):
