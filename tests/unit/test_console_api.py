@@ -8,19 +8,41 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections import Counter
 from typing import Any
 
 import jsonschema
 import pytest
+import schemathesis
 from aiohttp.test_utils import TestClient
+from hypothesis import HealthCheck, given, settings
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from services.common.auth import AuthResult, check_basic
+from services.common.operations import Operations
 from services.console import openapi
+from services.console.app import build_app
 from services.console.settings import ConsoleSettings
+from services.ingest.testing import serve_in_thread
 from tests.console_support import IDLIB_CHILDREN, console_state, seed, serve
 
 DOCUMENT = json.loads(openapi.COMMITTED.read_text(encoding="utf-8"))
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
 ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$"
 
 
@@ -177,3 +199,49 @@ def test_basic_credentials_are_checked_exactly() -> None:
 def test_a_user_needs_a_name_and_a_password(users: str) -> None:
     with pytest.raises(ValueError, match="name:password"):
         ConsoleSettings(users=users)
+
+
+def _served_app(protected: bool) -> Any:
+    extra = {"tokens": "t0k3n"} if protected else {}
+    state = console_state(seed(), **extra)
+    registry = CollectorRegistry()
+    operations = Operations("console", state.settings, registry)
+    operations.probe.contact.succeeded()
+    return build_app(state, operations)
+
+
+@pytest.mark.parametrize(
+    ("mode", "protected", "headers"),
+    [
+        (GenerationMode.POSITIVE, False, {}),
+        (GenerationMode.NEGATIVE, False, {}),
+        (GenerationMode.POSITIVE, True, {"Authorization": "Bearer t0k3n"}),
+        (GenerationMode.POSITIVE, True, {}),
+    ],
+    ids=["positive", "negative", "token", "no-token"],
+)
+def test_schemathesis_against_the_served_document(
+    mode: GenerationMode, protected: bool, headers: dict[str, str]
+) -> None:
+    """Requests generated from the served ``/openapi.json``: every answer has a documented
+    status, content type and body (no 5xx)."""
+    statuses: Counter[str] = Counter()
+    with serve_in_thread(lambda: _served_app(protected)) as url:
+        reader = {"Authorization": "Bearer t0k3n"} if protected else {}
+        schema = schemathesis.openapi.from_url(f"{url}/openapi.json", headers=reader)
+
+        @given(case=schema.as_strategy(mode, headers=headers))
+        @settings(
+            max_examples=40,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case: Any) -> None:
+            response = case.call_and_validate(base_url=url, checks=CHECKS, timeout=10)
+            statuses[f"{case.method} {case.path} {response.status_code}"] += 1
+
+        run()
+    assert sum(statuses.values()) > 0
+    if protected and not headers:
+        assert {k.rsplit(" ", 1)[1] for k in statuses if "/v1/" in k} == {"401"}
