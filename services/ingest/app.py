@@ -158,8 +158,11 @@ class ReportsHandler:
             )
         if auth is AuthResult.WRONG:
             return _error(403, "forbidden", "this bearer token is not accepted")
-        charset = (request.charset or "utf-8").lower()
-        if request.content_type != "application/json" or charset not in ("utf-8", "utf8"):
+        try:
+            content_type, charset = request.content_type, (request.charset or "utf-8").lower()
+        except (IndexError, ValueError):  # the stdlib's parser fails on some values (';0*')
+            content_type, charset = "", ""
+        if content_type != "application/json" or charset not in ("utf-8", "utf8"):
             return _error(
                 415,
                 "unsupported_media_type",

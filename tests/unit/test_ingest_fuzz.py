@@ -129,6 +129,7 @@ def test_endpoint_answers_every_header(live: Live, tally: FuzzTally) -> None:
                     "application/json; charset=utf-8",
                     "application/json; charset=latin-1",
                     "text/json",
+                    ";0*",  # the stdlib's header parser raised IndexError on it (a 500)
                 ]
             ),
         ),
