@@ -55,3 +55,27 @@ class StreamMetrics:
     def record_rejected(self, error_type: str) -> None:
         self._consumed_invalid.inc()
         self.deadletters.labels(error_type).inc()
+
+
+class HttpMetrics:
+    """Metrics of a service that answers HTTP requests (ingest, console): every answer
+    counted by route template and status, and timed."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.requests = Counter(
+            "vigil_http_requests_total",
+            "HTTP requests answered, by route template and status code.",
+            ["route", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "vigil_http_request_duration_seconds",
+            "Time from request received to response ready, by route template.",
+            ["route"],
+            registry=registry,
+        )
+
+    def request_answered(self, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(route=route, status=str(status)).inc()
+        self.latency.labels(route=route).observe(seconds)

@@ -4,7 +4,8 @@ environment and are built at start-up, never at import. Tests construct them dir
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -21,6 +22,18 @@ from services.common.eventtime import (
     parse_duration,
 )
 from services.common.topics import Topics
+
+
+def split_list(value: Any) -> Any:
+    """A list setting as given in the environment: a JSON list (``["a", "b"]``) or
+    comma-separated (``a,b``); blanks around entries and empty entries dropped."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = json.loads(text) if text.startswith("[") else text.split(",")
+    if isinstance(value, list):
+        stripped = [v.strip() if isinstance(v, str) else v for v in value]
+        return [v for v in stripped if v != ""]
+    return value
 
 
 class ServiceSettings(BaseSettings):

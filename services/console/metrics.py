@@ -9,6 +9,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from schemas.alerts import Alert
+from services.common.metrics import HttpMetrics
 
 SOURCES = ("alerts", "deadletters", "changelogs")
 FIRING = "vigil_console_alert_firing"
@@ -46,21 +47,9 @@ class FiringAlerts(Collector):
         yield family
 
 
-class ConsoleMetrics:
+class ConsoleMetrics(HttpMetrics):
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-        self.requests = Counter(
-            "vigil_http_requests_total",
-            "HTTP requests answered, by route template and status code.",
-            ["route", "status"],
-            registry=registry,
-        )
-        self.latency = Histogram(
-            "vigil_http_request_duration_seconds",
-            "Time from request received to response ready, by route template.",
-            ["route"],
-            registry=registry,
-        )
+        super().__init__(registry)
         self.records = Counter(
             "vigil_console_records_total",
             "Records read into the console, by source (alerts, deadletters, changelogs).",
@@ -84,7 +73,3 @@ class ConsoleMetrics:
     def watch_firing(self, firing: Callable[[], Iterable[Alert]]) -> None:
         """Export the alerts ``firing()`` returns at each scrape (``FiringAlerts``)."""
         self.registry.register(FiringAlerts(firing))
-
-    def request_answered(self, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(route=route, status=str(status)).inc()
-        self.latency.labels(route=route).observe(seconds)

@@ -13,23 +13,12 @@ Basic ``user:password`` (a browser asks for it); ``/healthz``, ``/readyz`` and
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from services.common.settings import ServiceSettings
-
-
-def _split(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        value = json.loads(text) if text.startswith("[") else text.split(",")
-    if isinstance(value, list):
-        stripped = [v.strip() if isinstance(v, str) else v for v in value]
-        return [v for v in stripped if v != ""]
-    return value
+from services.common.settings import ServiceSettings, split_list
 
 
 class ConsoleSettings(ServiceSettings):
@@ -58,7 +47,7 @@ class ConsoleSettings(ServiceSettings):
     @field_validator("tokens", "users", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
-        return _split(value)
+        return split_list(value)
 
     @field_validator("users")
     @classmethod

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter
+
+from services.common.metrics import HttpMetrics
 
 OUTCOMES = ("accepted", "rejected", "unpublished")
 """accepted: acked by the broker; rejected: failed validation (listed in the answer);
 unpublished: valid but the broker did not ack in time (the client got a 503)."""
 
 
-class IngestMetrics:
+class IngestMetrics(HttpMetrics):
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-        self.requests = Counter(
-            "vigil_http_requests_total",
-            "HTTP requests answered, by route template and status code.",
-            ["route", "status"],
-            registry=registry,
-        )
-        self.latency = Histogram(
-            "vigil_http_request_duration_seconds",
-            "Time from request received to response ready, by route template.",
-            ["route"],
-            registry=registry,
-        )
+        super().__init__(registry)
         self.reports = Counter(
             "vigil_reports_received_total",
             "Reports received over HTTP, by outcome (accepted, rejected, unpublished).",
@@ -40,10 +30,6 @@ class IngestMetrics:
         )
         for phase in ("header", "body"):
             self.timeouts.labels(phase=phase)
-
-    def request_answered(self, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(route=route, status=str(status)).inc()
-        self.latency.labels(route=route).observe(seconds)
 
     def reports_accepted(self, count: int) -> None:
         self.reports.labels(outcome="accepted").inc(count)

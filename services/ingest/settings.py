@@ -11,7 +11,6 @@ dropped. Several tokens let a client's token be rotated without downtime.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
@@ -20,7 +19,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from services.common.settings import ServiceSettings
+from services.common.settings import ServiceSettings, split_list
 
 MIB = 1024 * 1024
 
@@ -68,13 +67,7 @@ class IngestSettings(ServiceSettings):
     @field_validator("tokens", mode="before")
     @classmethod
     def _split_tokens(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip()
-            value = json.loads(text) if text.startswith("[") else text.split(",")
-        if isinstance(value, list):
-            stripped = [t.strip() if isinstance(t, str) else t for t in value]
-            return [t for t in stripped if t != ""]
-        return value
+        return split_list(value)
 
     @field_validator("tokens")
     @classmethod
