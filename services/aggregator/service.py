@@ -158,6 +158,7 @@ class Aggregator:
             )
             await self.publish(partition, undelivered)
             await self.apply(partition, countries, countries.reconcile())
+            self.metrics.record_watermarks(countries.clocks().items())
             self.record_firing()
         self.settle(partition)
         return countries
@@ -167,6 +168,7 @@ class Aggregator:
         use; what is unacknowledged is still in the outbox."""
         self.partitions.clear()
         self.sending.clear()
+        self.metrics.forget_views()
 
     # -- output ------------------------------------------------------------------------------
 
