@@ -167,3 +167,19 @@ def test_window_words() -> None:
         "1 h",
         "90 s",
     ]
+
+
+def test_every_alert_carries_its_rules_levels_and_the_ranks_of_its_levels() -> None:
+    alerts = run_feed(load_feed(SAMPLE_FEED))
+    rules = {rule.name: rule for rule in load_rules(REPO_RULES).rules}
+    assert alerts
+    for alert in alerts:
+        names = [level.name for level in rules[alert.rule].levels]
+        assert alert.levels == names
+        for name, rank in (
+            (alert.level, alert.level_rank),
+            (alert.previous_level, alert.previous_level_rank),
+            (alert.peak_level, alert.peak_level_rank),
+        ):
+            assert rank == (None if name is None else names.index(name) + 1), alert.summary
+    assert {a.level_rank for a in alerts if a.transition is Transition.FIRED} >= {1}

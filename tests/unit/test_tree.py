@@ -51,3 +51,11 @@ def test_every_cited_infrastructure_fact_is_in_docs() -> None:
             assert "INFRA" + ".md" not in text, f"{path}: cite docs/infrastructure.md"
     assert cited, "the code cites no section"
     assert cited <= sections, cited - sections
+
+
+def test_the_dead_letter_schema_names_every_rejection_kind() -> None:
+    from schemas.deadletters import DeadLetter
+    from services.common.errors import RejectionKind
+
+    described = DeadLetter.model_fields["error_type"].description or ""
+    assert [kind.value for kind in RejectionKind if kind.value not in described] == []
