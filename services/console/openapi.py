@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         argv,
         __doc__,
         {COMMITTED: render},
-        "python -m services.console.openapi --write` (`make openapi",
+        "make openapi",
     )
 
 

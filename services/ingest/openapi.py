@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         argv,
         __doc__,
         {COMMITTED: render},
-        "python -m services.ingest.openapi --write` (`make openapi",
+        "make openapi",
     )
 
 
