@@ -8,8 +8,8 @@ rebuilt from the tables after every rebalance. Every input is decided on its own
 offset order, so alerts do not depend on how records were batched; the state writes of
 a batch (each key once) and its alerts go out together. Transitions pass through an
 outbox: written with the state, handed to the producer without waiting, and cleared
-once the broker acknowledged them (``settle``), so a worker killed at any point loses
-no alert.
+as soon as the broker acknowledged them (not at the next input), so a worker killed at
+any point loses no alert and a restarted one re-sends none the broker acknowledged.
 
 Error policy: an undecodable record or a bad tick is a dead letter (``decode``); a
 report refused by the rules (``future``, ``conflict``, ``too_late``) is a dead letter
@@ -19,6 +19,7 @@ on. A failed alert send is a broken broker and crashes the worker.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -89,6 +90,8 @@ class Aggregator:
         self.wall = wall
         self.partitions: dict[int, Countries] = {}
         self.sending: dict[int, list[tuple[list[Alert], list[Any]]]] = {}
+        """Alerts handed to the producer and not yet acknowledged, per partition."""
+        self._flushing: set[asyncio.Future[None]] = set()
 
     # -- a batch ---------------------------------------------------------------------------
 
@@ -172,7 +175,7 @@ class Aggregator:
         self, partition: int, alerts: list[Alert], encoded: Sequence[str] | None = None
     ) -> None:
         """Hand the alerts to the producer, in order, without waiting for the broker: the
-        outbox keeps them until ``settle`` sees them acknowledged (and Faust flushes the
+        outbox keeps them until the broker acknowledged them (and Faust flushes the
         producer before it commits an input's offset). ``encoded``: their JSON, if known."""
         if not alerts:
             return
@@ -183,13 +186,58 @@ class Aggregator:
                 for a, text in zip(alerts, texts, strict=True)
             ]
         )
-        self.sending.setdefault(partition, []).append((alerts, futures))
+        entry = (alerts, futures)
+        self.sending.setdefault(partition, []).append(entry)
+        self._on_acknowledged(partition, entry)
         self.metrics.record_transitions(alerts)
         for alert in alerts:
             log.info("alert %s", alert.summary)
 
+    def _on_acknowledged(self, partition: int, entry: tuple[list[Alert], list[Any]]) -> None:
+        """Clear ``entry``'s alerts from the outbox as soon as the broker acknowledged all of
+        them (not at the partition's next input: a worker stopped meanwhile would have
+        re-sent them). A failed send is left in ``sending`` for ``settle`` to raise."""
+        futures = entry[1]
+        waiting = [f for f in futures if not f.done()]
+        if not waiting:
+            self._acknowledged(partition, entry)
+            return
+        count = len(waiting)
+
+        def one_done(_: Any) -> None:
+            nonlocal count
+            count -= 1
+            if count == 0:
+                self._acknowledged(partition, entry)
+
+        for future in waiting:
+            future.add_done_callback(one_done)
+
+    def _acknowledged(self, partition: int, entry: tuple[list[Alert], list[Any]]) -> None:
+        if any(f.cancelled() or f.exception() is not None for f in entry[1]):
+            return  # a broken broker: ``settle`` raises at the next input
+        entries = self.sending.get(partition, [])
+        if any(e is entry for e in entries):
+            entries[:] = [e for e in entries if e is not entry]
+        self.tables.delivered(entry[0])  # also after a rebalance: they were acknowledged
+        if self.flush_writes is not None:
+            task = asyncio.ensure_future(self.flush_writes())
+            self._flushing.add(task)
+            task.add_done_callback(self._flushing.discard)
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """At shutdown (the input consumer stopped): wait up to ``timeout`` s for the
+        broker to acknowledge what was sent, then for the outbox deletions to reach the
+        changelog, so that a replacement re-sends nothing the broker acknowledged."""
+        pending = [f for entries in self.sending.values() for _, fs in entries for f in fs]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        while self._flushing:
+            await asyncio.gather(*self._flushing, return_exceptions=True)
+
     def settle(self, partition: int) -> None:
-        """Clear from the outbox what the broker acknowledged."""
+        """Clear from the outbox what the broker acknowledged (done as acknowledgements
+        arrive; here a failed send is raised: a broken broker crashes the worker)."""
         waiting = []
         for alerts, futures in self.sending.get(partition, []):
             if all(f.done() for f in futures):
