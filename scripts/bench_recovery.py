@@ -41,7 +41,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -145,17 +145,6 @@ def probe_record(tag: str, days: float) -> tuple[bytes, bytes, str]:
     return report_key(report), encode_report(report), f"SYR/Idlib/{group}"
 
 
-async def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        ends = await consumer.end_offsets(tps)
-    finally:
-        await consumer.stop()
-    return {tp.partition: end for tp, end in ends.items()}
-
-
 async def read_alerts(bootstrap: str, topic: str, quiet: float = 2.0) -> list[tuple[int, Alert]]:
     """Every alert record on ``topic`` (partition, alert) until none came for ``quiet`` s."""
     consumer = AIOKafkaConsumer(
@@ -249,11 +238,9 @@ async def one_size(run_dir: Path, n: int, days: float, kill: bool) -> dict[str, 
         first = stack.processes.pop("aggregator")
         first.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
         await asyncio.to_thread(first.wait, 60)
-        partitions = 1
-        before_end = await end_offsets(stack.bootstrap, topics.alerts, partitions)
         before = await read_alerts(stack.bootstrap, topics.alerts, quiet=1.0)
         acknowledged = {a.dedup_key() for _, a in before}
-        log(f"{n:,} reports: {len(before):,} alerts before the restart ({before_end})")
+        log(f"{n:,} reports: {len(before):,} alerts before the restart")
 
         (run_dir / "first-aggregator.log").write_bytes((run_dir / "aggregator.log").read_bytes())
         key, value, group = probe_record(str(n), days)
@@ -274,7 +261,9 @@ async def one_size(run_dir: Path, n: int, days: float, kill: bool) -> dict[str, 
         after = await read_alerts(stack.bootstrap, topics.alerts, quiet=2.0)
     finally:
         await producer.stop()
-    resent = [a for offset, a in after if offset >= before_end[0] and a.dedup_key() in acknowledged]
+    # one partition, read in offset order: what follows the records read before the restart
+    # was written by the replacement (Tansu's reported end offsets are not reliable)
+    resent = [a for _, a in after[len(before) :] if a.dedup_key() in acknowledged]
     incidents = rebuilt_incidents(run_dir / "aggregator.log")
     per_incident = (
         None
