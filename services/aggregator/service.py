@@ -20,10 +20,12 @@ on. A failed alert send is a broken broker and crashes the worker.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from schemas.alerts import Alert
@@ -40,7 +42,25 @@ from services.common.streams import elapsed, letter_for, send_dead_letter
 
 log = logging.getLogger(__name__)
 
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block; what the block built is then
+    frozen (``gc.freeze``: left out of later collections, freed by reference counting as
+    usual; the worker unfreezes and collects everything every ten minutes)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
+
+
 SERVICE = "aggregator"
+STOP_WAIT_SECONDS = 5.0
+"""Longest a stopping worker waits for the broker to acknowledge the alerts it sent."""
 
 
 class Incoming(Protocol):
@@ -92,6 +112,7 @@ class Aggregator:
         self.sending: dict[int, list[tuple[list[Alert], list[Any]]]] = {}
         """Alerts handed to the producer and not yet acknowledged, per partition."""
         self._flushing: set[asyncio.Future[None]] = set()
+        self._generation = 0  # of partition assignments (``forget``)
 
     # -- a batch ---------------------------------------------------------------------------
 
@@ -120,6 +141,7 @@ class Aggregator:
             outcome = countries.process(incident, wall, batch, message.offset).outcome
             assert outcome is not None
             if outcome in (Outcome.APPLIED, Outcome.SUMMARY):
+                self.tables.interner.compact(incident)  # kept by its engine: held cheaply
                 key = (incident.region.country, incident.report.report_id)
                 arrived[key] = (message.value or b"").decode("utf-8")
             elif outcome in REFUSED:
@@ -148,7 +170,11 @@ class Aggregator:
         rebalance (re-sending what the outbox still holds, and reconciling)."""
         countries = self.partitions.get(partition)
         if countries is None:
-            countries, undelivered = self.tables.rebuild(partition, self.config)
+            while True:  # again if a rebalance came while it was rebuilt
+                generation = self._generation
+                countries, undelivered = await self.rebuild(partition)
+                if generation == self._generation:
+                    break
             self.partitions[partition] = countries
             log.info(
                 "partition %s: rebuilt %d countries, %d incidents, %d undelivered alerts",
@@ -163,9 +189,24 @@ class Aggregator:
         self.settle(partition)
         return countries
 
+    async def rebuild(self, partition: int) -> tuple[Countries, list[Alert]]:
+        """The partition's countries from the tables, and its undelivered alerts. It runs
+        in a thread, so the event loop goes on answering ``/healthz``, ``/metrics`` and
+        the group's heartbeats however large the state (Python switches threads every
+        few milliseconds); nothing else changes the state meanwhile: the consumer waits
+        for this batch. The cyclic garbage collector is paused while millions of objects
+        are built (it would walk them all, again and again: two thirds of the time), and
+        what was built is then moved out of its view (``gc.freeze``)."""
+        return await asyncio.to_thread(self._rebuild_now, partition)
+
+    def _rebuild_now(self, partition: int) -> tuple[Countries, list[Alert]]:
+        with collector_paused():
+            return self.tables.rebuild(partition, self.config)
+
     def forget(self) -> None:
         """Partitions were (re)assigned: rebuild each from the recovered tables on next
         use; what is unacknowledged is still in the outbox."""
+        self._generation += 1
         self.partitions.clear()
         self.sending.clear()
 
@@ -225,13 +266,13 @@ class Aggregator:
             self._flushing.add(task)
             task.add_done_callback(self._flushing.discard)
 
-    async def stop(self, timeout: float = 5.0) -> None:
-        """At shutdown (the input consumer stopped): wait up to ``timeout`` s for the
+    async def stop(self, wait_seconds: float = STOP_WAIT_SECONDS) -> None:
+        """At shutdown (the input consumer stopped): wait up to ``wait_seconds`` for the
         broker to acknowledge what was sent, then for the outbox deletions to reach the
         changelog, so that a replacement re-sends nothing the broker acknowledged."""
         pending = [f for entries in self.sending.values() for _, fs in entries for f in fs]
         if pending:
-            await asyncio.wait(pending, timeout=timeout)
+            await asyncio.wait(pending, timeout=wait_seconds)
         while self._flushing:
             await asyncio.gather(*self._flushing, return_exceptions=True)
 

@@ -160,7 +160,7 @@ async def test_stop_waits_for_the_acknowledgements_and_clears_the_outbox(
     assert isinstance(outbox, DictStore) and len(outbox) == 1
     loop = asyncio.get_running_loop()
     loop.call_later(0.05, h.alerts.ack_all)  # the broker answers while the worker stops
-    await h.aggregator.stop(timeout=5)
+    await h.aggregator.stop(wait_seconds=5)
     assert len(outbox) == 0
 
 
