@@ -42,6 +42,17 @@ What it changes in Faust's aiokafka driver, and why:
   rebalance that begins while a fetched batch is handled: a seek back to the committed
   offsets or a partition revoked meanwhile is logged and the records are fetched again,
   never a crash.
+* **Table recovery in bulk** (``Consumer._recover_in_bulk``). Faust hands every changelog
+  record to its recovery one at a time: a message, an event, a conductor and a queue
+  round, an ``asyncio.wait_for`` per record (~8,500 records/s here: half of what a
+  replacing aggregator with 150k reports of state waited). A fetched batch of a
+  changelog partition under recovery (active or standby) whose table holds raw bytes is
+  now applied at once through the table's own ``apply_changelog_batch`` (what recovery
+  calls for its buffered events), and the recovery's offset of the partition moved to
+  the last record; that last record then still takes Faust's path, where recovery sees
+  it as read (skips it) and checks whether every partition reached its end, as after
+  any record. The recovery's buffers are flushed first, so records apply in offset
+  order. Other tables and partitions take Faust's path.
 * **The aiokafka producer under Faust's** (``aiokafka_producer``), to which
   ``services.common.batches`` hands whole record batches.
 """
@@ -103,6 +114,10 @@ UPSTREAM_SOURCES = {
     ),
     "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._highwaters": "a7f4f97d9f32aca2",
     "faust.tables.recovery:Recovery._build_highwaters": "91b4cc0d3724ae7b",
+    # the per-record recovery loop ``_recover_in_bulk`` does the work of, a batch at a time
+    "faust.tables.recovery:Recovery._slurp_changelogs.fun": "7825c7e50f766d5a",
+    "faust.stores.memory:Store.apply_changelog_batch": "71863e3cd727aac2",
+    "faust.stores.memory:Store._create_batch_iterator": "b082c8bcc0403823",
 }
 """SHA-256 (first 16 hex digits) of the upstream source this module copies or builds on, as
 in ``PINNED``: when an upgrade changes one, its test fails until the code here was
@@ -188,10 +203,12 @@ class Consumer(driver.Consumer):
                         break  # revoked since the fetch: a rebalance is under way
                     self.app.monitor.track_tp_end_offset(tp, highwater)
                     handler = handlers.get(tp.topic)
-                    if handler is None:
-                        await self._one_by_one(tp, batch, generation)
-                    else:
+                    if handler is not None:
                         await self._as_batch(tp, batch, handler)
+                    elif (last := self._recover_in_bulk(tp, batch)) is not None:
+                        await self._one_by_one(tp, [last], generation)  # recovery's check
+                    else:
+                        await self._one_by_one(tp, batch, generation)
                 self.diag.unset_flag(CONSUMER_FETCHING)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
@@ -255,11 +272,48 @@ class Consumer(driver.Consumer):
             self.ack(message)
         self._read_offset[tp] = messages[-1].offset
 
+    def _recover_in_bulk(self, tp: TP, records: Sequence[Any]) -> Any | None:
+        """Apply a fetched batch of a changelog partition under recovery to its table at
+        once; the record still to hand to Faust's path (see the module docstring), or
+        None when this partition is not recovered here."""
+        if not records or tp.topic not in self.app.tables.changelog_topics:
+            return None
+        manager: Any = self.app.tables  # TableManager; its type stub lacks ``recovery``
+        recovery = manager.recovery
+        table = recovery.tp_to_table.get(tp)
+        if table is None or table.key_type is not bytes or table.value_type is not bytes:
+            return None  # keys or values to decode: Faust's path does that
+        if tp in recovery.active_tps:
+            offsets = recovery.active_offsets
+        elif tp in recovery.standby_tps:
+            offsets = recovery.standby_offsets
+        else:
+            return None
+        seen = offsets.get(tp)
+        fresh = [r for r in records if seen is None or r.offset > seen]
+        if fresh:
+            recovery.flush_buffers()  # what Faust's path buffered applies first
+            table.apply_changelog_batch([_ChangelogEvent(r) for r in fresh])
+            offsets[tp] = fresh[-1].offset
+        return records[-1]
+
     async def _maybe_commit(self) -> None:
         every = self._commit_every
         if every is not None and self._n_acked >= every:
             self._n_acked = 0
             await self.commit()
+
+
+class _ChangelogEvent:
+    """What a table's ``apply_changelog_batch`` reads of a changelog event (key, value and
+    the message's value and partition), for a raw-bytes table straight from the record."""
+
+    __slots__ = ("key", "message", "value")
+
+    def __init__(self, record: Any) -> None:
+        self.key = record.key
+        self.value = record.value
+        self.message = record  # .value, .partition
 
 
 class Transport(driver.Transport):
