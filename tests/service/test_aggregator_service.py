@@ -5,11 +5,17 @@ in, state, alerts and dead letters out, as the Faust agent would hand them over.
 from __future__ import annotations
 
 import asyncio
+import itertools
+import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
+from schemas.alerts import Alert
 from schemas.reports import Figure
+from services.aggregator.domain.countries import Countries
 from services.aggregator.domain.engine import EngineConfig
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.state import TABLES, DictStore, StateTables
@@ -226,3 +232,61 @@ async def test_every_table_has_a_store(config: EngineConfig) -> None:
     await feed(h, Inputs().incidents([classified(report("z", injured=Figure.exact(3)))]), 1)
     assert dump(h.tables)["incidents"].keys() == {b"SYR/z"}
     assert dump(h.tables)["ids"].keys() == {b"SYR/z"}
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    for _ in itertools.count():
+        if condition():
+            return
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.001)
+
+
+class SlowTables(StateTables):
+    """Tables whose rebuild waits until the event loop signals it: it finishes only if the
+    loop keeps running while it is under way."""
+
+    def __init__(self) -> None:
+        super().__init__(*(DictStore() for _ in TABLES))
+        self.go = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def rebuild(self, partition: int, config: EngineConfig) -> tuple[Countries, list[Alert]]:
+        self.threads.append(threading.current_thread())
+        assert self.go.wait(10), "the event loop did not run during the rebuild"
+        self.go.clear()
+        return super().rebuild(partition, config)
+
+
+async def test_the_event_loop_runs_while_a_partition_is_rebuilt(config: EngineConfig) -> None:
+    tables = SlowTables()
+    h = harness(config, WALL, tables=tables)
+    batch = asyncio.create_task(
+        h.aggregator.handle(
+            0, Inputs().incidents([classified(report("a", children=7))]), ticks=False
+        )
+    )
+    await until(lambda: len(tables.threads) == 1)  # the loop runs (health, metrics) meanwhile
+    assert not batch.done()
+    tables.go.set()
+    await batch
+    assert tables.threads[0] is not threading.main_thread()
+    assert [a.rule for a in h.alerts.alerts] == ["children_24h"]
+
+
+async def test_a_rebalance_during_a_rebuild_rebuilds_again(config: EngineConfig) -> None:
+    tables = SlowTables()
+    h = harness(config, WALL, tables=tables)
+    batch = asyncio.create_task(
+        h.aggregator.handle(
+            0, Inputs().incidents([classified(report("a", children=7))]), ticks=False
+        )
+    )
+    await until(lambda: len(tables.threads) == 1)
+    h.aggregator.forget()  # partitions reassigned while the first rebuild runs
+    tables.go.set()
+    await until(lambda: len(tables.threads) == 2)
+    tables.go.set()
+    await batch
+    assert len(tables.threads) == 2 and set(h.aggregator.partitions) == {0}
