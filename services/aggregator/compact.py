@@ -24,17 +24,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from schemas.incidents import ClassifiedIncident
-from schemas.reports import Casualties, IncidentReport
 
 M = TypeVar("M", bound=BaseModel)
 
 MAX_SHARED = 200_000
 """Distinct values kept per cache; past it the cache starts again (bounded memory whatever
 the input: only sharing is lost, never correctness)."""
-
-
-def _set(model: BaseModel, name: str, value: Any) -> None:
-    object.__setattr__(model, name, value)  # frozen models: the value is equal, only shared
 
 
 class Interner:
@@ -46,28 +41,31 @@ class Interner:
         self._lists: dict[tuple[str, ...], list[str]] = {}
 
     def _shared(self, model: M) -> M:
-        """The shared instance equal to ``model`` and given the same fields (a model of
-        scalar fields and of parts already shared: those compared by identity)."""
+        """The shared instance equal to ``model`` and given the same fields: a model of
+        scalar fields, or of parts already shared (which are compared by identity)."""
+        fields = self._fields_like(model)
         key = (
-            type(model),
-            frozenset(model.__pydantic_fields_set__),
+            model.__class__,
+            id(fields),  # kept in ``_fields`` for good: an id never reused
             *[id(v) if isinstance(v, BaseModel) else v for v in model.__dict__.values()],
         )
         found = self._models.get(key)
         if found is None:
-            self._share_fields(model)
+            object.__setattr__(model, "__pydantic_fields_set__", fields)
             self._models[key] = model
             return model
         return found  # type: ignore[return-value]  # same type: part of the key
 
-    def _share_fields(self, model: BaseModel) -> None:
-        fields = model.__pydantic_fields_set__
-        key = frozenset(fields)
+    def _fields_like(self, model: BaseModel) -> set[str]:
+        """The shared field set equal to ``model``'s."""
+        key = frozenset(model.__pydantic_fields_set__)
         shared = self._fields.get(key)
         if shared is None:
             shared = self._fields[key] = set(key)
-        if fields is not shared:
-            _set(model, "__pydantic_fields_set__", shared)
+        return shared
+
+    def _share_fields(self, model: BaseModel) -> None:
+        object.__setattr__(model, "__pydantic_fields_set__", self._fields_like(model))
 
     def _list(self, items: list[str]) -> list[str]:
         key = tuple(items)
@@ -76,29 +74,30 @@ class Interner:
             shared = self._lists[key] = items
         return shared
 
-    def _casualties(self, casualties: Casualties) -> Casualties:
-        for name, figure in list(casualties.__dict__.items()):
-            if figure is not None:
-                _set(casualties, name, self._shared(figure))
-        return self._shared(casualties)
-
-    def _report(self, report: IncidentReport) -> IncidentReport:
-        self._share_fields(report)
-        _set(report, "source", self._shared(report.source))
-        _set(report, "location", self._shared(report.location))
-        _set(report, "casualties", self._casualties(report.casualties))
-        _set(report, "alleged_perpetrators", self._list(report.alleged_perpetrators))
-        return report
-
     def compact(self, incident: ClassifiedIncident) -> ClassifiedIncident:
-        """``incident`` with its repeated parts shared (changed in place and returned)."""
+        """``incident`` with its repeated parts shared (changed in place and returned).
+        The parts are written straight into the models' ``__dict__`` (where pydantic keeps
+        field values): the frozen models refuse assignment, and the value is equal."""
         if len(self._models) + len(self._lists) >= MAX_SHARED:
             # start again (all at once: keys name shared parts by identity, which only
             # their being kept here makes unique); only sharing is lost, never a value
             self._models.clear()
             self._lists.clear()
+        shared = self._shared
         self._share_fields(incident)
-        self._report(incident.report)
-        _set(incident, "region", self._shared(incident.region))
-        _set(incident, "reasons", self._list(incident.reasons))
+        report = incident.report
+        self._share_fields(report)
+        fields = report.__dict__
+        fields["source"] = shared(fields["source"])
+        fields["location"] = shared(fields["location"])
+        casualties = fields["casualties"]
+        figures = casualties.__dict__
+        for name, figure in figures.items():
+            if figure is not None:
+                figures[name] = shared(figure)
+        fields["casualties"] = shared(casualties)
+        fields["alleged_perpetrators"] = self._list(fields["alleged_perpetrators"])
+        top = incident.__dict__
+        top["region"] = shared(top["region"])
+        top["reasons"] = self._list(top["reasons"])
         return incident
