@@ -193,8 +193,9 @@ class Aggregator:
         """The partition's countries from the tables, and its undelivered alerts. It runs
         in a thread, so the event loop goes on answering ``/healthz``, ``/metrics`` and
         the group's heartbeats however large the state (Python switches threads every
-        few milliseconds); nothing else changes the state meanwhile: the consumer waits
-        for this batch. The cyclic garbage collector is paused while millions of objects
+        few milliseconds). The tables are read as snapshots, and nothing but an
+        acknowledgement (which clears an outbox entry: at worst its alert is sent once
+        more) changes them meanwhile: the consumer waits for this batch. The cyclic garbage collector is paused while millions of objects
         are built (it would walk them all, again and again: two thirds of the time), and
         what was built is then moved out of its view (``gc.freeze``)."""
         return await asyncio.to_thread(self._rebuild_now, partition)
