@@ -67,11 +67,11 @@ from scripts.bench_data import (  # noqa: E402
 )
 from scripts.bench_measure import publish, wait_consumed  # noqa: E402
 from services.aggregator.settings import DEFAULT_RULES  # noqa: E402
-from services.common.broker import start_broker  # noqa: E402
 from services.common.kafka import create_vigil_topics  # noqa: E402
 from services.common.publisher import encode_report, make_producer, report_key  # noqa: E402
-from services.common.stack import Stack, wait_http  # noqa: E402
 from services.common.topics import Topics  # noqa: E402
+from tools.broker import start_broker  # noqa: E402
+from tools.stack import Stack, wait_http  # noqa: E402
 
 STACKS: list[Stack] = []
 POLL_SECONDS = 0.05

@@ -37,7 +37,7 @@ from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.state import StateTables
 from services.common.batches import Record
 from services.common.codec import decode
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
 from services.common.streams import elapsed, letter_for, send_dead_letter
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,9 @@ class Aggregator:
                 try:
                     tick_wall = float(json.loads(message.value or b"")["wall"])
                 except (ValueError, KeyError, TypeError) as exc:
-                    await self.reject(message, RejectedInput(f"bad tick: {exc}", "decode"))
+                    await self.reject(
+                        message, RejectedInput(f"bad tick: {exc}", RejectionKind.DECODE)
+                    )
                     continue
                 countries.tick(tick_wall, batch)
                 continue
@@ -159,7 +161,7 @@ class Aggregator:
     async def refuse(self, message: Incoming, outcome: Outcome, reason: str) -> None:
         """A valid report the rules refused: dead letter with the reason, re-drivable
         (counted with the batch's outcomes)."""
-        letter = letter_for(SERVICE, message, RejectedInput(reason, outcome.value))
+        letter = letter_for(SERVICE, message, RejectedInput(reason, RejectionKind(outcome.value)))
         await self.dead_letters.send(key=message.key, value=letter.model_dump_json().encode())
         log.info("refused %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
 
@@ -195,9 +197,10 @@ class Aggregator:
         the group's heartbeats however large the state (Python switches threads every
         few milliseconds). The tables are read as snapshots, and nothing but an
         acknowledgement (which clears an outbox entry: at worst its alert is sent once
-        more) changes them meanwhile: the consumer waits for this batch. The cyclic garbage collector is paused while millions of objects
-        are built (it would walk them all, again and again: two thirds of the time), and
-        what was built is then moved out of its view (``gc.freeze``)."""
+        more) changes them meanwhile: the consumer waits for this batch. The cyclic
+        garbage collector is paused while millions of objects are built (it would walk
+        them all, again and again: two thirds of the time), and what was built is then
+        moved out of its view (``gc.freeze``)."""
         return await asyncio.to_thread(self._rebuild_now, partition)
 
     def _rebuild_now(self, partition: int) -> tuple[Countries, list[Alert]]:
