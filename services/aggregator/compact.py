@@ -40,15 +40,13 @@ class Interner:
         self._fields: dict[frozenset[str], set[str]] = {}
         self._lists: dict[tuple[str, ...], list[str]] = {}
 
-    def _shared(self, model: M) -> M:
+    def _shared(self, model: M, nested: bool = False) -> M:
         """The shared instance equal to ``model`` and given the same fields: a model of
-        scalar fields, or of parts already shared (which are compared by identity)."""
+        scalar fields, or (``nested``) of parts already shared, compared by identity."""
         fields = self._fields_like(model)
-        key = (
-            model.__class__,
-            id(fields),  # kept in ``_fields`` for good: an id never reused
-            *[id(v) if isinstance(v, BaseModel) else v for v in model.__dict__.values()],
-        )
+        values = model.__dict__.values()
+        # field sets are kept in ``_fields`` for good, shared parts here: ids not reused
+        key = (model.__class__, id(fields), *(map(id, values) if nested else values))
         found = self._models.get(key)
         if found is None:
             object.__setattr__(model, "__pydantic_fields_set__", fields)
@@ -95,7 +93,7 @@ class Interner:
         for name, figure in figures.items():
             if figure is not None:
                 figures[name] = shared(figure)
-        fields["casualties"] = shared(casualties)
+        fields["casualties"] = shared(casualties, nested=True)
         fields["alleged_perpetrators"] = self._list(fields["alleged_perpetrators"])
         top = incident.__dict__
         top["region"] = shared(top["region"])
