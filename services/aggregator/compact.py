@@ -27,9 +27,10 @@ from schemas.incidents import ClassifiedIncident
 
 M = TypeVar("M", bound=BaseModel)
 
-MAX_SHARED = 200_000
-"""Distinct values kept per cache; past it the cache starts again (bounded memory whatever
-the input: only sharing is lost, never correctness)."""
+MAX_SHARED = 50_000
+"""Distinct parts kept; past it the caches start again: at most ~10 MB whatever the input
+(a feed whose every location is new shares nothing there), and only sharing is lost,
+never a value."""
 
 
 class Interner:
