@@ -53,7 +53,8 @@ docs/infrastructure.md, sections fetch-wait, latest-offset and throughput):
   the last record; that last record then still takes Faust's path, where recovery sees
   it as read (skips it) and checks whether every partition reached its end, as after
   any record. The recovery's buffers are flushed first, so records apply in offset
-  order. Other tables and partitions take Faust's path.
+  order. Other tables and partitions take Faust's path. (A table's
+  ``on_changelog_event`` callback is not called on this path: Vigil's tables have none.)
 * **No pause before recovery** (``TableManager.on_start``). Faust's table manager sleeps
   a second before it subscribes to the changelogs and starts recovery, for tables
   defined after the app started; Vigil defines every table when it builds the app, so a
