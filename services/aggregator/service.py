@@ -187,6 +187,7 @@ class Aggregator:
             )
             await self.publish(partition, undelivered)
             await self.apply(partition, countries, countries.reconcile())
+            self.metrics.record_watermarks(countries.clocks().items())
             self.record_firing()
         self.settle(partition)
         return countries
@@ -213,6 +214,7 @@ class Aggregator:
         self._generation += 1
         self.partitions.clear()
         self.sending.clear()
+        self.metrics.forget_views()
 
     # -- output ------------------------------------------------------------------------------
 
