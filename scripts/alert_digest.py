@@ -3,14 +3,17 @@ runtime (state layout, recovery, transport) leaves what Vigil publishes byte for
 the same.
 
     .venv/bin/python scripts/alert_digest.py [--seed 7] [--incidents 600] [--exclude F,G]
-                                             [--jsonl PATH]
+                                             [--unique] [--jsonl PATH]
 
 The stream (tests/integration/crash_helpers.generate_stream: revisions, redeliveries,
 summaries, late and too-late reports over two countries) goes through the aggregator's
 service layer on in-memory tables with the shipped rules, in batches of 1 to 50 records,
 with a rebalance (every partition rebuilt from the tables) every 97 records; the alerts
 it publishes are printed as a count and a SHA-256 of their JSON lines. ``--exclude``
-drops fields before hashing (fields a change added on purpose); ``--jsonl`` writes them.
+drops fields before hashing (fields a change added on purpose); ``--unique`` keeps the first
+record of each (fingerprint, seq), as consumers do (to compare runs that differ only in
+what they re-send: before the outbox was cleared on acknowledgement, a rebuild re-sent
+the last batch's alerts); ``--jsonl`` writes them.
 """
 
 from __future__ import annotations
@@ -53,9 +56,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--incidents", type=int, default=600)
     parser.add_argument("--exclude", default="", help="comma-separated Alert fields to drop")
+    parser.add_argument(
+        "--unique", action="store_true", help="drop repeats of a (fingerprint, seq)"
+    )
     parser.add_argument("--jsonl", type=Path, help="write the alerts here, one per line")
     args = parser.parse_args(argv)
     lines = asyncio.run(run(args.seed, args.incidents))
+    if args.unique:
+        seen: set[tuple[str, int]] = set()
+        first = []
+        for line in lines:
+            alert = json.loads(line)
+            key = (alert["fingerprint"], alert["seq"])
+            if key not in seen:
+                seen.add(key)
+                first.append(line)
+        lines = first
     drop = [f for f in args.exclude.split(",") if f]
     if drop:
         kept = []
