@@ -44,7 +44,7 @@ def wire(app: App, topics: Topics, aggregator: Aggregator, tick_interval: float)
 
     @app.page("/v1/alerts")
     async def firing_alerts(self: Any, request: Any) -> Any:
-        return self.json({"firing": aggregator.tables.firing()})
+        return self.json({"firing": aggregator.firing()})
 
     @app.page("/v1/clocks")
     async def clocks(self: Any, request: Any) -> Any:

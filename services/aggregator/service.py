@@ -26,6 +26,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from schemas.alerts import Alert
@@ -321,9 +322,44 @@ class Aggregator:
 
     # -- views -------------------------------------------------------------------------------
 
+    def firing(self) -> list[dict[str, Any]]:
+        """The alert states above level 0 in this worker's partitions, as the HTTP view
+        shows them: levels by name and rank, event times as ISO 8601 (UTC)."""
+        rules = {rule.name: rule for rule in self.config.rules.rules}
+        out = []
+        for state in self.tables.firing():
+            rule = rules.get(state["rule"])
+
+            def name(level: int, rule: Any = rule) -> str | None:
+                return rule.level_name(level) if rule is not None else str(level)
+
+            out.append(
+                {
+                    "rule": state["rule"],
+                    "group_key": state["group_key"],
+                    "level": name(state["level"]),
+                    "level_rank": state["level"],
+                    "seq": state["seq"],
+                    "value": state.get("value", 0),
+                    "episodes": [
+                        {
+                            "first_end": _iso(first),
+                            "last_end": None if last is None else _iso(last),
+                            "level": name(level),
+                        }
+                        for first, last, level in state.get("episodes", [])
+                    ],
+                }
+            )
+        return out
+
     def clocks(self) -> dict[str, float]:
         """Every owned country's event-time clock."""
         out: dict[str, float] = {}
         for countries in self.partitions.values():
             out.update(countries.clocks())
         return out
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")

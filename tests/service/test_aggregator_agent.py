@@ -119,7 +119,11 @@ async def test_the_http_views_read_the_service(wired: tuple[App, Any, Harness]) 
         }
     }
     firing = (await view(app, "/v1/alerts"))["firing"]
-    assert [(s["group_key"], s["level"]) for s in firing] == [("SYR/Idlib", 1)]
+    assert [(s["group_key"], s["level"], s["level_rank"]) for s in firing] == [
+        ("SYR/Idlib", "warning", 1)
+    ]
+    assert firing[0]["episodes"][0]["last_end"] is None
+    assert firing[0]["episodes"][0]["first_end"].endswith("Z")
     summaries = (await view(app, "/v1/summaries", country="SYR"))["summaries"]
     assert [s["report"]["report_id"] for s in summaries] == ["s1"]
     assert (await view(app, "/v1/summaries", country="IRQ")) == {"summaries": []}
