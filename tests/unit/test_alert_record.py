@@ -23,7 +23,7 @@ from schemas.reports import (
     Verification,
 )
 from services.aggregator.domain.engine import Engine, EngineConfig
-from services.aggregator.domain.evidence import days_text, window_words
+from services.aggregator.domain.evidence import days_text, times_text, window_words
 from services.aggregator.domain.rules import load_rules, parse_rules
 from tests.factories import classified
 from tools.demo.runner import SAMPLE_FEED, load_feed
@@ -183,3 +183,36 @@ def test_every_alert_carries_its_rules_levels_and_the_ranks_of_its_levels() -> N
         ):
             assert rank == (None if name is None else names.index(name) + 1), alert.summary
     assert {a.level_rank for a in alerts if a.transition is Transition.FIRED} >= {1}
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "text"),
+    [
+        (
+            datetime(2024, 12, 1, 15, tzinfo=UTC),
+            datetime(2024, 12, 1, 15, tzinfo=UTC),
+            "2024-12-01 15:00 UTC",
+        ),
+        (
+            datetime(2024, 12, 1, 3, tzinfo=UTC),
+            datetime(2024, 12, 1, 18, tzinfo=UTC),
+            "2024-12-01 03:00 to 18:00 UTC",
+        ),
+        (
+            datetime(2024, 11, 30, 22, tzinfo=UTC),
+            datetime(2024, 12, 1, 3, tzinfo=UTC),
+            "2024-11-30 22:00 to 2024-12-01 03:00 UTC",
+        ),
+    ],
+)
+def test_times_text_says_one_time_once(first: datetime, last: datetime, text: str) -> None:
+    assert times_text(first, last) == text
+
+
+def test_the_summary_of_one_timed_incident_reads_on_that_time() -> None:
+    hama = IncidentReport.model_validate_json(
+        (Path(__file__).parents[2] / "tools" / "demo" / "example_report.json").read_bytes()
+    )
+    fired = run_feed([hama])[0]
+    assert fired.period == "2024-12-01 15:00 UTC"
+    assert " on 2024-12-01 15:00 UTC" in fired.summary and " to " not in fired.summary

@@ -73,7 +73,10 @@ def days_text(first: date, last: date) -> str:
 
 
 def times_text(first: datetime, last: datetime) -> str:
-    """``2024-12-01 03:00 to 18:00 UTC`` or ``2024-11-30 22:00 to 2024-12-01 03:00 UTC``."""
+    """``2024-12-01 15:00 UTC`` (one time), ``2024-12-01 03:00 to 18:00 UTC`` or
+    ``2024-11-30 22:00 to 2024-12-01 03:00 UTC``."""
+    if first == last:
+        return f"{first:%Y-%m-%d %H:%M} UTC"
     if first.date() == last.date():
         return f"{first:%Y-%m-%d %H:%M} to {last:%H:%M} UTC"
     return f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
