@@ -783,4 +783,10 @@ def sentence_figures(sentence: str) -> SentenceFigures:
         women = [_under(parent, m) for m in own if m.head in WOMAN]
         if women and measure == KILLED:
             result.figures["women_killed"] = add(women)
+        civilians = [_under(parent, m) for m in own if m.head in CIVILIAN]
+        if civilians:  # the text says civilians: also the like-for-like civilian measure
+            result.figures[f"civilians_{measure}"] = add(civilians)
     return result
+
+
+CIVILIAN = frozenset({"civilian", "civilians"})
