@@ -73,6 +73,28 @@ def source_key(incident: ClassifiedIncident) -> str:
     return _folded(incident.report.source.name)
 
 
+SLOT = "\x1f"
+"""Joins a source and an incident in the slot keys of a linked group's reports."""
+
+
+def slot_source(slot: str) -> str:
+    """The source (as compared) of a slot: an incident's report mapping is keyed by
+    source; a linked group's by ``source SLOT incident`` (each source's own figure)."""
+    return slot.split(SLOT, 1)[0]
+
+
+def group_slots(
+    members: Mapping[str, Mapping[str, ClassifiedIncident]],
+) -> dict[str, ClassifiedIncident]:
+    """The reports of linked incidents (incident -> its reports) as one group's: one slot
+    per source and incident, so a source that told two linked incidents keeps both."""
+    return {
+        f"{source}{SLOT}{incident_id}": report
+        for incident_id, reports in members.items()
+        for source, report in reports.items()
+    }
+
+
 @lru_cache(maxsize=4096)
 def _folded(name: str) -> str:
     return " ".join(name.casefold().split())
@@ -103,6 +125,7 @@ class IncidentView:
         "_verification",
         "groups",
         "incident_id",
+        "members",
         "policy",
         "position",
         "primary",
@@ -121,8 +144,11 @@ class IncidentView:
         reports: Mapping[str, ClassifiedIncident],
         unreliable: frozenset[str],
         policy: CombinePolicy,
+        members: tuple[str, ...] = (),
     ) -> None:
         self.incident_id = incident_id
+        self.members = members or (incident_id,)
+        """The incidents counted as this one (linked); just itself when not linked."""
         self.position = position
         self.groups = groups
         self.values = values
@@ -142,10 +168,10 @@ class IncidentView:
         return self._verification
 
     def _combined_verification(self) -> Verification:
-        reliable = [s for s in self.reports if s not in self.unreliable]
+        reliable = [s for s in self.reports if slot_source(s) not in self.unreliable]
         trusted = reliable or list(self.reports)  # an unreliable source cannot confirm
         statuses = {self.reports[s].report.verification for s in trusted}
-        if Verification.CONFIRMED in statuses or len(reliable) >= 2:
+        if Verification.CONFIRMED in statuses or len({slot_source(s) for s in reliable}) >= 2:
             return Verification.CONFIRMED
         for status in (Verification.DISPUTED, Verification.UNVERIFIED):
             if status in statuses:
@@ -167,7 +193,7 @@ class IncidentView:
                     report.reported_at,
                     None if fig is None else fig.describe(),
                     None if fig is None else fig.pick(figure),
-                    key not in self.unreliable,
+                    slot_source(key) not in self.unreliable,
                     key == used,
                 )
             )
@@ -208,7 +234,7 @@ def _chosen_source(
         if inc.report.casualties.figure(measure) is not None
     }
     if policy is not CombinePolicy.MAX:
-        reliable = {k: v for k, v in having.items() if k not in unreliable}
+        reliable = {k: v for k, v in having.items() if slot_source(k) not in unreliable}
         having = reliable or having
     if not having:
         return None
@@ -245,7 +271,10 @@ def build_view(
     groupings: Iterable[tuple[str, ...]],
     unreliable: frozenset[str],
     policy: CombinePolicy,
+    members: tuple[str, ...] = (),
 ) -> IncidentView:
+    """What an incident (or a linked group, ``members``, whose reports are keyed by
+    ``group_slots``) adds per value key, where and when."""
     values: dict[str, int] = {}
     if len(reports) == 1:
         # One source: every policy picks its figure where it has one (the common case,
@@ -278,6 +307,7 @@ def build_view(
         reports,  # not copied: a merge always makes a new mapping, none is changed after
         unreliable,
         policy,
+        members,
     )
 
 
