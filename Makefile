@@ -6,23 +6,37 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 VIGIL  := $(VENV)/bin/vigil
 STAMP  := $(VENV)/.installed-stamp
+LOCK   := requirements/dev.lock
+UV_VERSION := 0.13.8
 SHARED ?= ../shared
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast lint format typecheck check-generated schemas openapi \
+.PHONY: help venv lock run test test-fast lint format typecheck check-generated schemas openapi \
         system-deps bench replay-airwars replay-samples import-samples accuracy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Installs exactly the lock (every file checked against its hash), then Vigil itself without
+# resolving anything; `pip check` fails when pyproject.toml asks for what the lock lacks.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(PY) -m pip check >/dev/null || { $(PY) -m pip check; \
+	  echo "$(LOCK) does not satisfy pyproject.toml: run 'make lock'"; exit 1; }
 	@touch $(STAMP)
 
-venv: $(STAMP) ## create the virtualenv and install Vigil with its dev tools
+venv: $(STAMP) ## create the virtualenv and install Vigil with its dev tools (from the lock)
+
+lock: ## re-resolve requirements/*.lock after a change to pyproject.toml (UPGRADE=1: newest allowed)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip compile pyproject.toml requirements/build.in --extra dev \
+	  --python-version 3.11 --generate-hashes --quiet $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	$(VENV)/bin/uv pip compile pyproject.toml requirements/build.in -c $(LOCK) \
+	  --python-version 3.11 --generate-hashes --quiet -o requirements/runtime.lock
 
 run: $(STAMP) ## run Vigil on an embedded broker with the sample feed (Ctrl-C stops it all)
 	$(PY) -m services.demo $(ARGS)

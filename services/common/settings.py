@@ -47,9 +47,20 @@ class ServiceSettings(BaseSettings):
         description="How often the broker is probed (readiness) and consumer lag measured.",
     )
     broker_session_timeout: float = Field(
-        default=10.0, description="Seconds; short values make workers join fast (see INFRA)."
+        default=10.0,
+        gt=0,
+        description="Seconds until the group takes a silent worker for dead (fail-over time); "
+        "short values also make workers join Tansu fast.",
     )
-    broker_heartbeat_interval: float = 1.0
+    broker_heartbeat_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between heartbeats (at most a third of the above)."
+    )
+    broker_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="At start-up, how long to retry an unreachable broker before exiting "
+        "with code 3 (0: one attempt).",
+    )
     future_skew: str = Field(
         default=DEFAULT_FUTURE_SKEW,
         description="How far after the reference time a report's occurred_at or reported_at "

@@ -10,24 +10,40 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
+import json
 import logging
 import logging.config
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from services.common.broker import free_port
+from services.common.errors import ConfigError
+from services.common.faust_internals import aiokafka_producer
 from services.common.logs import logging_config
 from services.common.operations import faust_operations
 from services.common.settings import ServiceSettings
+from services.common.startup import (
+    EXIT_CONFIG,
+    TopicNeed,
+    fail,
+    handle_args,
+    load_settings,
+    prepare,
+)
+from services.common.topics import Topics
 from services.common.transport import App
 from services.common.version import version
 
 log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=ServiceSettings)
 
 BATCH_BYTES = 512 * 1024
 """Largest record batch a worker's producer builds (Kafka's default limit is 1 MiB)."""
@@ -66,6 +82,7 @@ def make_app(name: str, settings: ServiceSettings, registry: CollectorRegistry) 
     )
 
     keep_gc_pauses_short(app)
+    report_recovered_tables(app)
 
     @app.page("/metrics")
     async def metrics(self: Any, request: Any) -> Any:
@@ -73,6 +90,39 @@ def make_app(name: str, settings: ServiceSettings, registry: CollectorRegistry) 
 
     faust_operations(app, name, settings, registry)  # /healthz, /readyz, lag, build info
     return app
+
+
+def table_digest(items: Iterable[tuple[bytes, bytes]]) -> str:
+    """SHA-256 over a table's (key, value) pairs in key order: equal digests, equal tables."""
+    digest = hashlib.sha256()
+    for key, value in sorted(items):
+        digest.update(len(key).to_bytes(4, "big") + key + len(value).to_bytes(4, "big") + value)
+    return digest.hexdigest()
+
+
+def report_recovered_tables(app: faust.App) -> None:
+    """After every table recovery, before any input is processed, log one line
+    ``tables recovered {json}``: per changelog topic the offsets read to (end offset per
+    partition), the keys held and their digest, and the seconds since the worker started.
+    Operators read from it what a fail-over cost; the crash test compares it with the
+    changelog topics it reads itself."""
+    started = time.monotonic()
+
+    async def recovered(sender: Any, **kwargs: Any) -> None:
+        if not app.tables:
+            return
+        manager: Any = app.tables  # TableManager; its type stub lacks ``recovery``
+        highwaters = manager.recovery.active_highwaters
+        tables = {}
+        for table in app.tables.values():
+            topic = table.changelog_topic.get_topic_name()
+            ends = {tp.partition: hw + 1 for tp, hw in highwaters.items() if tp.topic == topic}
+            items = [(bytes(k), bytes(v)) for k, v in table.data.items()]
+            tables[topic] = {"ends": ends, "keys": len(items), "sha256": table_digest(items)}
+        line = {"seconds_since_start": round(time.monotonic() - started, 3), "tables": tables}
+        log.info("tables recovered %s", json.dumps(line, sort_keys=True))
+
+    app.on_rebalance_complete.connect(recovered)  # type: ignore[arg-type]  # mode stubs
 
 
 GC_FREEZE_EVERY = 1.0
@@ -105,8 +155,7 @@ def keep_gc_pauses_short(app: faust.App) -> None:
 async def kafka_producer(app: faust.App) -> Any:
     """The aiokafka producer under the app's Faust producer (started if need be): what
     ``services.common.batches.send_batches`` hands record batches to."""
-    producer = await app.maybe_start_producer()
-    return producer._ensure_producer()
+    return aiokafka_producer(await app.maybe_start_producer())
 
 
 def warm_topics(app: faust.App, names: Callable[[], Iterable[str]]) -> None:
@@ -141,11 +190,30 @@ def use_uvloop() -> bool:
     return True
 
 
-def run_worker(build: Callable[[], faust.App], log_level: str = "info") -> None:
-    """Build the app with ``build`` on uvloop (when installed) and run it until SIGINT or
-    SIGTERM (Faust's worker installs the handlers)."""
+def run_worker(
+    service: str,
+    settings_cls: type[S],
+    build: Callable[[S], faust.App],
+    needs: Callable[[Topics], Sequence[TopicNeed]],
+) -> None:
+    """``python -m services.<service>``: ``--help``, or read the settings, build the app
+    with ``build`` on uvloop (when installed), make sure of the broker and the topics
+    (``needs``, plus the app's changelogs: see ``services.common.startup``) and run the
+    worker until SIGINT or SIGTERM (Faust's worker installs the handlers)."""
+    handle_args(service, settings_cls, sys.argv[1:])
+    settings = load_settings(service, settings_cls)
     use_uvloop()
-    app = build()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # the loop the app and its worker run on
+    try:
+        app = build(settings)
+    except ConfigError as exc:
+        fail(service, str(exc), EXIT_CONFIG)
+    changelogs = [
+        TopicNeed(table.changelog_topic.get_topic_name(), exact=True, create=False)
+        for table in app.tables.values()
+    ]
+    loop.run_until_complete(prepare(service, settings, [*needs(settings.topics), *changelogs]))
     loop = app.loop
     logging.config.dictConfig(dict(app.conf.logging_config))
     url = metrics_url(app)
@@ -158,7 +226,8 @@ def run_worker(build: Callable[[], faust.App], log_level: str = "info") -> None:
         loop_name,
         extra={"url": url},
     )
-    worker = faust.Worker(app, loop=loop, loglevel=log_level.upper(), redirect_stdouts=False)
+    level = settings.log_level.upper()
+    worker = faust.Worker(app, loop=loop, loglevel=level, redirect_stdouts=False)
     # At WARNING and above Faust's terminal spinner sets the root logger to DEBUG (so it
     # spins on every message), which makes every debug call format a record.
     worker.spinner = None

@@ -5,11 +5,15 @@ counters, its group's committed offset and the alerts topic."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import random
+import re
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -19,6 +23,7 @@ from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import Figure, Precision, ReportKind
 from services.aggregator.domain.engine import EngineConfig
+from services.common.kafka import fetched_end_offsets
 from services.common.publisher import make_producer
 from tests.factories import T0, classified, report
 from tests.unit.oracle import Oracle
@@ -57,20 +62,30 @@ def _figure(rng: random.Random, top: int) -> Figure | None:
     return Figure.between(low, low + rng.randint(0, 3))
 
 
-def generate_stream(seed: int, incidents: int = 190) -> list[ClassifiedIncident]:
-    """Incidents over ~16 days in a few regions, each reported by one to three sources,
+def generate_stream(
+    seed: int,
+    incidents: int = 190,
+    days: float = 16.0,
+    countries: dict[str, list[str]] | None = None,
+) -> list[ClassifiedIncident]:
+    """Incidents over ``days`` days in a few regions, each reported by one to three sources,
     some revised up or down, some summaries, arriving hours to days late, with exact
-    redeliveries; ordered by arrival (the order the partition will hold them in)."""
+    redeliveries (``countries``: country -> regions; else mostly Syria); ordered by
+    arrival (the order a partition will hold them in)."""
     rng = random.Random(seed)
     arrivals: list[tuple[float, int, ClassifiedIncident]] = []
-    span_hours = 16 * 24
+    span_hours = days * 24
 
     def emit(at: float, item: ClassifiedIncident) -> None:
         arrivals.append((at, len(arrivals), item))
 
     for n in range(incidents):
-        country = "SYR" if rng.random() < 0.85 else "IRQ"
-        region = rng.choice(REGIONS[country])
+        if countries:
+            country = rng.choice(sorted(countries))
+            region = rng.choice(countries[country])
+        else:
+            country = "SYR" if rng.random() < 0.85 else "IRQ"
+            region = rng.choice(REGIONS[country])
         hours = n * span_hours / incidents + rng.uniform(0, 6)
         precision = Precision.DAY if rng.random() < 0.15 else Precision.EXACT
         kind = ReportKind.SUMMARY if rng.random() < 0.05 else ReportKind.INCIDENT
@@ -134,17 +149,25 @@ async def publish_paced(
     items: list[ClassifiedIncident],
     rate: float,
     on_sent: Callable[[int], None] = lambda n: None,
+    burst: int = 1,
+    hold: Callable[[int], Awaitable[float]] | None = None,
 ) -> None:
-    """Publish in order at ``rate`` records/s, keyed by country, awaiting every ack."""
+    """Publish in order at ``rate`` records/s on average, keyed by country, ``burst``
+    records at a time (a worker fetches a burst as one batch, so its changelog batches
+    fill up), awaiting every ack. ``hold(index)``, awaited before each burst, may pause
+    the stream; it returns the seconds it held it (pacing resumes from there)."""
     producer = make_producer(bootstrap)
     await producer.start()
     try:
         started = time.monotonic()
         futures = []
         for index, item in enumerate(items):
-            delay = started + index / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            if index % burst == 0:
+                if hold is not None:
+                    started += await hold(index)
+                delay = started + index / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             value = item.model_dump_json().encode("utf-8")
             key = item.report.location.country.encode("ascii")
             futures.append(await producer.send(topic, value, key=key))
@@ -209,3 +232,92 @@ async def read_alerts(
     finally:
         await consumer.stop()
     return alerts
+
+
+def recovered_tables(log_path: Path) -> dict[str, Any] | None:
+    """The last ``tables recovered {json}`` line a worker logged (``None`` before any)."""
+    found = None
+    with contextlib.suppress(FileNotFoundError):
+        for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = re.search(r"tables recovered (\{.*\})", line)
+            if match:
+                found = json.loads(match.group(1))
+    return found
+
+
+async def read_table(
+    bootstrap: str, topic: str, ends: dict[int, int], deadline: float
+) -> dict[bytes, bytes]:
+    """The table a changelog topic holds through ``ends`` (partition -> end offset): the
+    last value of every key, deleted keys left out."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    table: dict[bytes, bytes] = {}
+    try:
+        tps = [TopicPartition(topic, p) for p, end in ends.items() if end > 0]
+        if not tps:
+            return table
+        consumer.assign(tps)
+        for tp in tps:
+            consumer.seek(tp, 0)
+        remaining = set(tps)
+        while remaining:
+            assert time.monotonic() < deadline, f"{topic} not read through {ends}"
+            batches: dict[Any, Any] = await consumer.getmany(*remaining, timeout_ms=200)
+            for tp, records in batches.items():
+                end = ends[tp.partition]
+                for record in records:
+                    if record.offset >= end:
+                        break
+                    if record.value is None:
+                        table.pop(record.key, None)
+                    else:
+                        table[record.key] = record.value
+                if records and records[-1].offset >= end - 1:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+    return table
+
+
+async def end_offsets(bootstrap: str, topics: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per topic (partition 0): the end offset the broker reports, and the one a fetch
+    finds (``services.common.kafka.fetched_end_offsets``)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(t, 0) for t in topics]
+        reported = await consumer.end_offsets(tps)
+        real = await fetched_end_offsets(consumer, reported, 10.0)
+    finally:
+        await consumer.stop()
+    return {tp.topic: v for tp, v in reported.items()}, {tp.topic: v for tp, v in real.items()}
+
+
+def check_against_uninterrupted(alerts: list[Alert], expected: list[Transition]) -> None:
+    """After dropping repeats by (fingerprint, seq), each fingerprint's transitions are
+    ``expected``'s, with no gap and no two different records under one key."""
+    copies: dict[tuple[str, int], Alert] = {}
+    for alert in alerts:
+        seen = copies.setdefault(alert.dedup_key(), alert)
+        assert seen == alert, f"two different records for {alert.dedup_key()}"
+    got: dict[str, list[Transition]] = {}
+    for key in sorted(copies):
+        got.setdefault(key[0], []).append(as_transition(copies[key]))
+    want: dict[str, list[Transition]] = {}
+    for t in expected:
+        want.setdefault(t[0], []).append(t)
+    missing = sorted({(t[0], t[1]) for t in expected} - copies.keys())
+    assert not missing, f"{len(missing)} transitions never sent, e.g. " + "; ".join(
+        f"{fp} seq {seq}: {next(t for t in expected if t[:2] == (fp, seq))}"
+        for fp, seq in missing[:5]
+    )
+    for fp, transitions in got.items():
+        assert [t[1] for t in transitions] == list(range(1, len(transitions) + 1)), fp
+    assert got.keys() == want.keys()
+    for fp in want:
+        assert got[fp] == want[fp], f"{fp} differs from the uninterrupted run"
