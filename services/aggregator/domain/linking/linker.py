@@ -110,17 +110,22 @@ class Linker:
     def forget_decisions(self, incident_id: str) -> list[Pair]:
         """Drop the decisions about ``incident_id`` whose other incident is not held
         either (the incident was pruned); the pairs dropped."""
+        if incident_id in self.subjects:
+            return []
         gone = []
-        for other in sorted(self._decided_of.get(incident_id, ())):
-            if other in self.subjects or incident_id in self.subjects:
+        mine = self._decided_of.get(incident_id, set())
+        for other in sorted(mine):
+            if other in self.subjects:
                 continue
             key = pair(incident_id, other)
             del self.decisions[key]
-            self._decided_of[other].discard(incident_id)
-            if not self._decided_of[other]:
-                del self._decided_of[other]
             gone.append(key)
-        if gone:
+            ends = self._decided_of[other]
+            ends.discard(incident_id)
+            if not ends:
+                del self._decided_of[other]
+        mine.difference_update(other for key in gone for other in key)
+        if not mine:
             self._decided_of.pop(incident_id, None)
         return gone
 
@@ -145,9 +150,10 @@ class Linker:
     def crowd(self, subject: Subject, key: str, other: str = "") -> int:
         """How often the place with ``key`` is named around ``subject`` (its governorates,
         +/- ``CROWD_DAYS``) by incidents other than ``subject`` and ``other`` (the pair
-        compared): 1, plus one per other day on which one names it, plus one per other
-        incident naming it on the subject's own day."""
+        compared): 1, plus one per other incident naming it on the subject's own day,
+        plus one per other day on which one names it."""
         count = 1
+        days = set()
         skip = (subject.incident_id, other)
         for admin1 in self.settings.block(subject.admin1):
             for day in range(subject.day - CROWD_DAYS, subject.day + CROWD_DAYS + 1):
@@ -156,8 +162,11 @@ class Linker:
                 if not ids:
                     continue
                 others = sum(1 for i in ids if i not in skip)
-                count += others if day == subject.day else min(others, 1)
-        return count
+                if others and day == subject.day:
+                    count += others
+                elif others:
+                    days.add(day)
+        return count + len(days)
 
     # -- the index -------------------------------------------------------------------------
 
