@@ -8,10 +8,12 @@ the incidents whose group changed, which the engine re-counts (as a revision).
 What it keeps, and what one update costs (O(small): nothing is compared outside the
 blocking index's few cells around the incident):
 
-- a blocking index: (governorate, day) -> place key -> incidents (unnamed places under
-  "", coordinates under a 0.2 degree cell), so the candidates of an incident are found
-  in the cells of its governorate (and the ones it is confused with), its day +/- the
-  tolerance, its keys and the neighbouring coordinate cells;
+- a blocking index: (governorate, day) -> key -> incidents, the keys being its place
+  names' keys, its coordinates' 0.2 degree cell and its numbers (``n#killed=7``; an
+  incident that names no place is filed under its numbers alone, ``u#killed=7``), so the
+  candidates of an incident are found in the buckets of its governorate (and the ones
+  it is confused with), its day +/- the tolerance, under its keys, the neighbouring
+  cells and, for incidents naming no place, its numbers;
 - the score of every candidate pair (``scoring.score``); a pair's score depends on the
   two incidents and on how many incidents around them name the place, so an update
   re-scores the pairs of the incidents around it;
@@ -39,7 +41,7 @@ from services.aggregator.domain.linking.scoring import (
 )
 from services.aggregator.domain.linking.subjects import Subject
 
-UNNAMED = ""
+NAMED, UNNAMED = "n", "u"
 CELL_DEGREES = 0.2
 """Coordinate cells of the index: 0.2 degree is at least 18 km, so the 3 x 3 cells
 around a point hold every point within ``near_km`` (10 km) of it."""
@@ -171,28 +173,34 @@ class Linker:
     # -- the index -------------------------------------------------------------------------
 
     def _keys(self, subject: Subject) -> list[str]:
-        keys = list(subject.keys) if subject.names else [UNNAMED]
+        """Where an incident is filed: its name keys, its coordinates' cell and its
+        numbers ("n#killed=7"); one that names no place under its numbers only ("u#")."""
+        if not subject.names:
+            return [f"{UNNAMED}#{toll}" for toll in subject.tolls]
+        keys = [*subject.keys, *(f"{NAMED}#{toll}" for toll in subject.tolls)]
         if subject.lat is not None and subject.lon is not None:
             keys.append(_cell_key(_cell(subject.lat, subject.lon)))
         return keys
 
     def _add(self, subject: Subject) -> None:
-        if subject.admin1 is None:
+        keys = self._keys(subject)
+        if subject.admin1 is None or not keys:
             return
         buckets = self._index.setdefault((subject.admin1, subject.day), {})
-        for key in self._keys(subject):
+        for key in keys:
             buckets.setdefault(key, set()).add(subject.incident_id)
 
     def _unindex(self, subject: Subject) -> None:
-        if subject.admin1 is None:
-            return
         where = (subject.admin1, subject.day)
-        buckets = self._index[where]
+        buckets = self._index.get(where)
+        if subject.admin1 is None or buckets is None:
+            return
         for key in self._keys(subject):
-            ids = buckets[key]
-            ids.discard(subject.incident_id)
-            if not ids:
-                del buckets[key]
+            ids = buckets.get(key)
+            if ids is not None:
+                ids.discard(subject.incident_id)
+                if not ids:
+                    del buckets[key]
         if not buckets:
             del self._index[where]
 
@@ -207,19 +215,19 @@ class Linker:
                     yield bucket
 
     def _nearby(self, subject: Subject) -> set[str]:
-        """A superset of the incidents ``near`` (``scoring``) ``subject``, any feed."""
+        """A superset of the incidents ``near`` (``scoring``) ``subject``, any feed: those
+        sharing a name key or a neighbouring cell, and those naming no place that share a
+        number; for one naming no place, every one sharing a number."""
+        if subject.names:
+            keys = [*subject.keys, *(f"{UNNAMED}#{toll}" for toll in subject.tolls)]
+            if subject.lat is not None and subject.lon is not None:
+                row, column = _cell(subject.lat, subject.lon)
+                keys += [_cell_key((row + i, column + j)) for i in (-1, 0, 1) for j in (-1, 0, 1)]
+        else:
+            keys = [f"{prefix}#{toll}" for toll in subject.tolls for prefix in (NAMED, UNNAMED)]
         found: set[str] = set()
-        keys = None if not subject.names else [*subject.keys, UNNAMED]
-        cells = []
-        if subject.names and subject.lat is not None and subject.lon is not None:
-            row, column = _cell(subject.lat, subject.lon)
-            cells = [_cell_key((row + i, column + j)) for i in (-1, 0, 1) for j in (-1, 0, 1)]
         for bucket in self._buckets(subject):
-            if keys is None:
-                for ids in bucket.values():
-                    found |= ids
-                continue
-            for key in (*keys, *cells):
+            for key in keys:
                 held = bucket.get(key)
                 if held:
                     found |= held
@@ -348,7 +356,8 @@ class Linker:
                 yield other
 
     def _regroup(self, seeds: set[str]) -> set[str]:
-        """Rebuild the groups of the components around ``seeds``; who changed group."""
+        """Rebuild the groups of the components around ``seeds``; the incidents whose
+        group's members changed."""
         nodes: set[str] = set()
         frontier = list(seeds)
         while frontier:
@@ -369,8 +378,8 @@ class Linker:
         changed = set()
         for node in nodes:
             before, after = self.groups.get(node), new.get(node)
-            if (before and before[0]) != (after and after[0]) or before != after:
-                changed.add(node)
+            if (before[0] if before else None) != (after[0] if after else None):
+                changed.add(node)  # its members changed (a new score alone changes nothing)
             if after is None:
                 self.groups.pop(node, None)
             else:

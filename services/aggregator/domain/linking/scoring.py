@@ -5,7 +5,8 @@ policy, shared with the oracle).
 incidents distinct, as MELTT matches only across datasets), the same governorate or one
 it is known to be confused with (Airwars files Eastern Ghouta under Damascus, UCDP under
 Rif Dimashq), days at most ``day_tolerance`` apart, and a place in common: a shared name
-key (``places.key_of``), coordinates within ``near_km``, or no place named on one side.
+key (``places.key_of``) or coordinates within ``near_km``, or, when one side names no
+place (a text that gives only the governorate), a number of one measure in common.
 
 **Score**: evidence adds up as log-odds, turned into a probability (0-1). Weights were
 chosen on Airwars + UCDP (``make linkage-eval``: time-shifted decoys, injected copies):
@@ -133,9 +134,11 @@ def comparable(a: Subject, b: Subject, settings: LinkSettings) -> bool:
 
 
 def near(a: Subject, b: Subject, settings: LinkSettings) -> bool:
-    """A place in common: no place named on one side, a name key in common, or
-    coordinates within ``near_km``."""
-    if not a.names or not b.names or a.keys & b.keys:
+    """A place in common: a name key in common, or coordinates within ``near_km``; when
+    one side names no place, a number in common instead (of one measure)."""
+    if not a.names or not b.names:
+        return bool(a.tolls & b.tolls)
+    if a.keys & b.keys:
         return True
     if a.lat is None or b.lat is None or a.lon is None or b.lon is None:
         return False

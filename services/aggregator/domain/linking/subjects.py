@@ -54,6 +54,9 @@ class Subject:
     population: int
     """Of the place resolved from its name (0: unknown)."""
     figures: Mapping[str, Span]
+    tolls: frozenset[str]
+    """``measure=n`` for every number (above 0) a source gives: how an incident that
+    names no place is found."""
     event_types: frozenset[str]
     """Its reports' event types other than ``other``, and their subtypes."""
     sources: frozenset[str]
@@ -140,6 +143,7 @@ def subject_of(incident_id: str, reports: Mapping[str, ClassifiedIncident]) -> S
         stated=stated,
         population=population,
         figures={m: Span(frozenset(v), lo, hi, op) for m, (v, lo, hi, op) in spans.items()},
+        tolls=frozenset(f"{m}={n}" for m, (values, *_) in spans.items() for n in values if n),
         event_types=frozenset(types),
         sources=frozenset(sources),
         perpetrators=frozenset(perpetrators),
