@@ -7,6 +7,7 @@ are generated from these models (``make schemas``) and a test fails when they dr
 from schemas.alerts import Alert, AlertStatus, EvidenceIncident, EvidenceSource, Transition
 from schemas.deadletters import DeadLetter
 from schemas.incidents import ClassifiedIncident, RegionRef, Severity
+from schemas.links import LinkAction, LinkDecision
 from schemas.reports import (
     Casualties,
     EventType,
@@ -32,6 +33,8 @@ __all__ = [
     "EvidenceSource",
     "Figure",
     "IncidentReport",
+    "LinkAction",
+    "LinkDecision",
     "Location",
     "Precision",
     "Qualifier",

@@ -11,7 +11,9 @@ and re-sent on rebuild if a crash came in between (consumers drop repeats by seq
 
 Tables: ``incidents`` and ``summaries`` (country/incident_id -> its reports),
 ``ids`` (country/report_id -> digest, position, origin), ``alerts`` (fingerprint ->
-state), ``clocks`` (country -> clock), ``outbox`` (fingerprint#seq -> alert).
+state), ``clocks`` (country -> clock), ``outbox`` (fingerprint#seq -> alert), ``links``
+(country/a|b -> the analyst's decision that stands on the pair; automatic links are not
+stored: the linker finds them again from the incidents).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from services.aggregator.domain.clock import Clock
 from services.aggregator.domain.countries import Countries
 from services.aggregator.domain.engine import Effects, EngineConfig, Key, Reports
 from services.aggregator.domain.ids import IdEntry
+from services.aggregator.domain.linking.groups import Decision, Pair, pair
 
-TABLES = ("incidents", "summaries", "alerts", "clocks", "outbox", "ids")
+TABLES = ("incidents", "summaries", "alerts", "clocks", "outbox", "ids", "links")
 
 
 def table_name(name: str) -> str:
@@ -116,6 +119,32 @@ def encode_id(partition: int, entry: IdEntry) -> bytes:
     ).encode()
 
 
+def link_key(country: str, key: Pair) -> bytes:
+    """``SYR/a|b``: the links table's key, as the links topic's."""
+    return f"{country}/{key[0]}|{key[1]}".encode()
+
+
+def encode_decision(partition: int, decision: Decision) -> bytes:
+    return _dump(
+        {
+            "p": partition,
+            "pair": list(decision.pair),
+            "link": decision.link,
+            "at": decision.decided_at,
+            "by": decision.analyst,
+            "why": decision.reason,
+        }
+    )
+
+
+def decode_decision(raw: bytes) -> tuple[int, Decision]:
+    data = json.loads(raw)
+    a, b = (str(x) for x in data["pair"])
+    return int(data["p"]), Decision(
+        pair(a, b), bool(data["link"]), float(data["at"]), str(data["by"]), data["why"] or ""
+    )
+
+
 def decode_id(raw: bytes) -> tuple[int, IdEntry]:
     data = json.loads(raw)
     entry = IdEntry(str(data["d"]), float(data["at"]), str(data["i"]), int(data["o"]))
@@ -133,6 +162,7 @@ class StateTables:
         clocks: Store,
         outbox: Store,
         ids: Store,
+        links: Store,
     ) -> None:
         self.incidents = incidents
         self.summaries = summaries
@@ -140,6 +170,7 @@ class StateTables:
         self.clocks = clocks
         self.outbox = outbox
         self.ids = ids
+        self.links = links
         self._json: dict[bytes, dict[str, str]] = {}  # incident key -> report id -> JSON
         self._outbox_partition: dict[bytes, int] = {}
 
@@ -200,6 +231,13 @@ class StateTables:
                     self.ids.delete(partition, key)
             else:
                 self.ids.put(partition, key, encode_id(partition, entry))
+        for (country, key_pair), decision in effects.decisions.items():
+            key = link_key(country, key_pair)
+            if decision is None:
+                if key in self.links:
+                    self.links.delete(partition, key)
+            else:
+                self.links.put(partition, key, encode_decision(partition, decision))
         for fp, state in effects.alerts.items():
             self.alerts.put(partition, fp.encode(), _dump({"p": partition, "s": state.to_json()}))
         for country, clock in effects.clocks.items():
@@ -242,7 +280,12 @@ class StateTables:
             if p == partition:
                 country, report_id = unscoped(key)
                 ids.append((country, report_id, entry))
-        countries.restore(incidents, states, clocks, summaries, ids)
+        decisions = []
+        for key, raw in self.links.items():
+            p, decision = decode_decision(raw)
+            if p == partition:
+                decisions.append((key.decode()[:3], decision))
+        countries.restore(incidents, states, clocks, summaries, ids, decisions)
         undelivered = []
         for raw in self.outbox.values():
             data = json.loads(raw)

@@ -20,8 +20,13 @@ ALERTS = "vigil.alerts.v1"
 """Alert transitions, keyed by fingerprint."""
 DEADLETTERS = "vigil.deadletters.v1"
 """DeadLetter JSON: records some service could not decode or validate."""
+LINKS = "vigil.links.v1"
+"""LinkDecision JSON: analysts' link / unlink decisions, compacted, keyed by the pair and
+written to the partition of their country (co-partitioned with the classified topic)."""
+COMPACTED = (LINKS,)
+"""Topics whose latest record per key is kept for good (cleanup.policy=compact)."""
 
-ALL = (REPORTS, RAW_TEXT, CLASSIFIED, AGGREGATOR_TICKS, ALERTS, DEADLETTERS)
+ALL = (REPORTS, RAW_TEXT, CLASSIFIED, AGGREGATOR_TICKS, ALERTS, DEADLETTERS, LINKS)
 
 
 @dataclass(frozen=True)
@@ -54,5 +59,12 @@ class Topics:
     def deadletters(self) -> str:
         return self.prefix + DEADLETTERS
 
+    @property
+    def links(self) -> str:
+        return self.prefix + LINKS
+
     def all(self) -> tuple[str, ...]:
         return tuple(self.prefix + name for name in ALL)
+
+    def compacted(self) -> frozenset[str]:
+        return frozenset(self.prefix + name for name in COMPACTED)
