@@ -11,9 +11,11 @@ sha256("<file>:<row>:issue-12"), rows repeating an earlier sentence are dropped,
   development: the first held-out half was evaluated once, then opened (see CONVENTIONS);
 - batch 2 (``dev-heldout2``) is the next ``HELDOUT_PER_FILE`` rows of each file, labelled
   before any further rule was written, evaluated once, then opened as well;
-- batch 3 (``dev-heldout3``) likewise, evaluated once and opened;
-- batch 4 (``heldout``) is the next ``HELDOUT_PER_FILE`` rows, labelled before any further
-  rule was written and evaluated only at the end.
+- batch 3 (``dev-heldout3``) and batch 4 (``dev-heldout4``) likewise, each evaluated once
+  and opened;
+- batch 5 (``heldout``) is the next ``FINAL_PER_FILE`` rows of each file (390 in all),
+  labelled before the extractor was restructured to generalise and never run through it
+  until the one final evaluation. It is the held-out half ``make accuracy`` reports.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ FILES = {
 }
 PER_FILE = 130
 HELDOUT_PER_FILE = 65
+FINAL_PER_FILE = 195
 SALT = "issue-12"
-DEVELOPMENT = ("dev", "dev-heldout1", "dev-heldout2", "dev-heldout3")
+DEVELOPMENT = ("dev", "dev-heldout1", "dev-heldout2", "dev-heldout3", "dev-heldout4")
+HELDOUT = "heldout"
 
 
 def row_hash(file: str, row: int) -> str:
@@ -118,6 +122,7 @@ def main() -> None:
             + select(file, rows, HELDOUT_PER_FILE, PER_FILE)
             + select(file, rows, HELDOUT_PER_FILE, PER_FILE + HELDOUT_PER_FILE)
             + select(file, rows, HELDOUT_PER_FILE, PER_FILE + 2 * HELDOUT_PER_FILE)
+            + select(file, rows, FINAL_PER_FILE, PER_FILE + 3 * HELDOUT_PER_FILE)
         )
         for k in batches:
             r = rows[k]

@@ -60,7 +60,7 @@ class AggregatorSettings(ServiceSettings):
         default=10.0, gt=0, le=100, description="Coordinates this close make candidates."
     )
     link_confusions: list[tuple[str, str]] = Field(
-        default_factory=lambda: [tuple(c) for c in DEFAULT_CONFUSIONS],
+        default_factory=lambda: list(DEFAULT_CONFUSIONS),
         description="Pairs of governorates sources confuse (JSON list of pairs).",
     )
 

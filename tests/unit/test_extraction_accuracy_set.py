@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from schemas.reports import Casualties, Figure, IncidentReport, Location, ReportKind, Source
-from scripts.accuracy_set import FILES, LABELS, Label, half_of, load_labels
+from scripts.accuracy_set import (
+    DEVELOPMENT,
+    FILES,
+    FINAL_PER_FILE,
+    HELDOUT,
+    LABELS,
+    Label,
+    half_of,
+    load_labels,
+)
 from scripts.extraction_accuracy import Score, judge, table
 
 
@@ -18,8 +27,12 @@ def test_labels_are_unique_enough_and_split_by_the_hash_rule() -> None:
     assert all(lab.half == half_of(lab.file, lab.row) for lab in first)
     halves = [lab.half for lab in first]
     assert 0.4 < halves.count("dev-heldout1") / len(halves) < 0.6
-    assert sum(lab.half == "heldout" for lab in labels) >= 130
-    assert len(labels) == 650
+    heldout = [lab for lab in labels if lab.half == HELDOUT]
+    assert len(heldout) == 390 and len(labels) == 1040
+    for file in FILES:  # the final held-out batch: the next rows of each file in hash order
+        rows = [lab.row for lab in heldout if lab.file == file]
+        assert len(rows) == FINAL_PER_FILE
+        assert all(lab.half in (*DEVELOPMENT, HELDOUT) for lab in labels)
     assert {lab.kind for lab in labels} == {"incident", "summary", "none"}
     assert all(len(lab.sha) == 12 for lab in labels)
 

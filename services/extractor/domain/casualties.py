@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from schemas.reports import Figure, Qualifier
 
 from .numbers import Count, Token, ascii_digits, find_counts, tokenize
+from .persons import uncounted_victims
 from .vocabulary import (
     ADDITIVE,
     ADVERBS,
@@ -311,6 +312,9 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         # "Three suicide bombers killed at least two people": the count is the agent.
         at = len(right) - len(rest) + 1
         obj = after[at] if at < len(after) else None
+        then = after[at + 1].low if at + 1 < len(after) else ""
+        if then in PARTICIPLES and obj is not None and ascii_digits(obj.low[:1]):
+            obj = None  # "10 civilians killed 15 injured": a second figure, not an object
         if (
             obj is not None
             and obj.start - rest[0].end <= 1
@@ -529,6 +533,7 @@ def mentions(sentence: str) -> list[Mention]:
         if found[k - 1].subgroup and words and words[-1] in COORD and len(words) <= 4:
             found[k].subgroup = True
     _propagate(found)
+    _remainders(found)
     _pronouns(sentence, found)
     _repeats(found)
     for k, m in enumerate(found):
@@ -620,6 +625,16 @@ def _right_wins(m: Mention, right_measure: str) -> bool:
         and len(m.tail) > n
         and m.tail[n].low in PARTICIPLES
     )
+
+
+def _remainders(found: list[Mention]) -> None:
+    """ "killed four people, including two civilians ... the other two deaths": "the other /
+    the remaining N" after a total of the same measure is the rest of that total, a part."""
+    for k, m in enumerate(found):
+        if m.left.split()[-2:] not in (["the", "other"], ["the", "remaining"]):
+            continue
+        if any(e.measure == m.measure and not e.subgroup for e in found[:k]):
+            m.subgroup = m.nested = True
 
 
 _PRONOUN = re.compile(
@@ -758,7 +773,9 @@ def _coded(found: list[Mention]) -> list[Figure]:
 
 def sentence_figures(sentence: str) -> SentenceFigures:
     result = SentenceFigures()
-    found = [m for m in mentions(sentence) if not m.repeat]
+    everything = mentions(sentence)
+    found = [m for m in everything if not m.repeat]
+    stated: set[str] = set()
     for measure in (KILLED, INJURED):
         own = [m for m in found if m.measure == measure]
         local = [m.count.figure for m in own if m.local]
@@ -770,8 +787,10 @@ def sentence_figures(sentence: str) -> SentenceFigures:
         if local or coded:
             result.figures[measure] = max(local or coded, key=lambda f: f.pick("low"))
             result.rank = 2
+            stated.add(measure)
         elif totals:
             result.figures[measure] = max(totals, key=lambda f: f.pick("low"))
+            stated.add(measure)
             if measure == KILLED:
                 result.rank = 1
         elif parts:
@@ -786,7 +805,28 @@ def sentence_figures(sentence: str) -> SentenceFigures:
         civilians = [_under(parent, m) for m in own if m.head in CIVILIAN]
         if civilians:  # the text says civilians: also the like-for-like civilian measure
             result.figures[f"civilians_{measure}"] = add(civilians)
+    _add_uncounted(sentence, everything, result, stated)
     return result
+
+
+def _add_uncounted(
+    sentence: str, found: list[Mention], result: SentenceFigures, stated: set[str]
+) -> None:
+    """Victims named without a number ("X was killed", "killing his brother and a cousin")
+    are added to the counted ones of their measure, never to a stated total."""
+    covered = {k for m in found for k in range(m.count.first, m.count.last + 1)}
+    for v in uncounted_victims(sentence, covered):
+        if v.measure in stated:
+            continue
+        for key, extra in (
+            (v.measure, v.people),
+            (f"children_{v.measure}", v.children),
+            ("women_killed" if v.measure == KILLED else "", v.women),
+        ):
+            if key and extra:
+                current = result.figures.get(key)
+                plus = Figure.exact(extra)
+                result.figures[key] = add([current, plus]) if current else plus
 
 
 CIVILIAN = frozenset({"civilian", "civilians"})

@@ -46,6 +46,8 @@ class Claim:
     place: Place | None = None
     dated: bool = False
     """A sentence of this claim named its day."""
+    headline: bool = False
+    """Every sentence of this claim is a headline (text before a date stamp)."""
 
 
 def day_start(day: date) -> datetime:
@@ -134,6 +136,50 @@ def fold_restatements(claims: dict[tuple[object, ...], Claim]) -> None:
         target.sentences = claim.sentences + target.sentences
         target.place = target.place or claim.place
         del claims[rkey]
+
+
+def fold_headlines(claims: dict[tuple[object, ...], Claim]) -> None:
+    """A headline's incident toll that does not exceed the body's toll for the same country
+    and region is the body's story told short ("raids killed 14 jihadists 5 civilians ... A
+    series of strikes killed 14 jihadists ... and five civilians"): one incident, the body's
+    figures. A headline with a higher toll, or with nothing to compare, stays."""
+    for rkey, claim in list(claims.items()):
+        if not claim.headline or claim.key[4]:
+            continue
+        bodies = [
+            c
+            for c in claims.values()
+            if not c.headline and not c.key[4] and _within(claim, c) and _same_place(claim, c)
+        ]
+        if not bodies:
+            continue
+        target = max(bodies, key=_killed)
+        merge(target, claim.figures)
+        target.sentences = claim.sentences + target.sentences
+        target.place = target.place or claim.place
+        del claims[rkey]
+
+
+def _killed(claim: Claim) -> int:
+    figure = claim.figures.figures.get("killed")
+    return figure.pick("low") if figure else 0
+
+
+def _same_place(a: Claim, b: Claim) -> bool:
+    return a.key[0] == b.key[0] and (a.key[1] is None or b.key[1] is None or a.key[1] == b.key[1])
+
+
+def _within(headline: Claim, body: Claim) -> bool:
+    """Each of the headline's killed / injured figures is at most the body's."""
+    shared = False
+    for measure in ("killed", "injured"):
+        mine, theirs = headline.figures.figures.get(measure), body.figures.figures.get(measure)
+        if mine is None:
+            continue
+        if theirs is None or mine.pick("low") > theirs.pick("low"):
+            return False
+        shared = True
+    return shared
 
 
 def _restates(claim: Claim, target: Claim) -> bool:

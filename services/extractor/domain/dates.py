@@ -51,17 +51,43 @@ _YEAR_ONLY = re.compile(
 )
 
 
+_MONTH_ONLY = re.compile(
+    rf"\b(?:in|during)\s+(?:(?:early|mid|late)[- ])?{_MONTH}(?!\s*[0-9])", re.IGNORECASE
+)
+RECENT = timedelta(days=31)
+"""How far back an event of an earlier year may lie and still be news, not history (a report
+of 3 January about 30 December is news)."""
+
+
 def historical(text: str, reference: date) -> bool:
-    """True when the sentence is about an earlier year ("the siege of 2016, which killed
-    thousands", "in March 2019 US airstrikes ...") and names no day: background, not a new
-    incident ("born in 1976" is not the event's year)."""
-    years = [int(y) for y in _YEAR_ONLY.findall(text)]
-    return (
-        bool(years)
-        and max(years) < reference.year
-        and not absolute_dates(text, reference)
-        and incident_day(text, reference) is None
-    )
+    """True when what the sentence reports happened in an earlier year and is named as
+    history: a year ("the siege of 2016, which killed thousands", "in March 2019"), a full
+    date ("a deadly March 18, 2019, attack"), or a month that lies in the previous year ("In
+    September ..." told in July), more than ``RECENT`` before the reference day; and the
+    sentence names no recent day ("on Monday", "on December 30, 2021" told on 3 January).
+    "born in 1976" is not the event's year."""
+    cutoff = reference - RECENT
+    old = [
+        date(int(y), 12, 31)
+        for y in _YEAR_ONLY.findall(text)
+        if int(y) < reference.year and date(int(y), 12, 31) < cutoff
+    ]
+    old += [
+        f.day
+        for f in absolute_dates(text, reference, explicit_year=True)
+        if f.day.year < reference.year and f.day < cutoff
+    ]
+    for m in _MONTH_ONLY.finditer(text):
+        month = MONTHS[m.group(1).casefold().rstrip(".")[:3]]
+        if month > reference.month:  # a month after this one: last year's
+            end = date(reference.year, 1, 1) - timedelta(days=1)
+            last = date(reference.year - 1, month, 28)
+            if last < cutoff:
+                old.append(min(end, last))
+    if not old:
+        return False
+    recent = incident_day(text, reference)
+    return recent is None or recent < cutoff
 
 
 @dataclass(frozen=True)
@@ -82,15 +108,20 @@ def _resolve(reference: date, month: int, day: int, year: int | None) -> date | 
         return None
 
 
-def absolute_dates(text: str, reference: date) -> list[Found]:
+def absolute_dates(text: str, reference: date, *, explicit_year: bool = False) -> list[Found]:
+    """Dates written out in ``text`` (with ``explicit_year``: only those that give a year)."""
     found: list[Found] = []
     for m in _MONTH_DAY.finditer(text):
         year = int(m.group(3)) if m.group(3) else None
+        if explicit_year and year is None:
+            continue
         d = _resolve(reference, MONTHS[m.group(1).casefold().rstrip(".")], int(m.group(2)), year)
         if d:
             found.append(Found(d, m.start()))
     for m in _DAY_MONTH.finditer(text):
         year = int(m.group(3)) if m.group(3) else None
+        if explicit_year and year is None:
+            continue
         d = _resolve(reference, MONTHS[m.group(2).casefold().rstrip(".")], int(m.group(1)), year)
         if d:
             found.append(Found(d, m.start()))

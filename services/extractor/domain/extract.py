@@ -17,8 +17,12 @@ Rules (each one is tested):
   explicit coding statement ("fatalities coded as 7") overrides narrative figures, and a
   later one of either corrects an earlier one. A division sentence does not move the story
   to the places it lists.
-- A sentence about an earlier year with no day named ("the siege of 2016, which killed
-  thousands") is background and is skipped.
+- A sentence about an event of an earlier calendar year ("the siege of 2016, which killed
+  thousands", "a deadly March 18, 2019, attack", "In October ..." told in January), more
+  than a month before the reference day and with no recent day named, is background and
+  is skipped. A toll of 1,000 or more with no day and no single event named is a summary.
+- A headline (text before a date stamp) whose toll the body matches or exceeds, for the
+  same country and region, is the body's incident (``claims.fold_headlines``).
 - Claims with one (country, region, day, kind, period) in one text are one incident:
   one incident_id. Claims of one incident from one source are one report (``claims.py``):
   figures from several sentences combine by the stated total if any, else the maximum (a
@@ -47,7 +51,16 @@ from services.common.gazetteer import Gazetteer
 
 from . import context, dates, places, shares, tallies
 from .casualties import sentence_figures
-from .claims import Claim, build, day_start, digest, fold_restatements, merge, place_unplaced
+from .claims import (
+    Claim,
+    build,
+    day_start,
+    digest,
+    fold_headlines,
+    fold_restatements,
+    merge,
+    place_unplaced,
+)
 from .places import Place
 from .scrape import clean
 from .text import normalise, sentences
@@ -154,8 +167,14 @@ def extract_all(
                 day, day_named = named_day, True
             continue
         if period is None and dates.historical(s, reference) and not tallies.is_comparison(s):
-            skipped.append(Skipped(s, "background: about an earlier year, no day named"))
+            skipped.append(Skipped(s, "background: an event of an earlier year"))
             continue
+        if (
+            period is None
+            and stated
+            and tallies.too_large_for_one_event(s, stated.pick("low"), reference)
+        ):
+            period = tallies.Tally(None)
         if tallies.not_conflict(s):
             skipped.append(Skipped(s, "not a conflict casualty (earthquake, accident ...)"))
             continue
@@ -195,9 +214,11 @@ def extract_all(
                 verif or Verification.REPORTED,
                 place,
                 period is None and day_named,
+                sent.headline,
             )
             continue
         merge(current, figures)
+        current.headline = current.headline and sent.headline
         current.sentences.append(s)
         current.dated = current.dated or (period is None and day_named)
         current.place = current.place or place
@@ -209,6 +230,7 @@ def extract_all(
             current.verification = verif
     place_unplaced(claims)
     fold_restatements(claims)
+    fold_headlines(claims)
     built: list[IncidentReport] = []
     for claim in claims.values():
         if anchor is None:

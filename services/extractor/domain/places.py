@@ -52,7 +52,11 @@ def _country_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
 def countries_named(text: str) -> list[tuple[str, int]]:
     """(ISO3, offset) of each country name in ``text`` (case-sensitive: names are proper nouns)."""
     pattern, names = _country_pattern()
-    return [(names[m.group(1)], m.start()) for m in pattern.finditer(text)]
+    return [
+        (names[m.group(1)], m.start())
+        for m in pattern.finditer(text)
+        if not _ACTOR_AFTER.match(text[m.end(1) : m.end(1) + 20])  # "US-led": an actor
+    ]
 
 
 _LOCATIVE = re.compile(r"\bin\s+(?:(?:north|south|east|west|central)\w*\s+)?$")
@@ -73,7 +77,9 @@ _CANDIDATE = re.compile(
     rf"(?:[ ](?:{_PARTICLE}(?:-[\w'’‘]+)?|[A-Z][\w'’‘]*(?:-[\w'’‘]+)*))*"
 )
 _ACTOR_AFTER = re.compile(
-    r"^(?:-based|-backed|\s+(?:government|regime|authorities|administration|officials))\b", re.I
+    r"^(?:-based|-backed|-led|-run|-made|-affiliated|-supported|-sponsored|-allied"
+    r"|\s+(?:government|regime|authorities|administration|officials))\b",
+    re.I,
 )
 _AROUND_BEFORE = re.compile(
     r"\b(?:near|outside|around|outskirts of|suburbs? of|countryside of|vicinity of|"

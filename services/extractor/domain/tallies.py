@@ -11,8 +11,11 @@ covers a period or many attacks:
   Syria's three-year war", "the death toll from the five-year conflict";
 - several attacks counted together: "21 attacks left 37 dead", "these attacks left 20
   people dead", "ISIS carried out 20 attacks last month, killing 15".
+- a whole year ("killed 625 people in Syria in 2021"), many regions or separate events
+  ("in various provinces", "in separate incidents"), a span of hours beyond a day ("over the
+  last 48 hours"), "these <adjectives> attacks".
 A day's toll is not a tally: "since last night", "since this morning", "in the past few
-hours", "in the last 24 hours", "during the day".
+hours", "in the last 24 hours", "during the day", "in several areas of Idlib".
 A *rate* ("dozens of people killed each day") is neither an incident nor a tally.
 """
 
@@ -22,8 +25,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .dates import absolute_dates, period_start
+from .dates import absolute_dates, incident_day, period_start
 from .numbers import MONTHS, TENS, UNITS, ascii_digits
+from .text import words
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,26 @@ _MANY_ATTACKS = re.compile(
     rf"^(?:\W*[A-Z][\w' -]{{0,30}}:\s*)?(?P<n>\w+)\s+(?:\w+\s+)?{_EVENTS}\s+"
     r"(?P<verb>left|killed|claimed|resulted|caused|led)\b"
 )
-_THESE_ATTACKS = re.compile(rf"\b(?:these|those)\s+(?:\w+\s+)?{_EVENTS}\b", re.IGNORECASE)
+_THESE_ATTACKS = re.compile(
+    rf"\b(?:these|those)\s+(?P<between>(?:[\w-]+\s+){{0,3}}){_EVENTS}\b", re.IGNORECASE
+)
+# "these direct brutal attacks" (adjectives), not "those killed in two attacks" (a pronoun).
+_NOT_ADJECTIVE = words(
+    "killed dead died wounded injured in of on at by from who which that were was two "
+    "three four several many"
+)
+# "in various provinces", "in separate incidents": a toll of many regions or events at once
+# ("in several areas in Idlib" is one region's toll: an incident, as ACLED codes it).
+_MANY_PLACES = re.compile(
+    r"\b(?:in|across|on|at)\s+(?:various|several|different|many|multiple|numerous|separate|"
+    r"a number of)\s+(?:[\w-]+\s+)?(?:provinces|governorates|regions|countries|incidents)\b",
+    re.IGNORECASE,
+)
+# "over the last 48 hours": a span of hours longer than a day.
+_HOURS = re.compile(
+    r"\b(?:over|in|during|within)\s+(?:the\s+)?(?:past|last|previous)\s+(\d+)\s+hours\b",
+    re.IGNORECASE,
+)
 # "during its anti-terror military offensive", "in the ongoing bombing campaign"
 _CAMPAIGN = re.compile(
     r"\b(?:during|throughout)\s+(?:its|their)\s+(?:[\w-]+\s+){0,3}(?:offensive|campaign)\b"
@@ -132,6 +155,11 @@ _RATE = re.compile(
 # "the first deaths reported since the ceasefire began": an incident dated by the period.
 _FIRST = re.compile(r"\bfirst (?:deaths?|casualt\w+|fatalit\w+|victims?|killings?)\b", re.I)
 _DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+# "killed 625 people in Syria in 2021": a year's total (a month before the year is a date).
+_IN_YEAR = re.compile(
+    r"\b(?:in|during|throughout)\s+(?:the\s+year\s+)?((?:19|20)[0-9]{2})\b(?!\s*[-/])",
+    re.IGNORECASE,
+)
 
 
 def _number(word: str) -> int | None:
@@ -193,8 +221,11 @@ def tally(text: str, reference: date) -> Tally | None:
         back = (reference.weekday() - _WEEKDAYS.index(weekday.group(1).casefold())) % 7
         if back >= 2:  # "since Wednesday afternoon" told on Thursday is a day's toll
             return Tally(reference - timedelta(days=back))
-    if _ACROSS.search(text):
+    if _ACROSS.search(text) or _MANY_PLACES.search(text):
         return Tally(None)
+    hours = _HOURS.search(text)
+    if hours and int(hours.group(1)) > 24:
+        return Tally(reference - timedelta(days=int(hours.group(1)) // 24))
     span = _SPAN.search(text)
     if span:
         unit = (span.group(1) or span.group(3)).casefold().rstrip("s")
@@ -214,16 +245,45 @@ def tally(text: str, reference: date) -> Tally | None:
         n = _number(many.group("n")) or 0
         if n >= 10 or (n >= 2 and many.group("verb") == "left"):
             return Tally(None)
-    if _THESE_ATTACKS.search(text) or _CAMPAIGN.search(text) or _BEGAN.search(text):
+    these = any(
+        not set(m.group("between").casefold().split()) & _NOT_ADJECTIVE
+        for m in _THESE_ATTACKS.finditer(text)
+    )
+    if these or _CAMPAIGN.search(text) or _BEGAN.search(text):
         return Tally(None)
     for in_period in _ATTACKS_IN_PERIOD.finditer(text):
         if (_number(in_period.group("n")) or 0) >= 2:
             return Tally(reference - timedelta(days=_DAYS[in_period.group("unit").casefold()]))
+    whole_year = _IN_YEAR.search(text)
+    if (
+        whole_year
+        and reference.year - 1 <= int(whole_year.group(1)) <= reference.year
+        and not absolute_dates(text, reference)
+        and incident_day(text, reference) is None
+    ):
+        return Tally(date(int(whole_year.group(1)), 1, 1))
     over = _OVER_THE.search(text)
     if over:
         unit = (over.group(1) or over.group(2)).casefold()
         return Tally(reference - timedelta(days=_DAYS[unit]))
     return None
+
+
+# One event named in the singular: "1300 killed in chemical attack on Ghouta".
+_ONE_EVENT = re.compile(
+    r"\b(?:attack|strike|airstrike|raid|blast|bombing|explosion|massacre|ambush|shelling|"
+    r"assault|bombardment|car bomb|suicide bomb\w*)\b(?!s)",
+    re.IGNORECASE,
+)
+HUGE = 1000
+"""A toll this large is a war's or a campaign's, unless the sentence names the day or the one
+event it belongs to ("1300 killed in chemical attack on Ghouta")."""
+
+
+def too_large_for_one_event(text: str, killed: int, reference: date) -> bool:
+    """ "An estimated 170000 people have reportedly been killed ... due to the violence": a
+    figure that cannot be placed as one incident is a tally, not an incident."""
+    return killed >= HUGE and incident_day(text, reference) is None and not _ONE_EVENT.search(text)
 
 
 _NOT_CONFLICT = re.compile(

@@ -62,6 +62,9 @@ class Sentence:
     index: int
     start: int
     text: str
+    headline: bool = False
+    """Text of the first paragraph before a date stamp: a headline ("US-led raids killed 14
+    jihadists AFP Thursday 25 Sep 2014 A series of strikes ...")."""
 
 
 def sentences(text: str) -> list[Sentence]:
@@ -75,7 +78,12 @@ def sentences(text: str) -> list[Sentence]:
         cuts.append(len(paragraph))
         for a, b in itertools.pairwise(cuts):
             if b > a:
+                before = len(found)
                 _split(found, paragraph[a:b], offset + a)
+                if offset == 0 and len(cuts) > 2 and b <= cuts[1]:
+                    found[before:] = [
+                        Sentence(x.index, x.start, x.text, headline=True) for x in found[before:]
+                    ]
         offset += len(paragraph) + 1
     return found
 
