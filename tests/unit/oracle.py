@@ -51,6 +51,24 @@ def _key(report: ClassifiedIncident) -> tuple[object, str]:
     return (report.report.reported_at, report.report.report_id)
 
 
+def _pick(ci: ClassifiedIncident, rule: Rule) -> int:
+    figure = ci.report.casualties.figure(rule.measure)
+    assert figure is not None
+    return figure.pick(rule.figure)
+
+
+def _placed(ci: ClassifiedIncident) -> tuple[object, ...]:
+    """Linked incidents are counted where their most precise report puts them (time:
+    exact, hour, day; then place: coordinates, a place, a governorate), then the newest."""
+    report, location = ci.report, ci.report.location
+    time_rank = ["day", "hour", "exact"].index(report.occurred_precision.value)
+    if location.lat is not None and location.lon is not None:
+        place_rank = 2
+    else:
+        place_rank = 1 if location.place else 0
+    return (time_rank, place_rank, report.reported_at, report.report_id)
+
+
 def _position(ci: ClassifiedIncident) -> float:
     return event_position(ci.report.occurred_at, ci.report.occurred_precision)
 
@@ -95,7 +113,7 @@ class Oracle:
         return out
 
     def _seen(self, members: tuple[str, ...], reports: list[ClassifiedIncident]) -> Seen:
-        primary = max(reports, key=_key)
+        primary = max(reports, key=_key if len(members) == 1 else _placed)
         figures = {rule.value_key: self._combine(reports, rule) for rule in self.config.rules.rules}
         region = primary.region
         parts = {"country": region.country, "admin1": region.admin1, "admin2": region.admin2}
@@ -115,13 +133,69 @@ class Oracle:
         }
 
     def units(self, country: str) -> dict[str, Seen]:
-        """What is counted: each group of linked incidents as one (under its first
-        member), every other incident on its own."""
+        """What is counted: each incident on its own, and each group of linked incidents
+        as one: per rule the highest figure of any source of any member (reliable ones
+        first), counted where and when that figure's report puts it; the incident count
+        where the group's most precise report puts it (ids ``first member``, then
+        ``first member@n`` for its further places, in time and region order)."""
         reports = self._reports(country)
         out = {}
         for members in set(self.membership(country, reports).values()):
-            slots = [ci for member in members for ci in reports[member].values()]
-            out[members[0]] = self._seen(members, slots)
+            if len(members) == 1:
+                out[members[0]] = self._seen(members, list(reports[members[0]].values()))
+                continue
+            slots = {
+                f"{' '.join(ci.report.source.name.casefold().split())}\x1f{member}": ci
+                for member in members
+                for ci in reports[member].values()
+            }
+            out.update(self._parts(members, slots))
+        return out
+
+    def _parts(
+        self, members: tuple[str, ...], slots: dict[str, ClassifiedIncident]
+    ) -> dict[str, Seen]:
+        groupings = self.config.rules.groupings
+
+        def where(ci: ClassifiedIncident) -> tuple[float, tuple[str, ...]]:
+            region = ci.region
+            parts = {"country": region.country, "admin1": region.admin1, "admin2": region.admin2}
+            return _position(ci), tuple("/".join(parts[f] or "?" for f in g) for g in groupings)
+
+        anchor = max(slots.values(), key=_placed)
+        home = where(anchor)
+        figures: dict[tuple[float, tuple[str, ...]], dict[str, int]] = {home: {}}
+        for rule in self.config.rules.rules:
+            if rule.measure == INCIDENTS:
+                figures[home][rule.value_key] = 1
+                continue
+            having = [
+                (_pick(ci, rule), k, ci)
+                for k, ci in slots.items()
+                if ci.report.casualties.figure(rule.measure) is not None
+            ]
+            reliable = [
+                h for h in having if h[2].report.source.name.casefold() not in self.unreliable
+            ]
+            if not having:
+                continue
+            value, _, chosen = max(reliable or having, key=lambda h: (h[0], h[1]))
+            spot = home if chosen is anchor else where(chosen)
+            figures.setdefault(spot, {})[rule.value_key] = value
+        out = {}
+        ids = frozenset(ci.report.report_id for ci in slots.values())
+        for n, spot in enumerate([home, *sorted(k for k in figures if k != home)]):
+            values = {
+                rule.value_key: figures[spot].get(rule.value_key, 0)
+                for rule in self.config.rules.rules
+            }
+            out[members[0] if n == 0 else f"{members[0]}@{n}"] = Seen(
+                position=spot[0],
+                groups=dict(zip(groupings, spot[1], strict=True)),
+                report_ids=ids,
+                figures=values,
+                members=members,
+            )
         return out
 
     def membership(
@@ -336,13 +410,9 @@ class Oracle:
             for group in sorted(groups):
                 live = self.total(units, rule, group, now)
                 peak = None
-                for unit in sorted(changed):  # the highest past window around any of them
-                    inc = units.get(unit)
-                    if (
-                        inc is None
-                        or inc.groups[rule.group_by] != group
-                        or inc.figures[rule.value_key] <= 0
-                    ):
+                for unit in sorted(u for u, seen in units.items() if seen.members[0] in changed):
+                    inc = units[unit]  # (each place of a changed group: the highest window)
+                    if inc.groups[rule.group_by] != group or inc.figures[rule.value_key] <= 0:
                         continue
                     last = min(math.nextafter(inc.position + rule.window_seconds, -math.inf), now)
                     ends = [

@@ -47,6 +47,7 @@ from services.aggregator.domain.incidents import (
     CombinePolicy,
     IncidentView,
     Outcome,
+    build_group_views,
     build_view,
     event_position,
     group_slots,
@@ -206,6 +207,8 @@ class Engine:
         """unit -> what it counts: an incident, or a linked group under its first member."""
         self.unit_of: dict[str, str] = {}
         """incident -> the unit it is counted in (itself unless linked)."""
+        self.parts: dict[str, tuple[str, ...]] = {}
+        """Linked unit -> its views (one per place and time a figure is counted at)."""
         self.linker = Linker(config.linking)
         self.summaries: dict[str, Reports] = {}
         self.alerts: dict[str, AlertState] = {}
@@ -448,25 +451,26 @@ class Engine:
 
     def _recount(self, incidents: Iterable[str], changed: list[set[str]]) -> list[IncidentView]:
         """Count anew the units of ``incidents`` (changed, or regrouped by the linker):
-        their old units leave every family and timeline, their units now are built and
-        counted (a revision of each). The new units' views."""
+        their old views leave every family and timeline, their views now are built and
+        counted (a revision of each). The new views."""
         pending = set(incidents)
         for unit in {self.unit_of.get(i, i) for i in pending}:
-            view = self.views.pop(unit, None)
-            if view is None:
-                continue
-            pending.update(view.members)
-            for family, groups in zip(self._families, changed, strict=True):
-                group = family.discard(unit)
-                if group is not None:
-                    groups.add(group)
-            for grouping, key in view.groups.items():
-                timeline = self.timelines[grouping][key]
-                timeline.remove(unit, view.position)
-                if not timeline:
-                    del self.timelines[grouping][key]
-            for member in view.members:
-                self.unit_of.pop(member, None)
+            for part in self.parts.pop(unit, (unit,)):
+                view = self.views.pop(part, None)
+                if view is None:
+                    continue
+                pending.update(view.members)
+                for family, groups in zip(self._families, changed, strict=True):
+                    group = family.discard(part)
+                    if group is not None:
+                        groups.add(group)
+                for grouping, key in view.groups.items():
+                    timeline = self.timelines[grouping][key]
+                    timeline.remove(part, view.position)
+                    if not timeline:
+                        del self.timelines[grouping][key]
+                for member in view.members:
+                    self.unit_of.pop(member, None)
         news: list[IncidentView] = []
         done: set[str] = set()
         for incident_id in sorted(pending):
@@ -475,31 +479,40 @@ class Engine:
             linked = self.linker.group_of(incident_id)
             members = linked[0] if linked else (incident_id,)
             done.update(members)
-            view = self._unit(members)
-            for member in members:
-                if member != view.incident_id:
-                    self.unit_of[member] = view.incident_id
-            self.views[view.incident_id] = view
-            for grouping, key in view.groups.items():
-                timelines = self.timelines[grouping]
-                if key not in timelines:
-                    timelines[key] = Timeline()
-                timelines[key].add(view.incident_id, view.position, view.values)
-            if self.clock.now is not None:
-                self._count(view, changed)
-            news.append(view)
+            views = self._unit(members)
+            if len(members) > 1:
+                for member in members[1:]:
+                    self.unit_of[member] = members[0]
+                self.parts[members[0]] = tuple(v.incident_id for v in views)
+            for view in views:
+                self.views[view.incident_id] = view
+                for grouping, key in view.groups.items():
+                    timelines = self.timelines[grouping]
+                    if key not in timelines:
+                        timelines[key] = Timeline()
+                    timelines[key].add(view.incident_id, view.position, view.values)
+                if self.clock.now is not None:
+                    self._count(view, changed)
+                news.append(view)
         return news
 
-    def _unit(self, members: tuple[str, ...]) -> IncidentView:
-        """The view of an incident, or of linked incidents counted as one: per measure
-        the policy over every source of every member, each its own figure."""
+    def _unit(self, members: tuple[str, ...]) -> list[IncidentView]:
+        """The view of an incident, or the views of linked incidents counted as one (per
+        measure the policy over every source of every member, each its own figure,
+        counted where its report puts it: ``build_group_views``)."""
         if len(members) == 1:
-            reports = self.reports[members[0]]
-        else:
-            reports = group_slots({m: self.reports[m] for m in members})
-        return build_view(
+            view = build_view(
+                members[0],
+                self.reports[members[0]],
+                self.rules.value_keys,
+                self.rules.groupings,
+                self._unreliable,
+                self.config.policy,
+            )
+            return [view]
+        return build_group_views(
             members[0],
-            reports,
+            group_slots({m: self.reports[m] for m in members}),
             self.rules.value_keys,
             self.rules.groupings,
             self._unreliable,
@@ -652,12 +665,16 @@ class Engine:
             for incident_id in gone:
                 for key in self.linker.forget_decisions(incident_id):
                     effects.decisions[(country, key)] = None
-            units = {self.unit_of.get(i, i) for i in regrouped}
+            before = {
+                part
+                for i in regrouped
+                for part in self.parts.get(self.unit_of.get(i, i), (self.unit_of.get(i, i),))
+            }
             # behind every window: counted again without a decision (nothing live changes)
             self._recount(regrouped, [set() for _ in self._families])
-            for unit in units - set(self.views):
+            for part in before - set(self.views):
                 for rule in self.rules.rules:
-                    self._evidence.pop((rule.name, unit), None)
+                    self._evidence.pop((rule.name, part), None)
         for report_id in self.ids.forget_until(
             now - self.config.remember_ids_for, self._incident_position
         ):

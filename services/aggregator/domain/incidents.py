@@ -104,6 +104,22 @@ def _newness(incident: ClassifiedIncident) -> tuple[datetime, str]:
     return (incident.report.reported_at, incident.report.report_id)
 
 
+_PRECISE = {Precision.EXACT: 2, Precision.HOUR: 1, Precision.DAY: 0}
+
+
+def placement(incident: ClassifiedIncident) -> tuple[int, int, datetime, str]:
+    """Which report of linked incidents says when and where the group is counted: the
+    most precise in time (exact, hour, day), then in place (stated coordinates, a named
+    place, a governorate only), then the newest. (One incident's own reports: the newest,
+    as a revision replaces.)"""
+    report = incident.report
+    location = report.location
+    where = (
+        2 if location.lat is not None and location.lon is not None else int(bool(location.place))
+    )
+    return (_PRECISE[report.occurred_precision], where, report.reported_at, report.report_id)
+
+
 class SourceFigure(NamedTuple):
     """One source's figure for a measure, as the evidence of an alert shows it."""
 
@@ -309,6 +325,66 @@ def build_view(
         policy,
         members,
     )
+
+
+def build_group_views(
+    unit: str,
+    slots: Mapping[str, ClassifiedIncident],
+    value_keys: tuple[str, ...],
+    groupings: Iterable[tuple[str, ...]],
+    unreliable: frozenset[str],
+    policy: CombinePolicy,
+    members: tuple[str, ...],
+) -> list[IncidentView]:
+    """What linked incidents (``members``, their reports keyed by ``group_slots``) add:
+    per value key the policy's figure over every source of every member (each its own
+    figure), counted *where and when the report giving it puts it*, so linking never
+    moves a figure away from its source's day and region; the incident count sits where
+    the most precise report puts it (``placement``). One view per place and time, the
+    first (``unit``) holding the incident count and the group's own time and place,
+    further ones ``unit@1``, ``unit@2`` ... (in time, then region order)."""
+    groupings = tuple(groupings)
+    anchor = max(slots.values(), key=placement)
+    counted: dict[str, tuple[int, ClassifiedIncident]] = {}
+    for key, measure, end in _parsed(value_keys):
+        if measure == INCIDENTS:
+            counted[key] = (1, anchor)
+            continue
+        chosen = _chosen_source(slots, measure, end, unreliable, policy)
+        if chosen is not None:
+            fig = slots[chosen].report.casualties.figure(measure)
+            assert fig is not None
+            counted[key] = (fig.pick(end), slots[chosen])
+
+    def where(incident: ClassifiedIncident) -> tuple[float, tuple[str, ...]]:
+        report = incident.report
+        position = event_position(report.occurred_at, report.occurred_precision)
+        return position, tuple(group_key(incident, g) for g in groupings)
+
+    home = where(anchor)
+    parts: dict[tuple[float, tuple[str, ...]], tuple[ClassifiedIncident, dict[str, int]]] = {
+        home: (anchor, {})
+    }
+    for key, (value, incident) in counted.items():
+        spot = home if incident is anchor else where(incident)
+        parts.setdefault(spot, (incident, {}))[1][key] = value
+    views = []
+    for n, spot in enumerate([home, *sorted(k for k in parts if k != home)]):
+        incident, values = parts[spot]
+        views.append(
+            IncidentView(
+                unit if n == 0 else f"{unit}@{n}",
+                spot[0],
+                dict(zip(groupings, spot[1], strict=True)),
+                values,
+                incident,
+                slots,
+                unreliable,
+                policy,
+                members,
+            )
+        )
+    return views
 
 
 def merge_report(
