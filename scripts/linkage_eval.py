@@ -113,9 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     rules = sorted({rule for c in crossings.values() for rule, _, _ in c})
     print()
     print(f"precision of automatic links: {precision:.1%}  (target >= 95%)")
-    print(
-        f"  {real} links; decoys ({', '.join(f'{d:+d} d' for d in SHIFTS)}): {decoys}, mean {chance:.1f}"
-    )
+    shifts = ", ".join(f"{d:+d} d" for d in SHIFTS)
+    print(f"  {real} links; decoys ({shifts}): {decoys}, mean {chance:.1f}")
     print(f"recall on injected duplicates: {recall:.1%}  (target >= 90%)")
     for origin, (hit, total) in found.items():
         print(f"  copies of {origin} incidents: {hit}/{total} = {hit / max(1, total):.1%}")

@@ -25,8 +25,11 @@ SOURCE = Source(name="Synthetic feed", kind=SourceKind.OTHER)
 SHIFTS = (-21, -14, -7, 7, 14, 21)
 _SWAPS = (("a", "e"), ("e", "a"), ("i", "ee"), ("ou", "u"), ("u", "ou"), ("o", "u"), ("i", "y"))
 _KEEP = frozenset(
-    "al el ar as ad az ash at an ez village town city farms farm camp governorate area "
-    "northern southern eastern western north south east west of and the near".split()
+    {
+        *("al", "el", "ar", "as", "ad", "az", "ash", "at", "an", "ez", "of", "and", "the"),
+        *("village", "town", "city", "farms", "farm", "camp", "governorate", "area", "near"),
+        *("northern", "southern", "eastern", "western", "north", "south", "east", "west"),
+    }
 )
 
 

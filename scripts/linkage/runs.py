@@ -20,11 +20,13 @@ from types import ModuleType
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import IncidentReport
 from services.aggregator.domain.countries import Countries
-from services.aggregator.domain.engine import EngineConfig, Engine
+from services.aggregator.domain.engine import Engine, EngineConfig
 from services.aggregator.domain.linking.scoring import LinkPolicy
+from services.aggregator.domain.rules import load_rules
 from services.aggregator.settings import AggregatorSettings
 from services.classifier.logic import classify, load_severity
 from services.classifier.settings import ClassifierSettings
+from services.common.eventtime import FutureReference
 from services.common.gazetteer import Gazetteer
 from services.importers.fields import Rejected
 from services.replay.logic import FileResult, Input, collect, prepare
@@ -42,12 +44,9 @@ def read(module: ModuleType, path: Path, layout: str) -> list[IncidentReport]:
 
 def config(policy: LinkPolicy, rules_file: Path | None = None) -> EngineConfig:
     """The aggregator's engine configuration with ``policy``, judged as a replay is."""
-    settings = AggregatorSettings(
-        link_policy=policy,
-        future_reference="reported_at",
-        **({"rules_file": rules_file} if rules_file else {}),
-    )
-    return replace(settings.engine_config(), lateness_seconds=CENTURY)
+    settings = AggregatorSettings(link_policy=policy, future_reference=FutureReference.REPORTED_AT)
+    rules = load_rules(rules_file) if rules_file else None
+    return replace(settings.engine_config(rules), lateness_seconds=CENTURY)
 
 
 @dataclass
