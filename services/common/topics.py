@@ -16,8 +16,9 @@ CLASSIFIED = "vigil.incidents.classified.v1"
 """ClassifiedIncident JSON, keyed by country."""
 AGGREGATOR_TICKS = "vigil.aggregator.ticks.v1"
 """Wall-clock ticks that move the event-time clock of idle partitions (aggregator-internal)."""
-ALERTS = "vigil.alerts.v1"
-"""Alert transitions, keyed by fingerprint."""
+ALERTS = "vigil.alerts.v2"
+"""Alert transitions (Alert v2), keyed by fingerprint. (``vigil.alerts.v1`` carried Alert
+v1, before the ``updated`` and ``late`` transitions; it is no longer written.)"""
 DEADLETTERS = "vigil.deadletters.v1"
 """DeadLetter JSON: records some service could not decode or validate."""
 LINKS = "vigil.links.v1"
@@ -25,6 +26,9 @@ LINKS = "vigil.links.v1"
 written to the partition of their country (co-partitioned with the classified topic)."""
 COMPACTED = (LINKS,)
 """Topics whose latest record per key is kept for good (cleanup.policy=compact)."""
+NOTIFIER_DELIVERIES = "vigil.notifier.deliveries.v1"
+"""The notifier's delivery ledger: one compacted record per alert and channel, keyed
+``<fingerprint>#<channel>`` (notifier-internal; created by the notifier, compacted)."""
 
 ALL = (REPORTS, RAW_TEXT, CLASSIFIED, AGGREGATOR_TICKS, ALERTS, DEADLETTERS, LINKS)
 
@@ -62,6 +66,10 @@ class Topics:
     @property
     def links(self) -> str:
         return self.prefix + LINKS
+
+    @property
+    def notifier_deliveries(self) -> str:
+        return self.prefix + NOTIFIER_DELIVERIES
 
     def all(self) -> tuple[str, ...]:
         return tuple(self.prefix + name for name in ALL)
