@@ -4,7 +4,15 @@ Every model carries a ``schema_version``. The JSON Schema files under ``schemas/
 are generated from these models (``make schemas``) and a test fails when they drift.
 """
 
-from schemas.alerts import Alert, AlertStatus, EvidenceIncident, EvidenceSource, Transition
+from schemas.alerts import (
+    Alert,
+    AlertStatus,
+    EvidenceIncident,
+    EvidenceSource,
+    LinkedIncident,
+    SuspectedDuplicate,
+    Transition,
+)
 from schemas.deadletters import DeadLetter
 from schemas.incidents import ClassifiedIncident, RegionRef, Severity
 from schemas.links import LinkAction, LinkDecision
@@ -35,6 +43,7 @@ __all__ = [
     "IncidentReport",
     "LinkAction",
     "LinkDecision",
+    "LinkedIncident",
     "Location",
     "Precision",
     "Qualifier",
@@ -43,6 +52,7 @@ __all__ = [
     "Severity",
     "Source",
     "SourceKind",
+    "SuspectedDuplicate",
     "Transition",
     "Verification",
 ]

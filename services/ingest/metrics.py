@@ -40,6 +40,14 @@ class IngestMetrics:
         )
         for phase in ("header", "body"):
             self.timeouts.labels(phase=phase)
+        self.links = Counter(
+            "vigil_link_decisions_received_total",
+            "Analysts' link decisions published (POST /v1/links), by action (link, unlink).",
+            ["action"],
+            registry=registry,
+        )
+        for action in ("link", "unlink"):
+            self.links.labels(action=action)
 
     def request_answered(self, route: str, status: int, seconds: float) -> None:
         self.requests.labels(route=route, status=str(status)).inc()
@@ -56,3 +64,6 @@ class IngestMetrics:
 
     def reports_unpublished(self, count: int) -> None:
         self.reports.labels(outcome="unpublished").inc(count)
+
+    def link_decided(self, action: str) -> None:
+        self.links.labels(action=action).inc()

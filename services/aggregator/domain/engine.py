@@ -63,6 +63,7 @@ from services.aggregator.domain.linking.groups import Decision, Pair
 from services.aggregator.domain.linking.linker import Linker
 from services.aggregator.domain.linking.scoring import LinkPolicy, LinkSettings
 from services.aggregator.domain.linking.subjects import subject_of
+from services.aggregator.domain.provenance import Provenance
 from services.aggregator.domain.rules import Rule, RuleSet
 from services.aggregator.domain.schedule import Schedule
 from services.aggregator.domain.windows import Timeline
@@ -216,6 +217,15 @@ class Engine:
         self.parts: dict[str, tuple[str, ...]] = {}
         """Linked unit -> its views (one per place and time a figure is counted at)."""
         self.linker = Linker(config.linking)
+        self._provenance = Provenance(
+            self.linker,
+            self.reports,
+            self.views,
+            self.unit_of,
+            self.parts,
+            self._unreliable,
+            config.policy,
+        )
         self.summaries: dict[str, Reports] = {}
         self.alerts: dict[str, AlertState] = {}
         self.ids = ReportIds()
@@ -545,6 +555,11 @@ class Engine:
         for family, groups in zip(self._families, changed, strict=True):
             family.leave(now, groups)
 
+    @property
+    def _linking(self) -> bool:
+        """Whether evidence can hold links or suspects (else it is built without)."""
+        return self.config.linking.policy is not LinkPolicy.OFF or bool(self.linker.decisions)
+
     def _fingerprint(self, rule: str, key: str) -> str:
         known = self._fingerprints[rule]
         fp = known.get(key)
@@ -609,6 +624,7 @@ class Engine:
                             self.views,
                             self.config.evidence_limit,
                             self._evidence,
+                            self._provenance if self._linking else None,
                         )
                     )
                 windows[(rule.name, key)] = live
