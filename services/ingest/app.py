@@ -28,10 +28,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from pydantic import BaseModel
 
 from schemas.reports import IncidentReport
-from services.common.batches import key_index
 from services.common.errors import RejectedInput
 from services.common.operations import Operations
-from services.common.publisher import publish_reports
+from services.common.publisher import publish_decisions, publish_reports
 from services.ingest import logic
 from services.ingest.auth import AuthResult, check_bearer, credentials_in_query
 from services.ingest.metrics import IngestMetrics
@@ -280,10 +279,7 @@ class LinksHandler(JsonHandler):
         producer = self.gate.producer
 
         async def send() -> None:
-            partitions = sorted(await producer.partitions_for(topic))
-            partition = partitions[key_index(decision.country.encode("ascii"), len(partitions))]
-            value = decision.model_dump_json(exclude_none=True).encode()
-            await (await producer.send(topic, value, key=decision.key(), partition=partition))
+            await publish_decisions(producer, topic, [decision])
 
         try:
             await self.gate.guarded(send)
