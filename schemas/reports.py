@@ -213,6 +213,9 @@ class ReportKind(StrEnum):
 
 
 FEED_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@+\-]*$"
+EVENT_SUBTYPES = ("protest", "riot", "strategic_development")
+"""The subtypes Vigil's importers write (ACLED Protests, Riots, Strategic developments)
+and rules can name; the field takes any lowercase word (a later one is compatible)."""
 SUBTYPE_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 

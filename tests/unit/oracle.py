@@ -166,12 +166,16 @@ class Oracle:
         home = where(anchor)
         figures: dict[tuple[float, tuple[str, ...]], dict[str, int]] = {home: {}}
         for rule in self.config.rules.rules:
+            counted = {k: ci for k, ci in slots.items() if rule.counts.admits(ci.report)}
             if rule.measure == INCIDENTS:
-                figures[home][rule.value_key] = 1
+                if counted:
+                    first = max(counted.values(), key=_placed)
+                    spot = home if first is anchor else where(first)
+                    figures.setdefault(spot, {})[rule.value_key] = 1
                 continue
             having = [
                 (_pick(ci, rule), k, ci)
-                for k, ci in slots.items()
+                for k, ci in counted.items()
                 if ci.report.casualties.figure(rule.measure) is not None
             ]
             reliable = [
@@ -273,8 +277,9 @@ class Oracle:
         return out
 
     def _combine(self, reports: list[ClassifiedIncident], rule: Rule) -> int:
+        reports = [r for r in reports if rule.counts.admits(r.report)]  # the rule's filter
         if rule.measure == INCIDENTS:
-            return 1
+            return 1 if reports else 0
         having = [r for r in reports if r.report.casualties.figure(rule.measure) is not None]
         reliable = [r for r in having if r.report.source.name.casefold() not in self.unreliable]
         values = [

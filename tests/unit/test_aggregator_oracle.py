@@ -44,6 +44,10 @@ rules:
      levels: [{name: warning, threshold: 8}, {name: critical, threshold: 15}]}
   - {name: incidents_12h, measure: incidents, window: 12h, group_by: [country, admin1, admin2],
      levels: [{name: warning, threshold: 2}]}
+  - {name: strikes_24h, measure: killed, window: 24h, group_by: [country, admin1],
+     event_types: [air_strike, shelling], levels: [{name: warning, threshold: 4}]}
+  - {name: all_incidents_24h, measure: incidents, window: 24h, group_by: [country],
+     event_types: any, levels: [{name: warning, threshold: 3}]}
 """
 )
 CONFIG = EngineConfig(
@@ -77,7 +81,8 @@ figures = st.one_of(
 @st.composite
 def reports(draw: st.DrawFn, index: int) -> object:
     country = draw(st.sampled_from(["SYR", "SYR", "IRQ"]))
-    return report(
+    kind = draw(st.sampled_from([EventType.OTHER, EventType.AIR_STRIKE, "protest"]))
+    rep = report(
         f"r{index}",
         f"i{draw(st.integers(0, 7))}",
         country=country,
@@ -89,6 +94,14 @@ def reports(draw: st.DrawFn, index: int) -> object:
         killed=draw(figures),
         children=draw(figures),
         kind=ReportKind.SUMMARY if draw(st.integers(0, 15)) == 0 else ReportKind.INCIDENT,
+    )
+    if kind == EventType.OTHER:
+        return rep
+    return rep.model_copy(  # what the rules' event type filters see
+        update={
+            "event_type": EventType.OTHER if kind == "protest" else kind,
+            "event_subtype": "protest" if kind == "protest" else None,
+        }
     )
 
 

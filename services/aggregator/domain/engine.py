@@ -520,7 +520,7 @@ class Engine:
             view = build_view(
                 members[0],
                 self.reports[members[0]],
-                self.rules.value_keys,
+                self.rules.value_specs,
                 self.rules.groupings,
                 self._unreliable,
                 self.config.policy,
@@ -529,7 +529,7 @@ class Engine:
         return build_group_views(
             members[0],
             group_slots({m: self.reports[m] for m in members}),
-            self.rules.value_keys,
+            self.rules.value_specs,
             self.rules.groupings,
             self._unreliable,
             self.config.policy,

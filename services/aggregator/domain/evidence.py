@@ -149,7 +149,7 @@ def evidence_entry(
         alleged_perpetrators=list(judged.perpetrators),
         sources=[
             EvidenceSource(kind=kinds[row.report_id], **row._asdict())
-            for row in view.source_figures(rule.measure, rule.figure)
+            for row in view.source_figures(rule.measure, rule.figure, rule.counts)
         ],
     )
     if cache is not None:
@@ -168,6 +168,8 @@ def _judge(rule: Rule, view: IncidentView) -> Counted:
         return _judge_one(rule, primary, value, counting, view.position)
     rows: list[tuple[str, str, int | None, bool, IncidentReport, Figure | None]] = []
     for key, incident in sorted(view.reports.items()):
+        if not rule.counts.admits(incident.report):
+            continue  # a report the rule does not count (e.g. a protest) confirms nothing
         report = incident.report
         figure = None if counting else getattr(report.casualties, rule.measure)
         amount = 1 if counting else (None if figure is None else figure.pick(rule.figure))

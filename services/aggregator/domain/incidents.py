@@ -17,6 +17,7 @@ from typing import Literal, NamedTuple
 
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import Precision, Verification
+from services.aggregator.domain.filters import ReportFilter, ValueSpec
 from services.aggregator.domain.rules import INCIDENTS
 
 
@@ -194,10 +195,16 @@ class IncidentView:
                 return status
         return Verification.REPORTED
 
-    def source_figures(self, measure: str, figure: Literal["low", "high"]) -> list[SourceFigure]:
+    def source_figures(
+        self,
+        measure: str,
+        figure: Literal["low", "high"],
+        counts: ReportFilter | None = None,
+    ) -> list[SourceFigure]:
         """Each source's figure for ``measure`` (sources in name order), marking the one
-        the policy used."""
-        used = _chosen_source(self.reports, measure, figure, self.unreliable, self.policy)
+        the policy used (among those the rule's filter ``counts`` lets count)."""
+        admitted = self.reports if counts is None else _admitted(self.reports, counts)
+        used = _chosen_source(admitted, measure, figure, self.unreliable, self.policy)
         rows = []
         for key, incident in sorted(self.reports.items()):
             report = incident.report
@@ -270,20 +277,10 @@ def _only(reports: Mapping[str, ClassifiedIncident]) -> ClassifiedIncident:
     return incident
 
 
-@lru_cache(maxsize=256)
-def _parsed(value_keys: tuple[str, ...]) -> tuple[tuple[str, str, Literal["low", "high"]], ...]:
-    """``("killed:low", ...)`` as ``(key, measure, end)`` triples, parsed once."""
-    out: list[tuple[str, str, Literal["low", "high"]]] = []
-    for key in value_keys:
-        measure, end = key.split(":")
-        out.append((key, measure, "high" if end == "high" else "low"))
-    return tuple(out)
-
-
 def build_view(
     incident_id: str,
     reports: Mapping[str, ClassifiedIncident],
-    value_keys: tuple[str, ...],
+    specs: tuple[ValueSpec, ...],
     groupings: Iterable[tuple[str, ...]],
     unreliable: frozenset[str],
     policy: CombinePolicy,
@@ -296,21 +293,27 @@ def build_view(
         # One source: every policy picks its figure where it has one (the common case,
         # and the per-report hot path, so without the policy's bookkeeping).
         primary = _only(reports)
-        casualties = primary.report.casualties
-        for key, measure, end in _parsed(value_keys):
+        report = primary.report
+        casualties = report.casualties
+        for key, measure, end, counts in specs:
+            if not counts.admits(report):
+                continue
             if measure == INCIDENTS:
                 values[key] = 1
             elif (fig := getattr(casualties, measure)) is not None:
                 values[key] = fig.pick(end)
     else:
         primary = max(reports.values(), key=_newness)
-        for key, measure, end in _parsed(value_keys):
+        for key, measure, end, counts in specs:
+            admitted = _admitted(reports, counts)
+            if not admitted:
+                continue
             if measure == INCIDENTS:
                 values[key] = 1
                 continue
-            chosen = _chosen_source(reports, measure, end, unreliable, policy)
+            chosen = _chosen_source(admitted, measure, end, unreliable, policy)
             if chosen is not None:
-                fig = reports[chosen].report.casualties.figure(measure)
+                fig = admitted[chosen].report.casualties.figure(measure)
                 assert fig is not None
                 values[key] = fig.pick(end)
     report = primary.report
@@ -327,10 +330,18 @@ def build_view(
     )
 
 
+def _admitted(
+    reports: Mapping[str, ClassifiedIncident], counts: ReportFilter
+) -> Mapping[str, ClassifiedIncident]:
+    """The reports a rule's filter lets count (all of them, the common case, as is)."""
+    kept = {k: r for k, r in reports.items() if counts.admits(r.report)}
+    return reports if len(kept) == len(reports) else kept
+
+
 def build_group_views(
     unit: str,
     slots: Mapping[str, ClassifiedIncident],
-    value_keys: tuple[str, ...],
+    specs: tuple[ValueSpec, ...],
     groupings: Iterable[tuple[str, ...]],
     unreliable: frozenset[str],
     policy: CombinePolicy,
@@ -346,15 +357,18 @@ def build_group_views(
     groupings = tuple(groupings)
     anchor = max(slots.values(), key=placement)
     counted: dict[str, tuple[int, ClassifiedIncident]] = {}
-    for key, measure, end in _parsed(value_keys):
-        if measure == INCIDENTS:
-            counted[key] = (1, anchor)
+    for key, measure, end, counts in specs:
+        admitted = _admitted(slots, counts)
+        if not admitted:
             continue
-        chosen = _chosen_source(slots, measure, end, unreliable, policy)
+        if measure == INCIDENTS:  # where the most precise report it counts puts it
+            counted[key] = (1, max(admitted.values(), key=placement))
+            continue
+        chosen = _chosen_source(admitted, measure, end, unreliable, policy)
         if chosen is not None:
-            fig = slots[chosen].report.casualties.figure(measure)
+            fig = admitted[chosen].report.casualties.figure(measure)
             assert fig is not None
-            counted[key] = (fig.pick(end), slots[chosen])
+            counted[key] = (fig.pick(end), admitted[chosen])
 
     def where(incident: ClassifiedIncident) -> tuple[float, tuple[str, ...]]:
         report = incident.report

@@ -120,7 +120,7 @@ class Provenance:
         view = build_view(
             incident_id,
             self.reports[incident_id],
-            (rule.value_key,),
+            (rule.spec,),
             (rule.group_by,),
             self.unreliable,
             self.policy,
