@@ -6,7 +6,8 @@ incidents distinct, as MELTT matches only across datasets), the same governorate
 it is known to be confused with (Airwars files Eastern Ghouta under Damascus, UCDP under
 Rif Dimashq), days at most ``day_tolerance`` apart, and a place in common: a shared name
 key (``places.key_of``) or coordinates within ``near_km``, or, when one side names no
-place (a text that gives only the governorate), a number of one measure in common.
+place (a text that gives only the governorate), a number of one measure or a source in
+common (the White Helmets' own report and a wire story quoting them).
 
 **Score**: evidence adds up as log-odds, turned into a probability (0-1). Weights were
 chosen on Airwars + UCDP (``make linkage-eval``: time-shifted decoys, injected copies):
@@ -135,7 +136,8 @@ def comparable(a: Subject, b: Subject, settings: LinkSettings) -> bool:
 
 def near(a: Subject, b: Subject, settings: LinkSettings) -> bool:
     """A place in common: a name key in common, or coordinates within ``near_km``; when
-    one side names no place, a number in common instead (of one measure)."""
+    one side names no place, a number in common instead (of one measure), or a source
+    (``Subject.tolls``)."""
     if not a.names or not b.names:
         return bool(a.tolls & b.tolls)
     if a.keys & b.keys:

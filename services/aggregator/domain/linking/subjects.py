@@ -55,8 +55,10 @@ class Subject:
     """Of the place resolved from its name (0: unknown)."""
     figures: Mapping[str, Span]
     tolls: frozenset[str]
-    """``measure=n`` for every number (above 0) a source gives: how an incident that
-    names no place is found."""
+    """``measure=n`` for every number (above 0) a source gives, and ``source=name`` for
+    every source that tells it: how an incident that names no place is found (a number
+    in common, or one source told by two feeds: the White Helmets' own report and a wire
+    story quoting them, whose figures differ when one of them was revised)."""
     event_types: frozenset[str]
     """Its reports' event types other than ``other``, and their subtypes."""
     sources: frozenset[str]
@@ -143,7 +145,10 @@ def subject_of(incident_id: str, reports: Mapping[str, ClassifiedIncident]) -> S
         stated=stated,
         population=population,
         figures={m: Span(frozenset(v), lo, hi, op) for m, (v, lo, hi, op) in spans.items()},
-        tolls=frozenset(f"{m}={n}" for m, (values, *_) in spans.items() for n in values if n),
+        tolls=frozenset(
+            [f"{m}={n}" for m, (values, *_) in spans.items() for n in values if n]
+            + [f"source={name}" for name in sources]
+        ),
         event_types=frozenset(types),
         sources=frozenset(sources),
         perpetrators=frozenset(perpetrators),
