@@ -111,6 +111,9 @@ def test_repo_rules_file_loads() -> None:
     assert children.window_seconds == 86400
     assert [lvl.threshold for lvl in children.levels] == [5, 10]
     assert names["killed_24h"].levels[0].threshold == 25
+    civilians = names["civilians_killed_24h"]  # like with like: Airwars states civilians only
+    assert (civilians.measure, civilians.window_seconds) == ("civilians_killed", 86400)
+    assert [lvl.threshold for lvl in civilians.levels] == [25, 50]
 
 
 def test_shipped_rules_do_not_flap_and_say_what_they_count() -> None:
