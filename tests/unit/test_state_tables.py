@@ -305,5 +305,5 @@ def test_an_analysts_decisions_survive_a_rebuild() -> None:
     assert new.window_value(rule, "SYR/Idlib") == 10
     assert new.linker.group_of("X") == old.linker.group_of("X")
     assert new.linker.decisions == old.linker.decisions
-    later = [report("w1", "W", region="Idlib", children=3, hours=2, source="Airwars")]
+    later: list[Step] = [report("w1", "W", region="Idlib", children=3, hours=2, source="Airwars")]
     assert run(rebuilt, later) == run(original, later)
