@@ -163,6 +163,19 @@ class Replay:
                     ignored[reason] = ignored.get(reason, 0) + int(value)
         return consumed, dead, total(seen["aggregator"], "vigil_alerts_total"), ignored
 
+    async def decided(self, decisions: int) -> None:
+        """Wait until the aggregator consumed the analysts' decisions published first: it
+        reads them from their own topic, so without the wait a report could be counted
+        before the decision on its incident (an alert the desk had already overruled)."""
+        url = self.stack.urls["aggregator"]
+
+        async def done() -> tuple[bool, int]:
+            samples = await asyncio.to_thread(scrape, url)
+            decided = total(samples, "vigil_link_decisions_total")
+            return decided >= decisions, decided
+
+        await self._until(done, f"the aggregator to read {decisions} link decision(s)")
+
     async def delivered(self, expected: int) -> None:
         async def done() -> tuple[bool, int]:
             return len(self.alerts) >= expected, len(self.alerts)
@@ -236,6 +249,7 @@ async def replay(
         try:
             if decisions:
                 await publish_decisions(producer, topics.links, decisions)
+                await run.decided(len(decisions))
             with Progress(len(reports), label=f"{label} publish") as bar:
                 for i in range(0, len(reports), BATCH):
                     batch = reports[i : i + BATCH]

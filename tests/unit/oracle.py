@@ -183,7 +183,8 @@ class Oracle:
             ]
             if not having:
                 continue
-            value, _, chosen = max(reliable or having, key=lambda h: (h[0], h[1]))
+            # of equal figures, the most precisely placed report's (then the greatest key)
+            value, _, chosen = max(reliable or having, key=lambda h: (h[0], _placed(h[2]), h[1]))
             spot = home if chosen is anchor else where(chosen)
             figures.setdefault(spot, {})[rule.value_key] = value
         out = {}

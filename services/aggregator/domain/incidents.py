@@ -9,7 +9,7 @@ the configured policy; its time and place come from its newest report overall.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -204,7 +204,8 @@ class IncidentView:
         """Each source's figure for ``measure`` (sources in name order), marking the one
         the policy used (among those the rule's filter ``counts`` lets count)."""
         admitted = self.reports if counts is None else _admitted(self.reports, counts)
-        used = _chosen_source(admitted, measure, figure, self.unreliable, self.policy)
+        tie = placement if len(self.members) > 1 else None  # as build_group_views chose
+        used = _chosen_source(admitted, measure, figure, self.unreliable, self.policy, tie)
         rows = []
         for key, incident in sorted(self.reports.items()):
             report = incident.report
@@ -245,7 +246,11 @@ def _chosen_source(
     figure: Literal["low", "high"],
     unreliable: frozenset[str],
     policy: CombinePolicy,
+    tie: Callable[[ClassifiedIncident], tuple[int, int, datetime, str]] | None = None,
 ) -> str | None:
+    """The source whose figure an incident counts for ``measure``; of equal figures the
+    one ``tie`` ranks highest (linked groups: ``placement``, so a tied figure stays where
+    the most precise report puts it), then the greatest key."""
     if measure == INCIDENTS:
         return None
     if len(reports) == 1:  # every policy picks the one source where it has the figure
@@ -264,10 +269,10 @@ def _chosen_source(
     if policy is CombinePolicy.LATEST_RELIABLE:
         return max(having, key=lambda k: (_newness(having[k]), k))
 
-    def amount(key: str) -> tuple[int, str]:
+    def amount(key: str) -> tuple[int, tuple[int, int, datetime, str] | tuple[()], str]:
         fig = having[key].report.casualties.figure(measure)
         assert fig is not None
-        return (fig.pick(figure), key)
+        return (fig.pick(figure), () if tie is None else tie(having[key]), key)
 
     return max(having, key=amount)
 
@@ -364,7 +369,9 @@ def build_group_views(
         if measure == INCIDENTS:  # where the most precise report it counts puts it
             counted[key] = (1, max(admitted.values(), key=placement))
             continue
-        chosen = _chosen_source(admitted, measure, end, unreliable, policy)
+        # of equal figures, the one the most precise report gives: a tie never moves a
+        # figure off the more precisely placed source's day and governorate
+        chosen = _chosen_source(admitted, measure, end, unreliable, policy, placement)
         if chosen is not None:
             fig = admitted[chosen].report.casualties.figure(measure)
             assert fig is not None
