@@ -25,7 +25,7 @@ from schemas.reports import ReportKind
 from services.aggregator.domain.alerting import AlertState, decide, fingerprint, prune_episodes
 from services.aggregator.domain.clock import Clock
 from services.aggregator.domain.engine import EngineConfig
-from services.aggregator.domain.incidents import Outcome, event_position
+from services.aggregator.domain.incidents import Outcome, event_position, filed_where_placed
 from services.aggregator.domain.linking.groups import Decision
 from services.aggregator.domain.linking.linker import CROWD_DAYS
 from services.aggregator.domain.linking.scoring import LinkPolicy, comparable, score_pair
@@ -66,7 +66,12 @@ def _placed(ci: ClassifiedIncident) -> tuple[object, ...]:
         place_rank = 2
     else:
         place_rank = 1 if location.place else 0
-    return (time_rank, place_rank, report.reported_at, report.report_id)
+    # a report filed in another governorate than its named place lies in ranks lower
+    region = ci.region
+    filed = filed_where_placed(
+        region.country, region.admin1, location.place, location.lat, location.lon
+    )
+    return (time_rank, filed, place_rank, report.reported_at, report.report_id)
 
 
 def _position(ci: ClassifiedIncident) -> float:

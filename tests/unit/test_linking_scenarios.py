@@ -84,7 +84,8 @@ def test_eastern_ghouta_under_damascus_and_rif_dimashq_is_one_strike() -> None:
             assert len(firing) <= 1, alerts
     children = RULES.rules[0]
     values = [engine.window_value(children, f"SYR/{g}") for g in ("Damascus", "Rif Dimashq")]
-    assert sorted(values) == [0, 9]  # once, not 9 in each
+    assert values == [0, 9]  # once, not 9 in each; where GeoNames puts Harasta (a tie of
+    # figures is counted where the report filed in its named place's governorate puts it)
     assert engine.window_value(RULES.rules[1], "SYR") == 12  # once, not 24
 
     without = replace(AUTO, linking=LinkSettings(policy=LinkPolicy.AUTO, confusions=()))

@@ -18,7 +18,9 @@ from typing import Literal, NamedTuple
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import Precision, Verification
 from services.aggregator.domain.filters import ReportFilter, ValueSpec
+from services.aggregator.domain.linking.places import towns_named
 from services.aggregator.domain.rules import INCIDENTS
+from services.common.gazetteer.towns import Towns
 
 
 class CombinePolicy(StrEnum):
@@ -108,17 +110,54 @@ def _newness(incident: ClassifiedIncident) -> tuple[datetime, str]:
 _PRECISE = {Precision.EXACT: 2, Precision.HOUR: 1, Precision.DAY: 0}
 
 
-def placement(incident: ClassifiedIncident) -> tuple[int, int, datetime, str]:
+Placement = tuple[int, int, int, datetime, str]
+
+
+def placement(incident: ClassifiedIncident) -> Placement:
     """Which report of linked incidents says when and where the group is counted: the
-    most precise in time (exact, hour, day), then in place (stated coordinates, a named
-    place, a governorate only), then the newest. (One incident's own reports: the newest,
-    as a revision replaces.)"""
+    most precise in time (exact, hour, day), then one filed in the governorate its named
+    place lies in (``filed_where_named``), then the most precise in place (stated
+    coordinates, a named place, a governorate only), then the newest. (One incident's own
+    reports: the newest, as a revision replaces.)"""
     report = incident.report
     location = report.location
     where = (
         2 if location.lat is not None and location.lon is not None else int(bool(location.place))
     )
-    return (_PRECISE[report.occurred_precision], where, report.reported_at, report.report_id)
+    region = incident.region
+    filed = filed_where_placed(
+        region.country, region.admin1, location.place, location.lat, location.lon
+    )
+    return (_PRECISE[report.occurred_precision], filed, where, report.reported_at, report.report_id)
+
+
+FILED_KM = 5.0
+"""Stated coordinates this close to a known place of another governorate (and closer than
+to any of the governorate filed) say the report was filed in the wrong one."""
+
+
+@lru_cache(maxsize=65536)
+def filed_where_placed(
+    country: str, admin1: str | None, place: str | None, lat: float | None, lon: float | None
+) -> int:
+    """0 when the report is filed in another governorate than its place lies in: the
+    gazetteer knows the named place only in other governorates, or (a name it does not
+    know) the stated coordinates lie within ``FILED_KM`` of a known place of another
+    governorate, nearer than to any of the one filed. Airwars files Eastern Ghouta under
+    Damascus (Zamalka, 1.7 km from Irbin, Rif Dimashq), UCDP and GeoNames under Rif
+    Dimashq. Else 1 (also when nothing is known)."""
+    if admin1 is None:
+        return 1
+    if place:
+        known = towns_named(country, place)
+        if known:
+            return 1 if any(t.admin1 == admin1 for t in known) else 0
+    if lat is None or lon is None:
+        return 1
+    nearest = Towns.default().nearest(country, lat, lon)
+    if nearest is None or nearest.admin1 == admin1 or nearest.km > FILED_KM:
+        return 1
+    return 0
 
 
 class SourceFigure(NamedTuple):
@@ -246,7 +285,7 @@ def _chosen_source(
     figure: Literal["low", "high"],
     unreliable: frozenset[str],
     policy: CombinePolicy,
-    tie: Callable[[ClassifiedIncident], tuple[int, int, datetime, str]] | None = None,
+    tie: Callable[[ClassifiedIncident], Placement] | None = None,
 ) -> str | None:
     """The source whose figure an incident counts for ``measure``; of equal figures the
     one ``tie`` ranks highest (linked groups: ``placement``, so a tied figure stays where
@@ -269,7 +308,7 @@ def _chosen_source(
     if policy is CombinePolicy.LATEST_RELIABLE:
         return max(having, key=lambda k: (_newness(having[k]), k))
 
-    def amount(key: str) -> tuple[int, tuple[int, int, datetime, str] | tuple[()], str]:
+    def amount(key: str) -> tuple[int, Placement | tuple[()], str]:
         fig = having[key].report.casualties.figure(measure)
         assert fig is not None
         return (fig.pick(figure), () if tie is None else tie(having[key]), key)

@@ -23,7 +23,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from services.common.gazetteer import Gazetteer, fold
-from services.common.gazetteer.towns import Towns
+from services.common.gazetteer.towns import Town, Towns
 
 MAX_NAMES = 4
 FUZZY_MIN = 85.0
@@ -63,6 +63,7 @@ _VOWELS = re.compile(r"[aeiouyw]")
 _FINAL_H = re.compile(r"(?<=[aeiou])h\b")
 
 
+@lru_cache(maxsize=65536)
 def key_of(name: str) -> str:
     """The matching key of a folded name: transliterations of one Arabic name agree on
     it (consonants only, the letters they swap folded together, spaces ignored)."""
@@ -120,10 +121,17 @@ class Resolved:
 
 
 @lru_cache(maxsize=65536)
+def towns_named(country: str, name: str) -> tuple[Town, ...]:
+    """``Towns.lookup``, remembered: a name is looked up once, whatever its governorate
+    (an unknown name costs a fuzzy search)."""
+    return tuple(Towns.default().lookup(name, country))
+
+
+@lru_cache(maxsize=65536)
 def resolve(country: str, name: str, admin1: str | None) -> Resolved | None:
     """The GeoNames place a name stands for in ``admin1`` (the most populous of that name
     there), or None when unknown or only found elsewhere."""
-    found = [t for t in Towns.default().lookup(name, country) if admin1 in (None, t.admin1)]
+    found = [t for t in towns_named(country, name) if admin1 in (None, t.admin1)]
     if not found:
         return None
     town = found[0]
