@@ -39,7 +39,7 @@ lock: ## re-resolve requirements/*.lock after a change to pyproject.toml (UPGRAD
 	  --python-version 3.11 --generate-hashes --quiet -o requirements/runtime.lock
 
 run: $(STAMP) ## run Vigil on an embedded broker with the sample feed (Ctrl-C stops it all)
-	$(PY) -m services.demo $(ARGS)
+	$(PY) -m tools.demo $(ARGS)
 
 system-deps: ## install Prometheus + Alertmanager (Debian) for the tests that need them
 	@if command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null; then :; \

@@ -41,7 +41,7 @@ from scripts.linkage.copies import SHIFTS, injected, shifted  # noqa: E402
 from scripts.linkage.runs import Crossings, Run, read, run  # noqa: E402
 from services.aggregator.domain.linking.scoring import LinkPolicy  # noqa: E402
 from services.aggregator.settings import AggregatorSettings  # noqa: E402
-from services.importers import airwars, ucdp  # noqa: E402
+from tools.importers import airwars, ucdp  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 AIRWARS, UCDP = "airwars_syria_incidents.csv", "ucdp_aec_ged_events_syria.csv"

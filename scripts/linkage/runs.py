@@ -28,8 +28,8 @@ from services.classifier.logic import classify, load_severity
 from services.classifier.settings import ClassifierSettings
 from services.common.eventtime import FutureReference
 from services.common.gazetteer import Gazetteer
-from services.importers.fields import Rejected
-from services.replay.logic import FileResult, Input, collect, prepare
+from tools.importers.fields import Rejected
+from tools.replay.logic import FileResult, Input, collect, prepare
 
 Crossings = dict[tuple[str, str, str], int]
 """(rule, governorate, day) -> the highest level its 24 h window reached (1-based)."""

@@ -36,7 +36,7 @@ from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.state import StateTables
 from services.common.batches import Record
 from services.common.codec import decode
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
 from services.common.streams import elapsed, letter_for, send_dead_letter
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,9 @@ class Aggregator:
                 try:
                     tick_wall = float(json.loads(message.value or b"")["wall"])
                 except (ValueError, KeyError, TypeError) as exc:
-                    await self.reject(message, RejectedInput(f"bad tick: {exc}", "decode"))
+                    await self.reject(
+                        message, RejectedInput(f"bad tick: {exc}", RejectionKind.DECODE)
+                    )
                     continue
                 countries.tick(tick_wall, batch)
                 continue
@@ -173,7 +175,7 @@ class Aggregator:
     async def refuse(self, message: Incoming, outcome: Outcome, reason: str) -> None:
         """A valid report the rules refused: dead letter with the reason, re-drivable
         (counted with the batch's outcomes)."""
-        letter = letter_for(SERVICE, message, RejectedInput(reason, outcome.value))
+        letter = letter_for(SERVICE, message, RejectedInput(reason, RejectionKind(outcome.value)))
         await self.dead_letters.send(key=message.key, value=letter.model_dump_json().encode())
         log.info("refused %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
 

@@ -7,7 +7,8 @@ longer have what this module relies on. Upgrading faust-streaming or aiokafka th
 means: bump the lock (``make lock``), run that test, re-read the upstream code it names,
 adjust this module.
 
-What it changes in Faust's aiokafka driver, and why:
+What it changes in Faust's aiokafka driver, and why (the broker facts behind it are in
+docs/infrastructure.md, sections fetch-wait, latest-offset and throughput):
 
 * **A short fetch wait** (``ConsumerThread._create_worker_consumer``). Faust creates its
   aiokafka consumer with ``fetch_max_wait_ms=1500`` hard-coded. Tansu answers a waiting

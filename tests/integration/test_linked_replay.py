@@ -13,8 +13,8 @@ import pytest
 from schemas.alerts import Alert, Transition
 from schemas.links import LinkAction, LinkDecision
 from schemas.reports import Casualties, EventType, Figure, IncidentReport, Location, Source
-from services.common.broker import EmbeddedBroker
-from services.replay.runner import replay
+from tools.broker import EmbeddedBroker
+from tools.replay.runner import replay
 
 pytestmark = pytest.mark.integration
 

@@ -16,15 +16,15 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from schemas.links import LinkAction, LinkDecision
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer
 from services.common.topics import Topics
 from services.ingest.app import build_app
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
-from services.links import cli
-from services.replay.cli import read_decisions
+from tools.broker import EmbeddedBroker
+from tools.links import cli
+from tools.replay.cli import read_decisions
 
 pytestmark = pytest.mark.integration
 

@@ -24,9 +24,9 @@ from services.aggregator.domain.linking.scoring import LinkPolicy, LinkSettings
 from services.aggregator.domain.rules import load_rules
 from services.classifier.logic import classify, load_severity
 from services.common.gazetteer import Gazetteer
-from services.demo.runner import SAMPLE_FEED, load_feed
 from services.extractor.domain import extract_all
 from tests.unit.test_extractor_seed import OWN_STORY, SEED
+from tools.demo.runner import SAMPLE_FEED, load_feed
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = EngineConfig(

@@ -13,12 +13,12 @@ import sys
 from services.common.version import version
 
 SUBCOMMAND_MODULES = (
-    "services.demo.cli",
-    "services.importers.cli",
+    "tools.demo.cli",
+    "tools.importers.cli",
     "services.extractor.cli",
-    "services.deadletters.cli",
-    "services.replay.cli",
-    "services.links.cli",
+    "tools.deadletters.cli",
+    "tools.replay.cli",
+    "tools.links.cli",
     "services.notifier.cli",
 )
 
