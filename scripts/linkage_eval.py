@@ -20,7 +20,9 @@ thresholds as configured in this environment, the policy of each run as said):
    together with linking off, suggest and auto, and the crossings one feed alone makes
    that linking loses (the target is none).
 
-Targets (issue 11): precision >= 95%, recall >= 90%, no crossing of one feed alone lost.
+Targets (issue 11): precision >= 95%, recall >= 90%, no crossing of one feed alone lost
+(one that moved to a governorate it is known to be confused with, one strike filed in
+Damascus by one feed and in Rif Dimashq by the other, is listed apart as moved).
 Exit status 0 also when a target is missed: the table says so.
 """
 
@@ -39,7 +41,7 @@ if str(ROOT) not in sys.path:
 
 from scripts.linkage.copies import SHIFTS, injected, shifted  # noqa: E402
 from scripts.linkage.runs import Crossings, Run, read, run  # noqa: E402
-from services.aggregator.domain.linking.scoring import LinkPolicy  # noqa: E402
+from services.aggregator.domain.linking.scoring import LinkPolicy, LinkSettings  # noqa: E402
 from services.aggregator.settings import AggregatorSettings  # noqa: E402
 from tools.importers import airwars, ucdp  # noqa: E402
 
@@ -54,6 +56,30 @@ def log(text: str) -> None:
 def lost(alone: Crossings, together: Crossings) -> list[tuple[str, str, str]]:
     """Crossings of one feed alone that the two feeds together do not reach."""
     return sorted(k for k, level in alone.items() if together.get(k, 0) < level)
+
+
+def moved(
+    gone: list[tuple[str, str, str]],
+    together: Crossings,
+    alone: Crossings,
+    settings: LinkSettings,
+) -> list[tuple[str, str, str]]:
+    """Of ``gone``, the crossings the two feeds together reach on the same day in a
+    governorate the one lost is known to be confused with (``VIGIL_AGGREGATOR_LINK_
+    CONFUSIONS``: Airwars files Eastern Ghouta under Damascus, UCDP under Rif Dimashq):
+    one strike whose alert moved to the governorate the other feed files it in. Nothing
+    may count in both (it would be counted twice), so of two such reports of one strike
+    one place is without it; ``placement`` puts it where the gazetteer puts the place.
+    Reported apart, never hidden."""
+    out = []
+    for rule, group, day in gone:
+        country, _, admin1 = group.partition("/")
+        for other in settings.block(admin1) - {admin1}:
+            key = (rule, f"{country}/{other}", day)
+            if together.get(key, 0) >= alone[(rule, group, day)]:
+                out.append((rule, group, day))
+                break
+    return out
 
 
 def by_rule(crossings: Crossings) -> Counter[str]:
@@ -138,13 +164,18 @@ def main(argv: list[str] | None = None) -> int:
         "recall_by_origin": {k: v[0] / max(1, v[1]) for k, v in found.items()},
         "crossings": {label: len(c) for label, c in crossings.items()},
         "lost": {},
+        "moved": {},
     }
     print("crossings one feed alone makes that the two together lose (target: none)")
     for feed in ("Airwars alone", "UCDP alone"):
         for mode in ("both, off", "both, suggest", "both, auto"):
             gone = lost(crossings[feed], crossings[mode])
-            report["lost"][f"{feed} / {mode}"] = len(gone)  # type: ignore[index]
-            print(f"  {feed:<14} vs {mode:<14} {len(gone):>4}  {gone[:3] if gone else ''}")
+            across = moved(gone, crossings[mode], crossings[feed], settings)
+            report["lost"][f"{feed} / {mode}"] = len(gone) - len(across)  # type: ignore[index]
+            report["moved"][f"{feed} / {mode}"] = len(across)  # type: ignore[index]
+            shown = [k for k in gone if k not in across]
+            note = f"; moved across a known confusion: {across}" if across else ""
+            print(f"  {feed:<14} vs {mode:<14} {len(shown):>4}  {shown[:3] if shown else ''}{note}")
     removed = lost(crossings["both, off"], crossings["both, auto"])
     print(
         f"crossings of both (off) that linking removes (one strike counted twice): {len(removed)}"
