@@ -197,6 +197,7 @@ class Aggregator:
             )
             await self.publish(partition, undelivered)
             await self.apply(partition, countries, countries.reconcile())
+            self.metrics.record_watermarks(countries.clocks().items())
             self.record_firing()
         self.settle(partition)
         return countries
@@ -206,6 +207,7 @@ class Aggregator:
         use; what is unacknowledged is still in the outbox."""
         self.partitions.clear()
         self.sending.clear()
+        self.metrics.forget_views()
 
     # -- output ------------------------------------------------------------------------------
 

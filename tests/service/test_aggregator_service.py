@@ -212,3 +212,33 @@ async def test_every_table_has_a_store(config: EngineConfig) -> None:
     await feed(h, Inputs().incidents([classified(report("z", injured=Figure.exact(3)))]), 1)
     assert dump(h.tables)["incidents"].keys() == {b"SYR/z"}
     assert dump(h.tables)["ids"].keys() == {b"SYR/z"}
+
+
+async def test_a_rebalance_drops_the_window_and_clock_series_of_partitions_given_away(
+    config: EngineConfig,
+) -> None:
+    h = harness(config, WALL)
+    inputs = Inputs()
+    await feed(h, inputs.incidents([classified(report("a", children=4))], partition=0), 10, 0)
+    iraq = report("b", children=4, country="IRQ", region="Ninawa")
+    await h.aggregator.handle(1, inputs.incidents([classified(iraq)], partition=1), ticks=False)
+
+    def shown() -> set[tuple[str, str]]:
+        families = {m.name: m for m in h.registry.collect()}
+        windows = {
+            (s.labels["rule"], s.labels["group"]) for s in families["vigil_window_value"].samples
+        }
+        clocks = {
+            ("clock", s.labels["country"])
+            for s in families["vigil_watermark_timestamp_seconds"].samples
+        }
+        return windows | clocks
+
+    # (a region the gazetteer does not know is shown under its country's "other")
+    assert {("children_24h", "SYR/Idlib"), ("children_24h", "IRQ/other")} <= shown()
+    assert {("clock", "SYR"), ("clock", "IRQ")} <= shown()
+    h.aggregator.forget()  # a rebalance: this worker keeps partition 1 only
+    assert shown() == set()
+    await h.aggregator.handle(1, [tick(WALL, partition=1)], ticks=True)  # rebuilt on a tick
+    assert ("children_24h", "IRQ/other") in shown() and ("clock", "IRQ") in shown()
+    assert not {g for g in shown() if "SYR" in g[1]}
