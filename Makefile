@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock run test test-fast lint format typecheck check-generated schemas openapi dashboards \
-        system-deps bench bench-recovery replay-airwars replay-samples import-samples accuracy clean
+        system-deps bench bench-recovery replay-airwars replay-samples import-samples accuracy linkage-eval clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -99,6 +99,9 @@ import-samples: $(STAMP) ## dry-run the three importers over ../shared/data
 	$(VIGIL) import acled $(SHARED)/data/acled_global_2020-04-27_to_2020-05-09.csv --dry-run
 	$(VIGIL) import ucdp $(SHARED)/data/ucdp_aec_ged_events_syria.csv --dry-run
 	$(VIGIL) import airwars $(SHARED)/data/airwars_syria_incidents.csv --dry-run
+
+linkage-eval: $(STAMP) ## linker on ../shared/data: precision (time-shifted decoys), recall (injected copies), crossings off/suggest/auto
+	$(PY) scripts/linkage_eval.py --data $(SHARED)/data
 
 accuracy: $(STAMP) ## free-text extraction accuracy: labelled real sentences (dev, held-out) and ACLED notes
 	$(PY) scripts/extraction_accuracy.py

@@ -4,9 +4,18 @@ Every model carries a ``schema_version``. The JSON Schema files under ``schemas/
 are generated from these models (``make schemas``) and a test fails when they drift.
 """
 
-from schemas.alerts import Alert, AlertStatus, EvidenceIncident, EvidenceSource, Transition
+from schemas.alerts import (
+    Alert,
+    AlertStatus,
+    EvidenceIncident,
+    EvidenceSource,
+    LinkedIncident,
+    SuspectedDuplicate,
+    Transition,
+)
 from schemas.deadletters import DeadLetter
 from schemas.incidents import ClassifiedIncident, RegionRef, Severity
+from schemas.links import LinkAction, LinkDecision
 from schemas.reports import (
     Casualties,
     EventType,
@@ -32,6 +41,9 @@ __all__ = [
     "EvidenceSource",
     "Figure",
     "IncidentReport",
+    "LinkAction",
+    "LinkDecision",
+    "LinkedIncident",
     "Location",
     "Precision",
     "Qualifier",
@@ -40,6 +52,7 @@ __all__ = [
     "Severity",
     "Source",
     "SourceKind",
+    "SuspectedDuplicate",
     "Transition",
     "Verification",
 ]

@@ -11,6 +11,9 @@ all optional with defaults: ``description``, ``value_text``, ``period``, ``perio
 ``period_last``, ``verification_text``, ``perpetrators``, ``peak_level``, ``levels`` and
 the ranks ``level_rank``, ``previous_level_rank``, ``peak_level_rank``, and in the
 evidence ``kind``, ``occurred_precision``, ``alleged_perpetrators``, ``confirmed_by``.
+Added later within v2 (optional, compatible): the linking provenance, ``value_unlinked``
+and ``value_if_suspects_linked``, and in the evidence ``linked``, ``value_unlinked`` and
+``suspects``.
 v1 (``schemas/json/alert.v1.schema.json``, frozen) is no longer written.
 """
 
@@ -59,6 +62,43 @@ class EvidenceSource(BaseModel):
     used: bool = Field(description="True for the source whose figure the incident counts.")
 
 
+class LinkedIncident(BaseModel):
+    """Another incident (another feed's incident_id) counted as one with the evidence
+    incident: why, and what it would add on its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    incident_id: str
+    sources: list[str] = Field(description="Its sources' names.")
+    value: int = Field(
+        description="What it alone would add to this alert's value (0: its own figure for "
+        "the measure is counted at another place or time, or it has none)."
+    )
+    linked_by: str = Field(description="'linker' (automatic) or the analyst who linked it.")
+    probability: float | None = Field(
+        default=None, description="The linker's score of the pair (0-1); None for an analyst."
+    )
+    reasons: list[str] = Field(
+        default_factory=list,
+        description="The evidence the score rests on, or the analyst's reason.",
+    )
+
+
+class SuspectedDuplicate(BaseModel):
+    """An incident of another feed the linker scored at or above the suggestion threshold
+    but did not link (below the automatic threshold, not the best match, policy suggest,
+    or unlinked by an analyst)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    incident_id: str
+    probability: float = Field(description="The linker's score of the pair (0-1).")
+    reasons: list[str] = Field(default_factory=list)
+    value: int = Field(
+        description="What it adds to this alert's value now (0: counted elsewhere or not at all)."
+    )
+
+
 class EvidenceIncident(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,6 +121,19 @@ class EvidenceIncident(BaseModel):
     )
     alleged_perpetrators: list[str] = Field(default_factory=list)
     sources: list[EvidenceSource]
+    linked: list[LinkedIncident] = Field(
+        default_factory=list,
+        description="Incidents of other feeds counted as this one (per measure the highest "
+        "figure of any source, each its own), with the score and reasons of each link.",
+    )
+    value_unlinked: int | None = Field(
+        default=None,
+        description="What this incident and the ones linked to it would add if they were "
+        "not linked (None: not linked).",
+    )
+    suspects: list[SuspectedDuplicate] = Field(
+        default_factory=list, description="Suspected duplicates that are not linked."
+    )
 
 
 class Alert(BaseModel):
@@ -161,6 +214,16 @@ class Alert(BaseModel):
     )
     evidence: list[EvidenceIncident]
     evidence_omitted: int = Field(ge=0, description="Incidents left out of evidence (size cap).")
+    value_unlinked: int | None = Field(
+        default=None,
+        description="The value had no link joined the incidents behind it (None: none is "
+        "linked): the linked incidents of the evidence each counted on their own.",
+    )
+    value_if_suspects_linked: int | None = Field(
+        default=None,
+        description="The value had the suspected duplicates behind it been linked too "
+        "(None: there is none): each such pair counted once, at the higher figure.",
+    )
     summary: str = Field(description="One human line, e.g. for a pager.")
     kind: Literal["alert"] = "alert"
 

@@ -174,6 +174,30 @@ CHANNELS = (
         receivers=("notifier",),
     ),
     Channel(
+        id="links",
+        address=topics.LINKS,
+        title="Link decisions",
+        description="Analysts' decisions that two incidents (of different feeds, sharing no "
+        "incident_id) are one (link) or two (unlink); the aggregator counts a linked group "
+        "once per measure and never links an unlinked pair. Compacted (cleanup.policy="
+        "compact): the latest decision per pair is kept for good. Each record is written to "
+        "the partition of its country's reports (the partition of the country code as a "
+        "key, as on vigil.reports.v1), so the aggregator that counts the country reads it.",
+        message=Message(
+            "linkDecision",
+            "LinkDecision",
+            "Two incidents of one country: one incident, or two.",
+            {
+                "type": "string",
+                "description": "COUNTRY/a|b, the two incident ids in order: the compaction key "
+                "(the partition is the country's, not the key's).",
+            },
+            schema="link_decision",
+        ),
+        senders=("ingest",),
+        receivers=("aggregator",),
+    ),
+    Channel(
         id="deadLetters",
         address=topics.DEADLETTERS,
         title="Dead letters",

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from schemas import Alert, ClassifiedIncident, DeadLetter, IncidentReport, asyncapi
+from schemas import Alert, ClassifiedIncident, DeadLetter, IncidentReport, LinkDecision, asyncapi
 from schemas.compat import (
     JSON,
     breaking_changes,
@@ -42,6 +42,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "classified_incident": ClassifiedIncident,
     "alert": Alert,
     "dead_letter": DeadLetter,
+    "link_decision": LinkDecision,
 }
 """Published name -> model (one per topic payload)."""
 _FILE = re.compile(r"^(?P<name>[a-z_]+)\.v(?P<version>\d+)\.schema\.json$")

@@ -106,18 +106,39 @@ class Figure(_Model):
         return cls(qualifier=Qualifier.RANGE, low=low, high=high)
 
 
-MEASURES = ("killed", "injured", "children_killed", "children_injured", "women_killed")
-"""Casualty measures a report can carry (and alert rules can count)."""
+MEASURES = (
+    "killed",
+    "civilians_killed",
+    "injured",
+    "civilians_injured",
+    "children_killed",
+    "children_injured",
+    "women_killed",
+)
+"""Casualty measures a report can carry (and alert rules can count). ``killed`` and
+``injured`` are everyone (combatants included, as UCDP's best and ACLED's fatalities);
+``civilians_*`` are civilians only (Airwars, UCDP's civilian column, text that says
+civilians). Figures of one measure are only ever compared with the same measure."""
 
 
 class Casualties(_Model):
-    """Figures are optional: absent means "not reported", never zero."""
+    """Figures are optional: absent means "not reported", never zero. A source that states
+    only civilian deaths fills ``civilians_killed``, not ``killed``: the two are different
+    quantities (all deaths include combatants)."""
 
-    killed: Figure | None = None
-    injured: Figure | None = None
+    killed: Figure | None = Field(
+        default=None, description="Everyone killed, combatants included (all deaths)."
+    )
+    injured: Figure | None = Field(
+        default=None, description="Everyone injured, combatants included."
+    )
     children_killed: Figure | None = None
     children_injured: Figure | None = None
     women_killed: Figure | None = None
+    civilians_killed: Figure | None = Field(
+        default=None, description="Civilians killed (a part of killed, when both are stated)."
+    )
+    civilians_injured: Figure | None = Field(default=None, description="Civilians injured.")
 
     def figure(self, measure: str) -> Figure | None:
         if measure not in MEASURES:
@@ -191,6 +212,13 @@ class ReportKind(StrEnum):
     """A cumulative or period figure ("since Nov 27 ... 56 killed"): kept, never counted."""
 
 
+FEED_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@+\-]*$"
+EVENT_SUBTYPES = ("protest", "riot", "strategic_development")
+"""The subtypes Vigil's importers write (ACLED Protests, Riots, Strategic developments)
+and rules can name; the field takes any lowercase word (a later one is compatible)."""
+SUBTYPE_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
 class IncidentReport(_Model):
     schema_version: Literal[1] = 1
     report_id: Identifier = Field(description="Idempotency key: one id, one report.")
@@ -206,6 +234,14 @@ class IncidentReport(_Model):
     )
     location: Location
     event_type: EventType = EventType.OTHER
+    event_subtype: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=SUBTYPE_PATTERN,
+        description="A finer type within event_type, in Vigil's words: 'protest' and 'riot' "
+        "(ACLED Protests, Riots), 'strategic_development' (ACLED Strategic developments); "
+        "rules can filter on it as on event_type.",
+    )
     alleged_perpetrators: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=50
     )
@@ -213,6 +249,14 @@ class IncidentReport(_Model):
     verification: Verification = Verification.REPORTED
     kind: ReportKind = ReportKind.INCIDENT
     text: str | None = Field(default=None, max_length=100_000, description="Original wording.")
+    feed: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=FEED_PATTERN,
+        description="The feed or dataset that minted incident_id ('airwars', 'ucdp', 'acled', "
+        "'text:<digest>' for one text). The linker never links two incidents of one feed: the "
+        "feed judged them distinct. Absent: the source's name stands for the feed.",
+    )
 
     @model_validator(mode="after")
     def _times(self) -> Self:

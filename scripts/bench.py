@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from scripts.bench_data import latency_rules, latency_stream, realistic_stream, warmup_record  # noqa: E402
 from scripts.bench_measure import (  # noqa: E402
     consumed,
+    counter_total,
     cpu_seconds,
     faust_reader_rate,
     latency_run,
@@ -45,7 +46,7 @@ from scripts.bench_measure import (  # noqa: E402
     start_faust_reader,
     wait_consumed,
 )
-from services.aggregator.settings import DEFAULT_RULES  # noqa: E402
+from services.aggregator.settings import DEFAULT_RULES, AggregatorSettings  # noqa: E402
 from services.common.kafka import create_vigil_topics  # noqa: E402
 from services.common.publisher import make_producer  # noqa: E402
 from services.common.topics import Topics  # noqa: E402
@@ -129,6 +130,7 @@ async def end_to_end(stack: Stack, n: int, days: float, bound: float) -> dict[st
         )
         cpu1 = cpu(stack)
         handled = {name: consumed(url, name) - 1 for name, url in stack.urls.items()}  # - warm-up
+        regrouped = counter_total(stack.urls["aggregator"], "vigil_incidents_regrouped")
         handled["broker"] = handled["bench (publisher)"] = n
         publish_seconds = await sender
     finally:
@@ -147,6 +149,8 @@ async def end_to_end(stack: Stack, n: int, days: float, bound: float) -> dict[st
         "cpu_ms_per_report": cpu_ms,
         "peak_rss_mb": rss(stack),
         "topic": Topics(prefix).reports,
+        "linking": AggregatorSettings().link_policy.value,
+        "regrouped": regrouped,
     }
 
 
@@ -218,6 +222,8 @@ def summary(result: dict[str, Any]) -> str:
         ("end to end (classifier + aggregator)", f"{_num(e2e['rate'])} reports/s{mark}",
          f"{e2e['consumed']:,} reports in {e2e['seconds']:.1f} s; target >= 5,000/s"),
         ("  publishing (producer alone)", f"{_num(e2e['publish_rate'])} reports/s", ""),
+        ("  linking (aggregator)", f"policy {e2e['linking']}",
+         f"{e2e['regrouped']:,} incidents regrouped (cross-feed duplicates linked)"),
         ("raw aiokafka consumer (getmany)", f"{_num(raw['rate'])} msgs/s",
          f"{raw['count']:,} records"),
         ("plain faust agent (counting)", f"{_num(agent['rate'])} msgs/s",

@@ -4,7 +4,12 @@
 event times advance over ``days`` of event time in mostly increasing order with some
 late reports, several sources with their own spellings of the governorates, revisions
 (same incident_id and source, later reported_at, usually a higher toll), second sources
-of an incident, resent duplicates (the very same bytes again) and period summaries.
+of an incident, resent duplicates (the very same bytes again), period summaries and
+cross-feed duplicates: an incident told again by another feed (``feed: bench-wire``) under
+an incident_id of its own, its place sometimes respelt and its toll sometimes off by one,
+which the aggregator's linker (policy ``auto`` by default) has to find. Places are drawn
+from ~1,000 made-up village names per governorate, so unrelated incidents share a place
+name and a day often enough to keep the linker's blocking and scoring busy.
 
 ``latency_stream`` is a realistic stream in which every ``every``-th report is *designed*
 to fire the benchmark's latency rule at once: it alone takes a fresh admin2 group to the
@@ -73,6 +78,21 @@ EVENTS = (
     (EventType.TERRITORIAL_CHANGE, 1), (EventType.DISPLACEMENT, 1),
 )  # fmt: skip
 PERPETRATORS = ("Syrian government", "Russia", "HTS", "SDF", "Turkey", "ISIS", "unknown")
+_FIRST = ("Kafr", "Tal", "Ain", "Deir", "Khan", "Jisr", "Maarat", "Beit", "Umm", "Bab", "Qasr")
+_SECOND = (
+    "Nabl", "Hamra", "Issa", "Hafer", "Sheikh", "Shughur", "Numan", "Jinn", "Batna", "Salam",
+    "Zita", "Tamr", "Abyad", "Sabil", "Hawa", "Karim", "Laya", "Rumman", "Sin", "Takharim",
+    "Ward", "Ruha", "Aswad", "Qamar", "Nour", "Jabal", "Zeit", "Hajar", "Kabir", "Saghir",
+    "Wadi", "Sultan", "Janna", "Nahr", "Sahl", "Burj", "Tuffah", "Asal", "Shams", "Ghazal",
+    "Fadl", "Raml", "Matar", "Shouk", "Bayda", "Safa", "Hilal", "Baraka", "Tin", "Fayrouz",
+    "Mina", "Dahab", "Samra", "Qaws", "Najm", "Rabia", "Bustan", "Sharq", "Gharb", "Khair",
+    "Nasr", "Sabah", "Masa", "Lail", "Huda", "Naim", "Salih", "Riyad", "Yasmin", "Ward Ahmar",
+    "Zahra", "Layla", "Amal", "Warda", "Shajara", "Hasan", "Ali", "Omar", "Mahmud", "Yusuf",
+    "Khalil", "Sami", "Rami", "Adel", "Farid",
+)  # fmt: skip
+PLACES = tuple(f"{a} {b}" for a in _FIRST for b in _SECOND)
+"""Made-up village names (935): the place of every generated incident."""
+CROSS_FEED = "bench-wire"
 
 
 @dataclass(frozen=True)
@@ -83,6 +103,8 @@ class Mix:
     second_source: float = 0.07
     duplicate: float = 0.04
     summary: float = 0.02
+    cross_feed: float = 0.05
+    """An incident told again by another feed, with an incident_id of its own."""
     late: float = 0.08
     """Share of new incidents reported 1-72 h after the stream's current event time."""
 
@@ -178,7 +200,7 @@ class _Generator:
             occurred_at=occurred,
             occurred_precision=precision,
             period_start=period,
-            location=Location(country="SYR", admin1=spelling, place=f"Village {i % 997}"),
+            location=Location(country="SYR", admin1=spelling, place=rng.choice(PLACES)),
             event_type=self.events.pick(rng),
             alleged_perpetrators=rng.sample(PERPETRATORS, rng.randint(0, 2)),
             casualties=Casualties(
@@ -212,6 +234,31 @@ class _Generator:
             }
         )
 
+    def cross_feed(self, i: int) -> IncidentReport:
+        """A recent incident told again by another feed under its own incident_id: the
+        same place (sometimes respelt) and day, the toll sometimes one off."""
+        rng = self.rng
+        base = rng.choice(self.recent)
+        place = base.location.place or ""
+        if place and rng.random() < 0.3:  # a respelling: one letter doubled
+            at = rng.randrange(1, len(place))
+            place = place[:at] + place[at - 1] + place[at:]
+        killed = base.casualties.killed
+        if killed is not None and rng.random() < 0.3:
+            killed = Figure.exact(max(0, killed.pick("low") + rng.choice((-1, 1))))
+        name, kind = self.sources.pick(rng)
+        return base.model_copy(
+            update={
+                "report_id": f"bench-r{i}",
+                "incident_id": f"bench-x{i}",
+                "feed": CROSS_FEED,
+                "source": Source(name=name, kind=kind),
+                "reported_at": base.reported_at + timedelta(seconds=rng.uniform(600, 86400)),
+                "location": base.location.model_copy(update={"place": place}),
+                "casualties": base.casualties.model_copy(update={"killed": killed}),
+            }
+        )
+
     def one(self, i: int) -> None:
         roll, mix = self.rng.random(), self.mix
         if self.recent and roll < mix.duplicate:
@@ -224,6 +271,10 @@ class _Generator:
             self.emit(self.follow_up(i, second_source=True))
         elif roll < mix.duplicate + mix.revision + mix.second_source + mix.summary:
             self.emit(self.new_incident(i, False, ReportKind.SUMMARY))
+        elif self.recent and roll < (
+            mix.duplicate + mix.revision + mix.second_source + mix.summary + mix.cross_feed
+        ):
+            self.emit(self.cross_feed(i))
         else:
             late = self.rng.random() < mix.late
             self.emit(self.new_incident(i, late, ReportKind.INCIDENT))

@@ -28,6 +28,17 @@ from services.common.progress import Progress
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def counter_total(url: str, family_name: str) -> int:
+    """The sum of one counter family's samples on a worker's /metrics (0 when absent)."""
+    with urllib.request.urlopen(url, timeout=2) as response:
+        text = response.read().decode("utf-8")
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        if family.name == family_name:
+            total += sum(s.value for s in family.samples if s.name.endswith("_total"))
+    return int(total)
+
+
 def consumed(url: str, service: str) -> int:
     """Records a Vigil worker has finished with: ``vigil_reports_consumed_total`` summed
     over outcomes (ok, invalid). The aggregator counts every classified record once:

@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = (
     "services.extractor.cli",
     "tools.deadletters.cli",
     "tools.replay.cli",
+    "tools.links.cli",
     "services.notifier.cli",
     "tools.console.cli",
 )

@@ -12,6 +12,7 @@ def needs(topics: Topics) -> list[TopicNeed]:
     return [
         TopicNeed(topics.classified, exact=True),
         TopicNeed(topics.aggregator_ticks, exact=True),
+        TopicNeed(topics.links, exact=True, compact=True),  # co-partitioned with classified
         TopicNeed(topics.alerts),
         TopicNeed(topics.deadletters),
     ]

@@ -1,6 +1,6 @@
-"""Stream wiring of the aggregator (thin): classified incidents and ticks in, each
-partition batch handed to the service layer (``service.Aggregator``); idle ticks sent
-by the leader; the HTTP views of firing alerts, clocks and summaries."""
+"""Stream wiring of the aggregator (thin): classified incidents, ticks and analysts' link
+decisions in, each partition batch handed to the service layer (``service.Aggregator``);
+idle ticks sent by the leader; the HTTP views of firing alerts, clocks and summaries."""
 
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ from services.common.transport import App, BatchHandler
 
 
 def wire(app: App, topics: Topics, aggregator: Aggregator, tick_interval: float) -> BatchHandler:
-    ticks_topic = topics.aggregator_ticks
+    ticks_topic, links_topic = topics.aggregator_ticks, topics.links
 
-    @app.batch_agent(topics.classified, ticks_topic)
+    @app.batch_agent(topics.classified, ticks_topic, links_topic)
     async def aggregate_incidents(tp: TP, messages: Sequence[Message]) -> None:
-        await aggregator.handle(tp.partition, messages, ticks=tp.topic == ticks_topic)
+        await aggregator.handle(
+            tp.partition, messages, ticks=tp.topic == ticks_topic, links=tp.topic == links_topic
+        )
 
     async def forget_partitions(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         aggregator.forget()

@@ -87,6 +87,20 @@ class AggregatorMetrics(StreamMetrics):
             ["country"],
             registry=registry,
         )
+        self.decisions = Counter(
+            "vigil_link_decisions_total",
+            "Analysts' link decisions consumed, by action (link, unlink).",
+            ["action"],
+            registry=registry,
+        )
+        self.regrouped = Counter(
+            "vigil_incidents_regrouped_total",
+            "Incidents whose group of linked incidents changed (a link made or broken, by "
+            "the linker or an analyst): each is counted again, as a revision is.",
+            registry=registry,
+        )
+        for action in ("link", "unlink"):
+            self.decisions.labels(action)
         self._ignored: dict[Outcome, Counter] = {
             outcome: self.ignored.labels(outcome.value)
             for outcome in Outcome
@@ -108,6 +122,13 @@ class AggregatorMetrics(StreamMetrics):
                 counter.inc(count)
                 if outcome in REFUSED:
                     self.deadletters.labels(outcome.value).inc(count)
+
+    def record_decisions(self, actions: Iterable[str], regrouped: int) -> None:
+        """Link decisions consumed (their actions) and incidents regrouped meanwhile."""
+        for action in actions:
+            self.decisions.labels(action).inc()
+        if regrouped:
+            self.regrouped.inc(regrouped)
 
     def record_transitions(self, alerts: Iterable[Alert]) -> None:
         for alert in alerts:

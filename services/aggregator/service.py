@@ -31,9 +31,11 @@ from typing import Any, Protocol
 
 from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
+from schemas.links import LinkAction, LinkDecision
 from services.aggregator.domain.countries import Countries
 from services.aggregator.domain.engine import Effects, EngineConfig, Key
 from services.aggregator.domain.incidents import REFUSED, Outcome
+from services.aggregator.domain.linking.groups import Decision
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.state import StateTables
 from services.common.batches import Record
@@ -62,6 +64,17 @@ def collector_paused() -> Iterator[None]:
 SERVICE = "aggregator"
 STOP_WAIT_SECONDS = 5.0
 """Longest a stopping worker waits for the broker to acknowledge the alerts it sent."""
+
+
+def as_decision(decision: LinkDecision) -> Decision:
+    """A decision from the links topic, as the engine takes it."""
+    return Decision(
+        decision.pair,
+        decision.action is LinkAction.LINK,
+        decision.decided_at.timestamp(),
+        decision.analyst,
+        decision.reason or "",
+    )
 
 
 class Incoming(Protocol):
@@ -117,8 +130,14 @@ class Aggregator:
 
     # -- a batch ---------------------------------------------------------------------------
 
-    async def handle(self, partition: int, messages: Sequence[Incoming], *, ticks: bool) -> None:
-        """One partition batch of classified incidents (or of ticks, ``ticks=True``)."""
+    async def handle(
+        self, partition: int, messages: Sequence[Incoming], *, ticks: bool, links: bool = False
+    ) -> None:
+        """One partition batch of classified incidents (or of ticks, ``ticks=True``, or of
+        analysts' link decisions, ``links=True``)."""
+        if links:
+            await self.handle_links(partition, messages)
+            return
         countries = await self.countries(partition)
         batch = Effects()
         arrived: dict[Key, str] = {}
@@ -154,6 +173,26 @@ class Aggregator:
         # Counted once the batch's state and alerts are handed over: a record counted as
         # consumed has had all its effects (replay and benchmark wait on this count).
         self.metrics.record_outcomes(done)
+        self.metrics.record_decisions((), batch.regrouped)
+
+    async def handle_links(self, partition: int, messages: Sequence[Incoming]) -> None:
+        """A batch of analysts' decisions (the links topic is co-partitioned with the
+        classified one: a decision lands where its country's reports do). An undecodable
+        one is a dead letter (``decode``/``validation``)."""
+        countries = await self.countries(partition)
+        batch = Effects()
+        actions = []
+        for message in messages:
+            try:
+                decision = decode(LinkDecision, message.value)
+            except RejectedInput as error:
+                await self.reject(message, error)
+                continue
+            countries.decide(decision.country, as_decision(decision), batch)
+            actions.append(decision.action.value)
+            log.info("%s %s %s by %s", decision.action.value, *decision.pair, decision.analyst)
+        await self.apply(partition, countries, batch)
+        self.metrics.record_decisions(actions, batch.regrouped)
 
     async def reject(self, message: Incoming, error: RejectedInput) -> None:
         """An input that is not a classified incident (or a tick): dead letter."""

@@ -11,7 +11,9 @@ and re-sent on rebuild if a crash came in between (consumers drop repeats by seq
 
 Tables: ``incidents`` and ``summaries`` (country/incident_id -> its reports),
 ``ids`` (country/report_id -> digest, position, origin), ``alerts`` (fingerprint ->
-state), ``clocks`` (country -> clock), ``outbox`` (fingerprint#seq -> alert).
+state), ``clocks`` (country -> clock), ``outbox`` (fingerprint#seq -> alert), ``links``
+(country/a|b -> the analyst's decision that stands on the pair; automatic links are not
+stored: the linker finds them again from the incidents).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from services.aggregator.domain.clock import Clock
 from services.aggregator.domain.countries import Countries
 from services.aggregator.domain.engine import Effects, EngineConfig, Key, Reports
 from services.aggregator.domain.ids import IdEntry
+from services.aggregator.domain.linking.groups import Decision, Pair, pair
 
-TABLES = ("incidents", "summaries", "alerts", "clocks", "outbox", "ids")
+TABLES = ("incidents", "summaries", "alerts", "clocks", "outbox", "ids", "links")
 
 
 def table_name(name: str) -> str:
@@ -141,6 +144,32 @@ _ID_RECORD = re.compile(
 identifiers): read without ``json.loads`` (a third faster; 150k of them in a rebuild)."""
 
 
+def link_key(country: str, key: Pair) -> bytes:
+    """``SYR/a|b``: the links table's key, as the links topic's."""
+    return f"{country}/{key[0]}|{key[1]}".encode()
+
+
+def encode_decision(partition: int, decision: Decision) -> bytes:
+    return _dump(
+        {
+            "p": partition,
+            "pair": list(decision.pair),
+            "link": decision.link,
+            "at": decision.decided_at,
+            "by": decision.analyst,
+            "why": decision.reason,
+        }
+    )
+
+
+def decode_decision(raw: bytes) -> tuple[int, Decision]:
+    data = json.loads(raw)
+    a, b = (str(x) for x in data["pair"])
+    return int(data["p"]), Decision(
+        pair(a, b), bool(data["link"]), float(data["at"]), str(data["by"]), data["why"] or ""
+    )
+
+
 def decode_id(raw: bytes) -> tuple[int, IdEntry]:
     match = _ID_RECORD.fullmatch(raw)
     if match is not None:
@@ -162,6 +191,7 @@ class StateTables:
         clocks: Store,
         outbox: Store,
         ids: Store,
+        links: Store,
     ) -> None:
         self.incidents = incidents
         self.summaries = summaries
@@ -169,6 +199,7 @@ class StateTables:
         self.clocks = clocks
         self.outbox = outbox
         self.ids = ids
+        self.links = links
         self._json: dict[bytes, dict[str, str]] = {}  # incident key -> report id -> JSON
         self.interner = Interner()
         """Shares the repeated parts of the reports the engines hold (``compact``)."""
@@ -231,6 +262,13 @@ class StateTables:
                     self.ids.delete(partition, key)
             else:
                 self.ids.put(partition, key, encode_id(partition, entry))
+        for (country, key_pair), decision in effects.decisions.items():
+            key = link_key(country, key_pair)
+            if decision is None:
+                if key in self.links:
+                    self.links.delete(partition, key)
+            else:
+                self.links.put(partition, key, encode_decision(partition, decision))
         for fp, state in effects.alerts.items():
             self.alerts.put(partition, fp.encode(), _dump({"p": partition, "s": state.to_json()}))
         for country, clock in effects.clocks.items():
@@ -275,7 +313,12 @@ class StateTables:
             if p == partition:
                 country, report_id = unscoped(key)
                 ids.append((country, report_id, entry))
-        countries.restore(incidents, states, clocks, summaries, ids)
+        decisions = []
+        for key, raw in list(self.links.items()):
+            p, decision = decode_decision(raw)
+            if p == partition:
+                decisions.append((key.decode()[:3], decision))
+        countries.restore(incidents, states, clocks, summaries, ids, decisions)
         undelivered = []
         for raw in list(self.outbox.values()):
             data = json.loads(raw)

@@ -26,8 +26,10 @@ async def create_topics(
     names: tuple[str, ...] | list[str],
     partitions: int = 1,
     wait_seconds: float = 15.0,
+    compacted: frozenset[str] = frozenset(),
 ) -> None:
-    """Create topics that do not exist yet (idempotent)."""
+    """Create topics that do not exist yet (idempotent); those in ``compacted`` keep the
+    latest record per key for good (cleanup.policy=compact)."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap, request_timeout_ms=int(wait_seconds * 1000)
     )
@@ -35,7 +37,12 @@ async def create_topics(
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name=n, num_partitions=partitions, replication_factor=1)
+            NewTopic(
+                name=n,
+                num_partitions=partitions,
+                replication_factor=1,
+                topic_configs={"cleanup.policy": "compact"} if n in compacted else {},
+            )
             for n in names
             if n not in existing
         ]
@@ -47,7 +54,7 @@ async def create_topics(
 
 
 async def create_vigil_topics(bootstrap: str, topics: Topics, partitions: int = 1) -> None:
-    await create_topics(bootstrap, topics.all(), partitions)
+    await create_topics(bootstrap, topics.all(), partitions, compacted=topics.compacted())
 
 
 async def fetched_end_offsets(

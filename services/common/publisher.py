@@ -11,7 +11,9 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
 
+from schemas.links import LinkDecision
 from schemas.reports import IncidentReport
+from services.common.batches import key_index
 
 
 def report_key(report: IncidentReport) -> bytes:
@@ -41,3 +43,19 @@ async def publish_reports(
         ids.append(report.report_id)
     await asyncio.gather(*futures)
     return ids
+
+
+async def publish_decisions(
+    producer: AIOKafkaProducer, topic: str, decisions: Iterable[LinkDecision]
+) -> None:
+    """Send analysts' link decisions and wait for the broker's acknowledgements: keyed by
+    the pair (the topic is compacted), each on the partition its country's reports land
+    on (the country code as a key would be partitioned), where the aggregator counting
+    that country reads it."""
+    partitions = sorted(await producer.partitions_for(topic))
+    futures = []
+    for decision in decisions:
+        partition = partitions[key_index(decision.country.encode("ascii"), len(partitions))]
+        value = decision.model_dump_json(exclude_none=True).encode("utf-8")
+        futures.append(await producer.send(topic, value, key=decision.key(), partition=partition))
+    await asyncio.gather(*futures)

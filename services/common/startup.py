@@ -54,11 +54,13 @@ class TopicNeed:
     """A topic a service reads or writes. ``exact``: its partition count must equal
     ``VIGIL_TOPIC_PARTITIONS`` (a worker's tables are partitioned like its input).
     ``create``: create it when missing (changelogs are left to Faust, which creates them
-    compacted)."""
+    compacted). ``compact``: created with cleanup.policy=compact (the latest record per key
+    is kept for good)."""
 
     name: str
     exact: bool = False
     create: bool = True
+    compact: bool = False
 
 
 def fail(service: str, message: str, code: int) -> NoReturn:
@@ -170,11 +172,21 @@ async def ensure_topics(
                     f"{partitions}; the service's state is partitioned like it: set "
                     f"VIGIL_TOPIC_PARTITIONS={have} or recreate the topic"
                 )
-        missing = [n.name for n in needs if n.create and n.name not in existing]
+        missing = [n for n in needs if n.create and n.name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another worker was quicker
-                await admin.create_topics([NewTopic(name, partitions, 1) for name in missing])
-        return missing
+                await admin.create_topics(
+                    [
+                        NewTopic(
+                            n.name,
+                            partitions,
+                            1,
+                            topic_configs={"cleanup.policy": "compact"} if n.compact else {},
+                        )
+                        for n in missing
+                    ]
+                )
+        return [n.name for n in missing]
     except (KafkaError, OSError, TimeoutError) as exc:
         raise BrokerUnreachable(_reason(exc)) from exc
     finally:

@@ -21,11 +21,16 @@ ALERTS = "vigil.alerts.v2"
 v1, before the ``updated`` and ``late`` transitions; it is no longer written.)"""
 DEADLETTERS = "vigil.deadletters.v1"
 """DeadLetter JSON: records some service could not decode or validate."""
+LINKS = "vigil.links.v1"
+"""LinkDecision JSON: analysts' link / unlink decisions, compacted, keyed by the pair and
+written to the partition of their country (co-partitioned with the classified topic)."""
+COMPACTED = (LINKS,)
+"""Topics whose latest record per key is kept for good (cleanup.policy=compact)."""
 NOTIFIER_DELIVERIES = "vigil.notifier.deliveries.v1"
 """The notifier's delivery ledger: one compacted record per alert and channel, keyed
 ``<fingerprint>#<channel>`` (notifier-internal; created by the notifier, compacted)."""
 
-ALL = (REPORTS, RAW_TEXT, CLASSIFIED, AGGREGATOR_TICKS, ALERTS, DEADLETTERS)
+ALL = (REPORTS, RAW_TEXT, CLASSIFIED, AGGREGATOR_TICKS, ALERTS, DEADLETTERS, LINKS)
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,15 @@ class Topics:
         return self.prefix + DEADLETTERS
 
     @property
+    def links(self) -> str:
+        return self.prefix + LINKS
+
+    @property
     def notifier_deliveries(self) -> str:
         return self.prefix + NOTIFIER_DELIVERIES
 
     def all(self) -> tuple[str, ...]:
         return tuple(self.prefix + name for name in ALL)
+
+    def compacted(self) -> frozenset[str]:
+        return frozenset(self.prefix + name for name in COMPACTED)

@@ -66,7 +66,10 @@ async def run(settings: IngestSettings) -> None:
 
 
 async def ensure_reports_topic(settings: IngestSettings, backoff: float = 2.0) -> None:
-    need = [TopicNeed(settings.topics.reports)]
+    need = [
+        TopicNeed(settings.topics.reports),
+        TopicNeed(settings.topics.links, compact=True),
+    ]
     while True:
         try:
             created = await ensure_topics(settings.kafka_bootstrap, need, settings.topic_partitions)

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from schemas.reports import IncidentReport
 from services.common.errors import RejectedInput
 from services.common.operations import Operations
-from services.common.publisher import publish_reports
+from services.common.publisher import publish_decisions, publish_reports
 from services.ingest import logic
 from services.ingest.auth import AuthResult, check_bearer, credentials_in_query
 from services.ingest.metrics import IngestMetrics
@@ -39,8 +39,10 @@ from services.ingest.server import watch_heads
 from services.ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REPORTS_ROUTE = "/v1/reports"
+LINKS_ROUTE = "/v1/links"
 
 
 class Producer(Protocol):
@@ -50,7 +52,11 @@ class Producer(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def send(self, topic: str, value: bytes, key: bytes | None = None) -> Any: ...
+    async def send(
+        self, topic: str, value: bytes, key: bytes | None = None, partition: int | None = None
+    ) -> Any: ...
+
+    async def partitions_for(self, topic: str) -> Any: ...
 
 
 class BrokerUnavailable(Exception):
@@ -79,12 +85,20 @@ class ProducerGate:
                 self.started = True
 
     async def publish(self, reports: Iterable[IncidentReport]) -> list[str]:
+        async def send() -> list[str]:
+            return await publish_reports(self.producer, self.topic, reports)
+
+        return await self.guarded(send)
+
+    async def guarded(self, send: Callable[[], Awaitable[T]]) -> T:
+        """``send()`` once the producer is started, within the publish timeout; raises
+        ``BrokerUnavailable`` saying whether the records reached the producer."""
         handed_over = False
         try:
             async with asyncio.timeout(self.timeout):
                 await self._ensure_started()
                 handed_over = True
-                return await publish_reports(self.producer, self.topic, reports)
+                return await send()
         except TimeoutError:
             what = "acknowledgement" if handed_over else "connection"
             raise BrokerUnavailable(
@@ -141,13 +155,17 @@ async def _read_bounded(request: web.Request, limit: int) -> bytes | None:
 GATE = web.AppKey("gate", ProducerGate)
 
 
-class ReportsHandler:
+class JsonHandler:
+    """What every authenticated JSON endpoint checks before it reads the body: the bearer
+    token, the content type, no credentials in the URL, the size limit and the body
+    timeout. ``read`` answers the error itself, or returns the body."""
+
     def __init__(self, settings: IngestSettings, gate: ProducerGate, metrics: IngestMetrics):
         self.settings = settings
         self.gate = gate
         self.metrics = metrics
 
-    async def post(self, request: web.Request) -> web.Response:
+    async def read(self, request: web.Request) -> bytes | web.Response:
         auth = check_bearer(request.headers.get("Authorization"), self.settings.tokens)
         if auth is AuthResult.MISSING:
             return _error(
@@ -195,6 +213,14 @@ class ReportsHandler:
             raise ClientGone(str(exc)) from None
         if raw is None:
             return _error(413, "too_large", too_large)
+        return raw
+
+
+class ReportsHandler(JsonHandler):
+    async def post(self, request: web.Request) -> web.Response:
+        raw = await self.read(request)
+        if isinstance(raw, web.Response):
+            return raw
         try:
             items = logic.parse_body(raw, self.settings.max_items)
         except RejectedInput as exc:
@@ -239,6 +265,43 @@ class ReportsHandler:
         return _json(body, 503, {"Retry-After": str(retry)})
 
 
+class LinksHandler(JsonHandler):
+    """``POST /v1/links``: an analyst links or unlinks two incidents. The decision goes to
+    the compacted links topic, keyed by the pair, on the partition of its country's
+    reports (the aggregator that counts the country reads it); 202 with the decision once
+    the broker acknowledged it."""
+
+    async def post(self, request: web.Request) -> web.Response:
+        raw = await self.read(request)
+        if isinstance(raw, web.Response):
+            return raw
+        decision = logic.link_decision(raw, time.time(), self.settings.future_guard.skew_seconds)
+        if isinstance(decision, logic.InvalidLink):
+            return _json(decision, 400 if decision.error == "malformed" else 422)
+        topic = self.settings.topics.links
+        producer = self.gate.producer
+
+        async def send() -> None:
+            await publish_decisions(producer, topic, [decision])
+
+        try:
+            await self.gate.guarded(send)
+        except BrokerUnavailable as exc:
+            log.warning("link decision not published: %s", exc)
+            retry = self.settings.retry_after_seconds
+            published = "unknown" if exc.handed_over else "none"
+            body = logic.ErrorBody(
+                error="broker_unavailable",
+                message=f"the decision was not acknowledged (published: {published}); send it "
+                f"again after {retry} s: the same decision twice changes nothing",
+                retry_after_seconds=retry,
+            )
+            return _json(body, 503, {"Retry-After": str(retry)})
+        self.metrics.link_decided(decision.action.value)
+        log.info("%s %s %s by %s", decision.action.value, *decision.pair, decision.analyst)
+        return _json(decision, 202)
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -276,6 +339,7 @@ def build_app(
 ) -> web.Application:
     gate = ProducerGate(producer, settings.topics.reports, settings.publish_timeout_seconds)
     reports = ReportsHandler(settings, gate, metrics)
+    links = LinksHandler(settings, gate, metrics)
     document = build_document()
 
     async def metrics_text(_: web.Request) -> web.Response:
@@ -292,6 +356,7 @@ def build_app(
     # client_max_size is not what limits the body (the handler reads it bounded itself).
     app = web.Application(middlewares=[_metrics_middleware(metrics)])
     app.router.add_post(REPORTS_ROUTE, reports.post)
+    app.router.add_post(LINKS_ROUTE, links.post)
     # __main__ passes the running service's operations; without (tests) nothing probes
     operations = operations or Operations("ingest", settings, CollectorRegistry())
     operations.routes(app)  # /healthz, /readyz

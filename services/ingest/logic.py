@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import pydantic_core
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from schemas.reports import IncidentReport
+from schemas.links import LinkAction, LinkDecision
+from schemas.reports import Identifier, IncidentReport
 from services.common.errors import RejectedInput, RejectionKind
 from services.common.eventtime import FutureGuard
 
@@ -158,3 +160,52 @@ def validate_items(
             errors = [FieldError(field="", message=f"a date is out of range: {exc}")]
             rejected.append(Rejection(index=index, report_id=_claimed_id(item), errors=errors))
     return Validated(valid, rejected)
+
+
+class LinkRequest(BaseModel):
+    """Body of ``POST /v1/links``: an analyst's word on two incidents of one country."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    country: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 of both.")
+    incidents: tuple[Identifier, Identifier] = Field(
+        description="The two incident_ids, as the alert evidence shows them."
+    )
+    action: LinkAction
+    analyst: str = Field(min_length=1, max_length=200, description="Who decides.")
+    reason: str | None = Field(default=None, max_length=2000)
+    decided_at: AwareDatetime | None = Field(
+        default=None, description="When (default: when the request arrives)."
+    )
+
+
+class InvalidLink(ErrorBody):
+    """Body of 422 on ``POST /v1/links``."""
+
+    errors: list[FieldError]
+
+
+def link_decision(raw: bytes, now: float, skew: float) -> LinkDecision | InvalidLink:
+    """The decision a request body asks for, or why not (decided more than ``skew``
+    seconds after ``now`` is refused: a decision from the future would outrank every
+    later one)."""
+    try:
+        request = LinkRequest.model_validate_json(raw)
+        decided = request.decided_at or datetime.fromtimestamp(now, UTC)
+        if decided > datetime.fromtimestamp(now, UTC) + timedelta(seconds=skew):
+            error = FieldError(field="decided_at", message="lies in the future")
+            return InvalidLink(
+                error="invalid", message="decided_at lies in the future", errors=[error]
+            )
+        return LinkDecision(
+            country=request.country,
+            incidents=request.incidents,
+            action=request.action,
+            analyst=request.analyst,
+            reason=request.reason,
+            decided_at=decided,
+        )
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            return InvalidLink(error="malformed", message="body is not JSON", errors=[])
+        return InvalidLink(error="invalid", message="not a link decision", errors=field_errors(exc))

@@ -30,6 +30,14 @@ class IngestMetrics(HttpMetrics):
         )
         for phase in ("header", "body"):
             self.timeouts.labels(phase=phase)
+        self.links = Counter(
+            "vigil_link_decisions_received_total",
+            "Analysts' link decisions published (POST /v1/links), by action (link, unlink).",
+            ["action"],
+            registry=registry,
+        )
+        for action in ("link", "unlink"):
+            self.links.labels(action=action)
 
     def reports_accepted(self, count: int) -> None:
         self.reports.labels(outcome="accepted").inc(count)
@@ -42,3 +50,6 @@ class IngestMetrics(HttpMetrics):
 
     def reports_unpublished(self, count: int) -> None:
         self.reports.labels(outcome="unpublished").inc(count)
+
+    def link_decided(self, action: str) -> None:
+        self.links.labels(action=action).inc()

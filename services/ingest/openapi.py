@@ -14,9 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from schemas.links import LinkDecision
 from schemas.reports import IncidentReport
 from services.common.generated import write_or_check
-from services.ingest.logic import BatchResult, ErrorBody, Unavailable
+from services.ingest.logic import BatchResult, ErrorBody, InvalidLink, LinkRequest, Unavailable
 
 COMMITTED = Path(__file__).with_name("openapi.json")
 REF = "#/components/schemas/{model}"
@@ -133,12 +134,50 @@ def _post_reports() -> dict[str, Any]:
     }
 
 
+def _post_links() -> dict[str, Any]:
+    common = _post_reports()["responses"]
+    return {
+        "operationId": "postLinks",
+        "summary": "Link or unlink two incidents (an analyst's decision).",
+        "description": (
+            "Two incident_ids of one country are one incident (`link`: counted once, per "
+            "measure the highest figure of any of their sources) or two (`unlink`: never "
+            "linked, whatever the linker's score). The decision is published to the "
+            "compacted topic vigil.links.v1 (keyed by the pair, on the partition of the "
+            "country's reports); the aggregator applies it as a revision (window totals "
+            "move by the difference, alerts follow) and keeps it across restarts. Of two "
+            "decisions on one pair the later `decided_at` stands (an unlink on a tie); "
+            "`decided_at` defaults to the time of the request and may not lie more than "
+            "`VIGIL_FUTURE_SKEW` ahead. Same body limits and timeouts as /v1/reports."
+        ),
+        "security": [{"bearerAuth": []}],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref("LinkRequest")}},
+        },
+        "responses": {
+            "202": _json_response("Published and acknowledged: the decision.", "LinkDecision"),
+            "400": _json_response("Malformed body, or credentials in the URL.", "InvalidLink"),
+            **{code: common[code] for code in ("401", "403", "408", "413", "415")},
+            "422": _json_response("Not a valid decision (per field).", "InvalidLink"),
+            "503": _json_response(
+                "Broker unreachable or no acknowledgement in time: send it again after "
+                "Retry-After (the same decision twice changes nothing).",
+                "ErrorBody",
+            ),
+        },
+    }
+
+
 def build_document() -> dict[str, Any]:
     models: list[tuple[type[BaseModel], Any]] = [
         (IncidentReport, "validation"),
         (BatchResult, "serialization"),
         (ErrorBody, "serialization"),
         (Unavailable, "serialization"),
+        (LinkRequest, "validation"),
+        (LinkDecision, "serialization"),
+        (InvalidLink, "serialization"),
         (Health, "serialization"),
         (Readiness, "serialization"),
     ]
@@ -149,10 +188,12 @@ def build_document() -> dict[str, Any]:
         "info": {
             "title": "Vigil ingest",
             "version": "1.0.0",
-            "description": "Authenticated HTTP entry point for structured incident reports.",
+            "description": "Authenticated HTTP entry point for structured incident reports "
+            "and analysts' link decisions.",
         },
         "paths": {
             "/v1/reports": {"post": _post_reports()},
+            "/v1/links": {"post": _post_links()},
             "/healthz": {
                 "get": {
                     "operationId": "getHealth",

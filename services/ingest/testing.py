@@ -24,6 +24,9 @@ class FakeProducer:
         self.starts = 0
         self.stopped = False
         self.sent: list[tuple[str, bytes, bytes | None]] = []
+        self.partitions: list[int | None] = []
+        """The partition asked for, per record sent (None: the key's)."""
+        self.partition_count = 1
 
     async def start(self) -> None:
         self.starts += 1
@@ -33,12 +36,18 @@ class FakeProducer:
     async def stop(self) -> None:
         self.stopped = True
 
-    async def send(self, topic: str, value: bytes, key: bytes | None = None) -> Any:
+    async def send(
+        self, topic: str, value: bytes, key: bytes | None = None, partition: int | None = None
+    ) -> Any:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if not self.hang:
             self.sent.append((topic, value, key))
+            self.partitions.append(partition)
             future.set_result(None)
         return future
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        return set(range(self.partition_count))
 
 
 @contextlib.contextmanager

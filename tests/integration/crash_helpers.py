@@ -250,15 +250,15 @@ async def read_table(
 ) -> dict[bytes, bytes]:
     """The table a changelog topic holds through ``ends`` (partition -> end offset): the
     last value of every key, deleted keys left out."""
+    table: dict[bytes, bytes] = {}
+    tps = [TopicPartition(topic, p) for p, end in ends.items() if end > 0]
+    if not tps:  # an empty table (e.g. links: no analyst's decision); a consumer stopped
+        return table  # at once after its start raises CancelledError in aiokafka
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
     )
     await consumer.start()
-    table: dict[bytes, bytes] = {}
     try:
-        tps = [TopicPartition(topic, p) for p, end in ends.items() if end > 0]
-        if not tps:
-            return table
         consumer.assign(tps)
         for tp in tps:
             consumer.seek(tp, 0)

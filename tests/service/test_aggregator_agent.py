@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from faust.types import TP, Message
 
 from schemas.incidents import ClassifiedIncident
+from schemas.links import LinkAction, LinkDecision
 from schemas.reports import ReportKind
 from services.aggregator.agents import wire
 from services.aggregator.domain.engine import EngineConfig
@@ -60,11 +62,15 @@ def wired() -> Iterator[tuple[App, Any, Harness]]:
     yield app, handler, h
 
 
-async def test_the_agent_takes_both_topics_and_hands_batches_to_the_service(
+async def test_the_agent_takes_its_topics_and_hands_batches_to_the_service(
     wired: tuple[App, Any, Harness],
 ) -> None:
     app, handler, h = wired
-    assert app.batch_handlers == {TOPICS.classified: handler, TOPICS.aggregator_ticks: handler}
+    assert app.batch_handlers == {
+        TOPICS.classified: handler,
+        TOPICS.aggregator_ticks: handler,
+        TOPICS.links: handler,
+    }
     reports = TP(TOPICS.classified, 0)
     await handler(reports, incidents(reports, classified(report("r1", children=6))))
     await handler(reports, incidents(reports, classified(report("r2", children=5)), start=1))
@@ -80,6 +86,41 @@ async def test_the_agent_takes_both_topics_and_hands_batches_to_the_service(
     # the same bytes on the incidents topic are not an incident: a dead letter
     await handler(reports, [message(reports, 2, json.dumps({"wall": 1.0}).encode())])
     assert [d.error_type for d in h.dead.letters] == ["validation"]
+
+
+async def test_an_analysts_link_decision_is_routed_and_counts_move(
+    wired: tuple[App, Any, Harness],
+) -> None:
+    """Two incidents (6 and 5 children) escalate to critical; an analyst links them on the
+    links topic: counted once at the higher figure (6), the alert de-escalates; the unlink
+    (later) takes it back; a record that is no decision is a dead letter."""
+    _, handler, h = wired
+    reports = TP(TOPICS.classified, 0)
+    first = classified(report("r1", "wh-1", children=6))
+    other = classified(report("r2", "snhr-7", children=5, source="SNHR"))
+    await handler(reports, incidents(reports, first, other))
+    links = TP(TOPICS.links, 0)
+
+    def decision(action: LinkAction, minute: int) -> bytes:
+        at = datetime(2024, 12, 2, 9, minute, tzinfo=UTC)
+        d = LinkDecision.now("SYR", "wh-1", "snhr-7", action, "analyst@desk", "same strike", at)
+        return d.model_dump_json().encode()
+
+    await handler(links, [message(links, 0, decision(LinkAction.LINK, 0), b"SYR/snhr-7|wh-1")])
+    await handler(links, [message(links, 1, decision(LinkAction.UNLINK, 5), b"SYR/snhr-7|wh-1")])
+    await handler(links, [message(links, 2, b'{"incidents": ["a"]}')])
+    assert [(a.transition.value, a.level, a.value) for a in h.alerts.alerts] == [
+        ("fired", "warning", 6),
+        ("escalated", "critical", 11),
+        ("deescalated", "warning", 6),
+        ("escalated", "critical", 11),
+    ]
+    assert h.sample("vigil_link_decisions_total", action="link") == 1
+    assert h.sample("vigil_link_decisions_total", action="unlink") == 1
+    assert h.sample("vigil_incidents_regrouped_total") == 4
+    assert [d.error_type for d in h.dead.letters] == ["validation"]
+    stored = json.loads(h.tables.links.get(b"SYR/snhr-7|wh-1") or b"{}")
+    assert stored["link"] is False and stored["by"] == "analyst@desk"
 
 
 async def test_a_rebalance_signal_makes_the_service_rebuild(

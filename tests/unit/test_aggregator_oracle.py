@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas.incidents import ClassifiedIncident
-from schemas.reports import Figure, IncidentReport, Precision, ReportKind, Source
+from schemas.reports import EventType, Figure, IncidentReport, Precision, ReportKind, Source
 from services.aggregator.domain.countries import Countries
 from services.aggregator.domain.engine import EngineConfig
 from services.aggregator.domain.incidents import Outcome
+from services.aggregator.domain.linking.groups import Decision, pair
+from services.aggregator.domain.linking.scoring import LinkPolicy, LinkSettings
 from services.aggregator.domain.rules import parse_rules
 from services.aggregator.settings import AggregatorSettings
 from services.common.eventtime import FutureGuard
@@ -42,6 +44,10 @@ rules:
      levels: [{name: warning, threshold: 8}, {name: critical, threshold: 15}]}
   - {name: incidents_12h, measure: incidents, window: 12h, group_by: [country, admin1, admin2],
      levels: [{name: warning, threshold: 2}]}
+  - {name: strikes_24h, measure: killed, window: 24h, group_by: [country, admin1],
+     event_types: [air_strike, shelling], levels: [{name: warning, threshold: 4}]}
+  - {name: all_incidents_24h, measure: incidents, window: 24h, group_by: [country],
+     event_types: any, levels: [{name: warning, threshold: 3}]}
 """
 )
 CONFIG = EngineConfig(
@@ -75,7 +81,8 @@ figures = st.one_of(
 @st.composite
 def reports(draw: st.DrawFn, index: int) -> object:
     country = draw(st.sampled_from(["SYR", "SYR", "IRQ"]))
-    return report(
+    kind = draw(st.sampled_from([EventType.OTHER, EventType.AIR_STRIKE, "protest"]))
+    rep = report(
         f"r{index}",
         f"i{draw(st.integers(0, 7))}",
         country=country,
@@ -87,6 +94,14 @@ def reports(draw: st.DrawFn, index: int) -> object:
         killed=draw(figures),
         children=draw(figures),
         kind=ReportKind.SUMMARY if draw(st.integers(0, 15)) == 0 else ReportKind.INCIDENT,
+    )
+    if kind == EventType.OTHER:
+        return rep
+    return rep.model_copy(  # what the rules' event type filters see
+        update={
+            "event_type": EventType.OTHER if kind == "protest" else kind,
+            "event_subtype": "protest" if kind == "protest" else None,
+        }
     )
 
 
@@ -233,3 +248,171 @@ def test_a_reused_report_id_never_changes_a_count(stream: list[object]) -> None:
             judged.add(key)
         first_only.append(item)
     assert run(stream, REMEMBERING)[0] == run(first_only, REMEMBERING)[0]
+
+
+# -- linking: incidents of different feeds counted as one, analysts' links and unlinks --
+
+LINKING = replace(
+    CONFIG,
+    linking=LinkSettings(policy=LinkPolicy.AUTO, auto_threshold=0.8, suggest_threshold=0.5),
+)
+LINK_REGIONS = ["Idlib", "Idleb", "Aleppo", "Damascus", "Rif Dimashq"]
+LINK_PLACES: dict[str, list[str | None]] = {
+    "Idlib": ["Sarmin", "Sarmeen", "Saraqib village", "south of Saraqeb", None],
+    "Idleb": ["Sarmin", "Saraqib", None],
+    "Aleppo": ["Al Bab", "Al-Bab town", "Hraytan", "Hreitan", "Aleppo city"],
+    "Damascus": ["Harasta", "Douma", None],
+    "Rif Dimashq": ["Harasta", "Duma", "Douma town", None],
+}
+FEEDS = {"airwars": "Airwars", "ucdp": "UCDP GED", "acled": "ACLED", "": "White Helmets"}
+PROTEST = "protest"
+TYPES: list[str] = [EventType.AIR_STRIKE, EventType.SHELLING, EventType.OTHER, PROTEST]
+
+
+@dataclass(frozen=True)
+class Link:
+    """An analyst's decision on two incidents of Syria."""
+
+    a: str
+    b: str
+    link: bool
+    at: float
+
+
+small = st.one_of(st.none(), st.integers(0, 4).map(Figure.exact), st.just(Figure.at_least(3)))
+
+
+@st.composite
+def feed_reports(draw: st.DrawFn, index: int) -> ClassifiedIncident:
+    feed = draw(st.sampled_from(sorted(FEEDS)))
+    region = draw(st.sampled_from(LINK_REGIONS))
+    base = report(
+        f"l{index}",
+        f"{feed or 'wh'}:{draw(st.integers(0, 5))}",
+        region=region,
+        hours=24.0 * draw(st.integers(0, 5)) + draw(st.sampled_from([0, 0, 7])),
+        precision=draw(st.sampled_from([Precision.DAY, Precision.DAY, Precision.HOUR])),
+        reported_hours=draw(st.integers(1, 60)),
+        source=FEEDS[feed],
+        killed=draw(small),
+        children=draw(small),
+    )
+    place = draw(st.sampled_from(LINK_PLACES[region]))
+    near = draw(st.sampled_from([None, None, (36.37, 37.51), (36.38, 37.52), (33.57, 36.40)]))
+    kind = draw(st.sampled_from(TYPES))
+    rep = base.model_copy(
+        update={
+            "feed": feed or None,
+            "event_type": EventType.OTHER if kind == PROTEST else EventType(kind),
+            "event_subtype": PROTEST if kind == PROTEST else None,
+            "location": base.location.model_copy(
+                update={
+                    "place": place,
+                    "lat": near[0] if near else None,
+                    "lon": near[1] if near else None,
+                }
+            ),
+            "casualties": base.casualties.model_copy(
+                update={"civilians_killed": draw(small), "killed": base.casualties.killed}
+            ),
+        }
+    )
+    return classified(rep)
+
+
+@st.composite
+def linked_streams(draw: st.DrawFn) -> list[object]:
+    n = draw(st.integers(1, 28))
+    base = [draw(feed_reports(i)) for i in range(n)]
+    stream: list[object] = draw(st.permutations(base))
+    ids = sorted({r.report.incident_id for r in base})
+    for _ in range(draw(st.integers(0, 6))):  # analysts link and unlink, in any order
+        a, b = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
+        if a != b:
+            at = float(draw(st.integers(0, 3)))
+            stream.insert(draw(st.integers(0, len(stream))), Link(a, b, draw(st.booleans()), at))
+    for _ in range(draw(st.integers(0, 3))):  # redeliveries
+        stream.insert(draw(st.integers(0, len(stream))), draw(st.sampled_from(base)))
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(stream)))
+        stream.insert(at, Tick(draw(st.sampled_from([30.0, 900.0, 86400.0, 5 * 86400.0]))))
+    return stream
+
+
+def run_linked(stream: list[object], config: EngineConfig = LINKING) -> list[tuple[object, ...]]:
+    """The engine and the oracle, input by input: the same outcomes and transitions, and
+    the same groups of linked incidents."""
+    engine, oracle = Countries(config), Oracle(config)
+    wall = WALL0
+    got: list[tuple[object, ...]] = []
+    want: list[tuple[object, ...]] = []
+    for item in stream:
+        if isinstance(item, Tick):
+            wall += item.advance
+            effects = engine.tick(wall)
+            want += oracle.tick(wall)
+        elif isinstance(item, Link):
+            decision = Decision(pair(item.a, item.b), item.link, item.at)
+            effects = engine.decide("SYR", decision)
+            want += oracle.decide("SYR", decision)
+        else:
+            assert isinstance(item, ClassifiedIncident)
+            effects = engine.process(item, wall)
+            want += oracle.process(item, wall)
+            assert effects.outcome is oracle.outcome, f"outcome of {item!r}"
+        got += [_as_row(a) for a in effects.transitions]
+        assert got == want, f"diverged after {item!r}"
+        if "SYR" in engine.engines and "SYR" in oracle.countries:
+            syria = engine.engines["SYR"]
+            grouped = {i: syria.views[syria.unit_of.get(i, i)].members for i in syria.reports}
+            assert grouped == oracle.membership("SYR"), f"groups after {item!r}"
+    return got
+
+
+def _as_row(a: object) -> tuple[object, ...]:
+    return (
+        a.fingerprint,  # type: ignore[attr-defined]
+        a.seq,  # type: ignore[attr-defined]
+        a.transition.value,  # type: ignore[attr-defined]
+        _level(a),
+        a.value,  # type: ignore[attr-defined]
+        a.window_end.timestamp(),  # type: ignore[attr-defined]
+        a.late,  # type: ignore[attr-defined]
+    )
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(linked_streams())
+def test_engine_matches_oracle_with_links(stream: list[object]) -> None:
+    """Automatic links (incremental blocking index, mutual bests) and analysts' links and
+    unlinks move counts exactly as the brute-force oracle recomputes them."""
+    run_linked(stream)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(linked_streams(), st.sampled_from([LinkPolicy.OFF, LinkPolicy.SUGGEST]))
+def test_only_analysts_link_without_auto(stream: list[object], policy: LinkPolicy) -> None:
+    """Under off and suggest nothing links by itself; analysts' decisions still do."""
+    config = replace(LINKING, linking=replace(LINKING.linking, policy=policy))
+    run_linked(stream, config)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(linked_streams())
+def test_links_do_not_depend_on_arrival_order(stream: list[object]) -> None:
+    """Once every report is in (no ticks, no decisions), the groups are the same whatever
+    order the reports came in (a lateness that refuses none of them)."""
+    reports = [item for item in stream if isinstance(item, ClassifiedIncident)]
+    groups = []
+    patient = replace(LINKING, lateness_seconds=60 * 86400.0)
+    for order in (reports, list(reversed(reports))):
+        engine = Countries(patient)
+        for item in order:
+            engine.process(item, WALL0 + 30 * 86400)
+        syria = engine.engines.get("SYR")
+        groups.append(
+            {}
+            if syria is None
+            else {i: syria.views[syria.unit_of.get(i, i)].members for i in syria.reports}
+        )
+    assert groups[0] == groups[1]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from schemas.reports import IncidentReport, ReportKind
 from scripts.bench_data import (
+    CROSS_FEED,
     LATENCY_RULE,
     LATENCY_THRESHOLD,
     latency_rules,
@@ -31,6 +32,13 @@ def test_realistic_stream_is_valid_varied_and_deterministic() -> None:
     per_incident = Counter(r.incident_id for r in {r.report_id: r for r in reports}.values())
     assert any(n > 1 for n in per_incident.values()), "no revisions or second sources"
     assert any(r.kind is ReportKind.SUMMARY for r in reports)
+    by_incident = {r.incident_id: r for r in reports}
+    twins = [r for r in reports if r.feed == CROSS_FEED]
+    assert len(twins) > 50, "no cross-feed duplicates"
+    for twin in twins:  # an incident of another feed, under an id of its own
+        assert twin.incident_id.startswith("bench-x") and twin.report_id != twin.incident_id
+    assert all(by_incident[t.incident_id].feed == CROSS_FEED for t in twins)
+    assert len({r.location.place for r in reports}) > 300
     assert len({r.source.name for r in reports}) >= 5
     assert len({r.location.admin1 for r in reports}) > 14, "spellings are not varied"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from schemas.incidents import ClassifiedIncident, Severity
-from schemas.reports import EventType, Figure, IncidentReport, ReportKind
+from schemas.reports import Casualties, EventType, Figure, IncidentReport, ReportKind
 from services.classifier.logic import (
     classify,
     encode_classified,
@@ -176,3 +176,14 @@ def test_encoded_incident_embeds_the_report_as_it_arrived(raw: str) -> None:
     assert raw in encoded.decode()
     decoded = ClassifiedIncident.model_validate_json(encoded)
     assert decoded.model_dump() == incident.model_dump()
+
+
+def test_civilian_figures_weigh_as_all_deaths() -> None:
+    """Airwars states civilians only (civilians_killed, no killed): severity still sees them."""
+    civilians = report("r").model_copy(
+        update={"casualties": Casualties(civilians_killed=Figure.between(26, 30))}
+    )
+    assert severity_of(civilians, RULES) == (
+        Severity.CRITICAL,
+        ["civilians_killed 26-30 >= 25"],
+    )

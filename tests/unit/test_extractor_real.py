@@ -16,7 +16,9 @@ MONDAY = datetime(2024, 12, 2, 12, tzinfo=UTC)
 
 
 def lows(sentence: str) -> dict[str, int]:
-    return {k: f.pick("low") for k, f in sentence_figures(clean(sentence)).figures.items()}
+    """Figures at their low end (civilian figures: tests/unit/test_extractor_civilians.py)."""
+    found = sentence_figures(clean(sentence)).figures.items()
+    return {k: f.pick("low") for k, f in found if not k.startswith("civilians_")}
 
 
 def run(text: str) -> list[IncidentReport]:

@@ -44,8 +44,10 @@ def test_a_full_row() -> None:
     assert (r.location.lat, r.location.lon) == (35.8, 36.6)
     assert r.event_type is EventType.AIR_STRIKE
     assert r.alleged_perpetrators == ["Military Forces of Russia (2000-)"]  # civilians are victims
-    assert r.casualties.killed == Figure.exact(3)
+    assert r.casualties.killed == Figure.exact(3)  # fatalities: every death
+    assert r.casualties.civilians_killed is None
     assert r.source.name == "ACLED" and r.source.kind is SourceKind.MONITOR
+    assert r.feed == "acled" and r.event_subtype is None
     assert r.verification is Verification.REPORTED
     assert r.text is not None and "warplanes" in r.text and "SOHR; Smart News Agency" in r.text
 
@@ -63,6 +65,27 @@ def test_ids_are_deterministic_and_revisions_get_new_report_ids() -> None:
     revised = report(fatalities="5")
     assert revised.incident_id == report().incident_id
     assert revised.report_id != report().report_id
+
+
+@pytest.mark.parametrize(
+    ("event", "sub_event", "kind", "subtype"),
+    [
+        ("Protests", "Peaceful protest", EventType.OTHER, "protest"),
+        ("Protests", "Excessive force against protesters", EventType.OTHER, "protest"),
+        ("Riots", "Mob violence", EventType.OTHER, "riot"),
+        ("Strategic developments", "Arrests", EventType.OTHER, "strategic_development"),
+        (
+            "Strategic developments",
+            "Non-violent transfer of territory",
+            EventType.TERRITORIAL_CHANGE,
+            None,
+        ),
+        ("Battles", "Armed clash", EventType.ARMED_CLASH, None),
+    ],
+)
+def test_event_subtypes(event: str, sub_event: str, kind: EventType, subtype: str | None) -> None:
+    r = report(event_type=event, sub_event_type=sub_event, notes="")
+    assert (r.event_type, r.event_subtype) == (kind, subtype)
 
 
 def test_figures() -> None:

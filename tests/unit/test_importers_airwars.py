@@ -30,9 +30,12 @@ def test_a_full_row() -> None:
     assert r.reported_at == datetime(2017, 3, 6, tzinfo=UTC)
     assert r.location.country == "SYR" and r.location.admin1 == "Idleb"
     assert r.location.place == "Test village"
-    assert r.casualties.killed == Figure.between(4, 6)
+    # Airwars counts civilians: civilians_killed, never killed (everyone, combatants too)
+    assert r.casualties.civilians_killed == Figure.between(4, 6)
+    assert r.casualties.killed is None and r.casualties.injured is None
     assert r.casualties.children_killed == Figure.exact(2)
-    assert r.casualties.women_killed is None and r.casualties.injured is None
+    assert r.casualties.women_killed is None and r.casualties.civilians_injured is None
+    assert r.feed == "airwars"
     assert r.alleged_perpetrators == ["Russian Military"]
     assert r.event_type is EventType.AIR_STRIKE
     assert r.verification is Verification.REPORTED
@@ -60,7 +63,7 @@ def test_min_max_pairs(low: str, high: str, figure: Figure | None) -> None:
         children_injured_max=high,
     )
     assert r.casualties.women_killed == figure
-    assert r.casualties.injured == figure
+    assert r.casualties.civilians_injured == figure
     assert r.casualties.children_injured == figure
 
 

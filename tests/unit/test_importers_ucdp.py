@@ -33,9 +33,10 @@ def test_a_full_row() -> None:
     assert (r.location.admin2, r.location.place) == ("Jabal Saman district", "Test town")
     assert r.alleged_perpetrators == ["Government of Syria", "Syrian insurgents"]
     assert r.event_type is EventType.OTHER
-    assert r.casualties.killed == Figure.exact(9)
+    assert r.casualties.killed == Figure.exact(9)  # best: every death, both sides
+    assert r.casualties.civilians_killed == Figure.exact(4)  # deaths_civilian
     assert r.casualties.children_killed is None
-    assert r.source.name == "UCDP GED"
+    assert r.source.name == "UCDP GED" and r.feed == "ucdp"
     assert r.text is not None and "civilians 4" in r.text
 
 
@@ -51,6 +52,11 @@ def test_a_full_row() -> None:
 )
 def test_killed_mapping(cells: dict[str, str], killed: Figure | None) -> None:
     assert report(**cells).casualties.killed == killed
+
+
+def test_civilians_blank_is_not_reported() -> None:
+    assert report(deaths_civilian="").casualties.civilians_killed is None
+    assert report(deaths_civilian="0").casualties.civilians_killed == Figure.exact(0)
 
 
 def test_a_span_sits_on_its_last_day_and_is_noted() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import Figure, Precision, Verification
+from services.aggregator.domain.filters import NO_FILTER, ValueSpec
 from services.aggregator.domain.incidents import (
     CombinePolicy,
     IncidentView,
@@ -136,11 +137,16 @@ def test_merge_does_not_mutate_its_input() -> None:
     assert before == snapshot
 
 
-KC = "children_killed:low"
-KCH = "children_killed:high"
-KK = "killed:low"
-KI = "incidents:low"
-KEYS = (KC, KCH, KK, KI)
+SPECS = tuple(
+    ValueSpec(f"{measure}:{end}", measure, end, NO_FILTER)
+    for measure, end in (
+        ("children_killed", "low"),
+        ("children_killed", "high"),
+        ("killed", "low"),
+        ("incidents", "low"),
+    )
+)
+KC, KCH, KK, KI = (spec.key for spec in SPECS)
 GROUPINGS = (("country",), ("country", "admin1"))
 
 
@@ -150,7 +156,7 @@ def view(
     unreliable: frozenset[str] = frozenset({"rumours"}),
 ) -> IncidentView:
     _, reports = merge_all(*incidents)
-    return build_view("inc", reports, KEYS, GROUPINGS, unreliable, policy)
+    return build_view("inc", reports, SPECS, GROUPINGS, unreliable, policy)
 
 
 MR, MX, LR = CombinePolicy.MAX_RELIABLE, CombinePolicy.MAX, CombinePolicy.LATEST_RELIABLE

@@ -93,13 +93,14 @@ rules:
     assert ratio.update_due(25) == 30
     ratio = Rule("r", "killed", 60, ("country",), (Level("w", 5, 5),), "low", 5, "", 0.2)
     assert (ratio.update_due(25), ratio.update_due(1000)) == (30, 1200)
-    assert first.value_key == "children_killed:high"
+    assert first.value_key == "children_killed:high|t-displacement,protest,territorial_change"
     assert second.group_by == ("country", "admin1")  # the default grouping
     assert second.figure == "low"
     assert second.window_seconds == 3600
     assert rules.longest_window == 5400
     assert rules.groupings == (("country",), ("country", "admin1"))
-    assert rules.value_keys == ("children_killed:high", "incidents:low")
+    default = "t-displacement,protest,territorial_change"
+    assert rules.value_keys == (f"children_killed:high|{default}", f"incidents:low|{default}")
 
 
 def test_repo_rules_file_loads() -> None:
@@ -110,6 +111,9 @@ def test_repo_rules_file_loads() -> None:
     assert children.window_seconds == 86400
     assert [lvl.threshold for lvl in children.levels] == [5, 10]
     assert names["killed_24h"].levels[0].threshold == 25
+    civilians = names["civilians_killed_24h"]  # like with like: Airwars states civilians only
+    assert (civilians.measure, civilians.window_seconds) == ("civilians_killed", 86400)
+    assert [lvl.threshold for lvl in civilians.levels] == [25, 50]
 
 
 def test_shipped_rules_do_not_flap_and_say_what_they_count() -> None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, create_model
 from schemas import Alert, ClassifiedIncident, DeadLetter, IncidentReport, asyncapi, generate
 from schemas.alerts import EvidenceIncident, EvidenceSource
 from schemas.compat import breaking_changes, file_name, published_schema, schema_version
+from schemas.links import LinkAction, LinkDecision
 from services.aggregator.domain.engine import Engine, EngineConfig
 from services.aggregator.domain.rules import load_rules
 from services.common.codec import decode
@@ -215,6 +216,11 @@ def records() -> dict[str, Any]:
         "classified_incident": json.loads(incident.model_dump_json()),
         "alert": json.loads(alert.model_dump_json()),
         "dead_letter": json.loads(letter.model_dump_json()),
+        "link_decision": json.loads(
+            LinkDecision.now(
+                "SYR", "airwars:RS12", "ucdp:4001", LinkAction.LINK, "desk", "same strike"
+            ).model_dump_json()
+        ),
     }
 
 
@@ -263,6 +269,7 @@ def test_asyncapi_document_covers_every_topic_and_its_payloads() -> None:
         "classified_incident": "classifiedIncident",
         "alert": "alert",
         "dead_letter": "deadLetter",
+        "link_decision": "linkDecision",
     }
     for name, message_id in by_model.items():
         schema = asyncapi.resolve_payload(document, message_id, generate.ASYNCAPI.parent)
@@ -275,4 +282,10 @@ def test_generated_files_are_current() -> None:
 
 
 def test_models_used_are_the_published_ones() -> None:
-    assert set(generate.MODELS.values()) == {IncidentReport, ClassifiedIncident, Alert, DeadLetter}
+    assert set(generate.MODELS.values()) == {
+        IncidentReport,
+        ClassifiedIncident,
+        Alert,
+        DeadLetter,
+        LinkDecision,
+    }

@@ -12,6 +12,8 @@ from services.aggregator.domain.countries import Countries
 from services.aggregator.domain.engine import Effects, Engine, EngineConfig
 from services.aggregator.domain.ids import IdEntry
 from services.aggregator.domain.incidents import Outcome
+from services.aggregator.domain.linking.groups import Decision, pair
+from services.aggregator.domain.linking.scoring import LinkPolicy, LinkSettings
 from services.aggregator.domain.rules import parse_rules
 from services.aggregator.state import (
     TABLES,
@@ -289,3 +291,37 @@ def test_effects_added_into_one_batch_equal_folded_ones() -> None:
 )
 def test_id_entries_read_back_as_written(entry: IdEntry) -> None:
     assert decode_id(encode_id(5, entry)) == (5, entry)
+
+
+def test_an_analysts_decisions_survive_a_rebuild() -> None:
+    """A link and an unlink are kept in the links table; a worker rebuilt from the tables
+    (a restart, a rebalance) groups and counts as the one that took them, and goes on
+    alike."""
+    config = EngineConfig(rules=RULES, linking=LinkSettings(policy=LinkPolicy.AUTO))
+    tables = dict_tables()
+    original = Countries(config)
+    run(
+        original,
+        [
+            report("x1", "X", region="Idlib", children=6, source="WH"),
+            report("y1", "Y", region="Idlib", children=5, source="SNHR"),
+            report("z1", "Z", region="Idlib", children=4, source="SOHR"),
+        ],
+        tables,
+    )
+    rule = RULES.rules[0]
+    assert syria(original).window_value(rule, "SYR/Idlib") == 15
+    for decision in (
+        Decision(pair("X", "Y"), link=True, decided_at=1.0, analyst="ana", reason="one strike"),
+        Decision(pair("X", "Z"), link=True, decided_at=2.0, analyst="ana"),
+        Decision(pair("X", "Z"), link=False, decided_at=3.0, analyst="bo"),  # the later stands
+    ):
+        tables.persist(0, original.decide("SYR", decision))
+    assert syria(original).window_value(rule, "SYR/Idlib") == 10  # X and Y once (6), Z (4)
+    rebuilt, _ = tables.rebuild(0, config)
+    old, new = syria(original), syria(rebuilt)
+    assert new.window_value(rule, "SYR/Idlib") == 10
+    assert new.linker.group_of("X") == old.linker.group_of("X")
+    assert new.linker.decisions == old.linker.decisions
+    later: list[Step] = [report("w1", "W", region="Idlib", children=3, hours=2, source="Airwars")]
+    assert run(rebuilt, later) == run(original, later)

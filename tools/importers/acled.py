@@ -72,15 +72,18 @@ ACLED export -> IncidentReport, one report per row:
                          Grenade, Suicide bomb -> explosion; any "Violence against
                          civilians" -> attack_on_civilians; Government regains territory,
                          Non-state actor overtakes territory, Non-violent transfer of
-                         territory -> territorial_change; anything else -> other
+                         territory -> territorial_change; anything else -> other.
+                         event_subtype: Protests -> protest, Riots -> riot, other
+                         Strategic developments -> strategic_development (rules leave
+                         protests out by default)
   actor1, actor2         alleged_perpetrators (actors named "Civilians (...)" are victims
                          and left out)
   source                 kept in the text; the report's source is "ACLED" (monitor), so a
                          revised row replaces ACLED's figures instead of adding a source
   fatalities             casualties.killed, exact (ACLED's best estimate; 0 is exact 0)
   notes                  text
-Verification: reported. Rows without an id (event_id_cnty or data_id), country or
-event_date are rejected.
+Verification: reported; feed "acled". Rows without an id (event_id_cnty or data_id),
+country or event_date are rejected.
 """
 
 _EXPLOSIONS = {"remote explosive/landmine/ied", "grenade", "suicide bomb"}
@@ -109,6 +112,20 @@ def event_type(event: str | None, sub_event: str | None, notes: str | None) -> E
     return EventType.OTHER
 
 
+_SUBTYPES = {
+    "protests": "protest",
+    "riots": "riot",
+    "strategic developments": "strategic_development",
+}
+
+
+def event_subtype(event: str | None, kind: EventType) -> str | None:
+    """Vigil's finer type for ACLED events that are no act of armed violence."""
+    if kind is not EventType.OTHER:
+        return None  # e.g. Non-violent transfer of territory: territorial_change says it
+    return _SUBTYPES.get((event or "").casefold())
+
+
 def _reported_at(row: Row, occurred: datetime) -> datetime:
     stamp = cell(row, "timestamp")
     if stamp is None:
@@ -135,6 +152,7 @@ def to_report(row: Row) -> IncidentReport:
     fatalities = parse_count(row, "fatalities")
     sources = cell(row, "source")
     text = "\n".join(t for t in (notes, f"Sources: {sources}" if sources else None) if t)
+    kind = event_type(cell(row, "event_type"), cell(row, "sub_event_type"), notes)
     return IncidentReport(
         report_id=f"acled:{safe_id(event_id)}:{row_digest(row)}",
         incident_id=f"acled:{safe_id(event_id)}",
@@ -149,11 +167,13 @@ def to_report(row: Row) -> IncidentReport:
             admin2=clip(cell(row, "admin2")),
             place=clip(cell(row, "location")),
         ),
-        event_type=event_type(cell(row, "event_type"), cell(row, "sub_event_type"), notes),
+        event_type=kind,
+        event_subtype=event_subtype(cell(row, "event_type"), kind),
         alleged_perpetrators=[a[:200] for a in actors if not a.casefold().startswith("civilians")],
         casualties=Casualties(killed=None if fatalities is None else Figure.exact(fatalities)),
         verification=Verification.REPORTED,
         text=text or None,
+        feed=NAME,
     )
 
 

@@ -84,13 +84,14 @@ Airwars incident -> IncidentReport, one report per row:
                          unverified, Contested -> disputed, Discounted -> disputed (Airwars
                          doubts the harm or its attribution; the figures still count),
                          blank -> unverified
-  civilians_killed_min/max   killed;  children_killed_min/max -> children_killed;
-  women_killed_min/max       women_killed;  civilians_injured_min/max -> injured;
-  children_injured_min/max   children_injured.
+  civilians_killed_min/max   civilians_killed (Airwars counts civilians only, so killed,
+                         everyone killed, is left unstated);
+  children_killed_min/max    children_killed;  women_killed_min/max -> women_killed;
+  civilians_injured_min/max  civilians_injured;  children_injured_min/max -> children_injured.
                          Each pair: both blank -> not reported (never zero); min = max ->
                          exact; min < max -> range; only min -> at least min; only max ->
                          range 0..max; min > max or a negative -> row rejected
-Source "Airwars" (monitor).
+Source "Airwars" (monitor); feed "airwars" (the linker never links two Airwars incidents).
 """
 
 _GRADING = {
@@ -184,14 +185,17 @@ def to_report(row: Row) -> IncidentReport:
         event_type=event_type(cell(row, "strike_type")),
         alleged_perpetrators=belligerents,
         casualties=Casualties(
-            killed=figure_from_pair(row, "civilians_killed_min", "civilians_killed_max"),
+            civilians_killed=figure_from_pair(row, "civilians_killed_min", "civilians_killed_max"),
             children_killed=figure_from_pair(row, "children_killed_min", "children_killed_max"),
             women_killed=figure_from_pair(row, "women_killed_min", "women_killed_max"),
-            injured=figure_from_pair(row, "civilians_injured_min", "civilians_injured_max"),
+            civilians_injured=figure_from_pair(
+                row, "civilians_injured_min", "civilians_injured_max"
+            ),
             children_injured=figure_from_pair(row, "children_injured_min", "children_injured_max"),
         ),
         verification=verification(cell(row, "grading")),
         text=text,
+        feed=NAME,
     )
 
 

@@ -69,10 +69,12 @@ UCDP GED event -> IncidentReport, one report per row:
   deaths_low,            killed = range deaths_low..deaths_high when both are present and
   deaths_high,           differ, else exact deaths_best_sum (falling back to low/high when
   deaths_best_sum        it is blank)
-  deaths_civilian        not a separate Vigil measure: civilians are part of killed; the
-                         split by side (deaths_side_a/b, civilian, unknown) goes to the text
-Source "UCDP GED" (monitor); verification: reported. Rows without id, country or dates are
-rejected.
+  deaths_civilian        civilians_killed, exact (a part of killed: UCDP's best counts
+                         every death, both sides, civilians and unknown); blank -> not
+                         reported. The split by side (deaths_side_a/b, civilian, unknown)
+                         goes to the text
+Source "UCDP GED" (monitor), feed "ucdp"; verification: reported. Rows without id, country
+or dates are rejected.
 """
 
 
@@ -85,6 +87,11 @@ def _killed(row: Row) -> Figure | None:
         if low != high:
             return Figure.between(low, high)
     value = best if best is not None else (low if low is not None else high)
+    return None if value is None else Figure.exact(value)
+
+
+def _civilians(row: Row) -> Figure | None:
+    value = parse_count(row, "deaths_civilian")
     return None if value is None else Figure.exact(value)
 
 
@@ -135,9 +142,10 @@ def to_report(row: Row) -> IncidentReport:
         ),
         event_type=EventType.ATTACK_ON_CIVILIANS if one_sided else EventType.OTHER,
         alleged_perpetrators=[s[:200] for s in sides if s.casefold() != "civilians"],
-        casualties=Casualties(killed=_killed(row)),
+        casualties=Casualties(killed=_killed(row), civilians_killed=_civilians(row)),
         verification=Verification.REPORTED,
         text=_text(row, start, end_text),
+        feed=NAME,
     )
 
 

@@ -31,6 +31,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from pydantic import ValidationError
+
+from schemas.links import LinkDecision
+from services.aggregator.domain.linking.scoring import LinkPolicy
+from services.common.codec import explain
 from services.common.errors import ConfigError
 from services.common.progress import Progress, format_duration
 from tools.demo.format import alert_line
@@ -88,6 +93,18 @@ def register(subparsers: Any) -> None:
         help="also write each alert transition as one JSON line ('-': stdout)",
     )
     parser.add_argument("--limit", type=_limit, help="read only the first N rows of each file")
+    parser.add_argument(
+        "--links",
+        type=Path,
+        metavar="FILE",
+        help="analysts' link decisions to apply, one LinkDecision JSON object per line "
+        "(vigil links export FILE)",
+    )
+    parser.add_argument(
+        "--linking",
+        choices=[p.value for p in LinkPolicy],
+        help="the aggregator's linking policy (default: its VIGIL_AGGREGATOR_LINK_POLICY, auto)",
+    )
     parser.add_argument("--bootstrap", help="use this Kafka (HOST:PORT), not an embedded broker")
     parser.add_argument("--keep-logs", action="store_true", help="keep the run directory")
     parser.set_defaults(func=run)
@@ -118,6 +135,21 @@ def read(source: Input, limit: int | None) -> FileResult:
                 yield result
 
         return collect(source, counted())
+
+
+def read_decisions(path: Path) -> list[LinkDecision]:
+    """Link decisions, one JSON object per line (blank lines skipped)."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append(LinkDecision.model_validate_json(line))
+        except ValidationError as exc:
+            raise InputError(f"{path}:{number}: not a link decision: {explain(exc)}") from None
+    return out
 
 
 def render_summary(prepared: Prepared, result: ReplayResult) -> str:
@@ -165,6 +197,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name}: error: --since {args.since} is after --until {args.until}", file=sys.stderr)
         return 2
     prepared = prepare(files, since=args.since, until=args.until)
+    try:
+        decisions = read_decisions(args.links) if args.links else []
+    except InputError as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return 2
     mapped = time.monotonic() - started
     label = " + ".join(source.layout for source in inputs)
     previous = signal.signal(signal.SIGTERM, _terminate)
@@ -176,6 +213,8 @@ def run(args: argparse.Namespace) -> int:
                 rules_file=args.rules,
                 label=label,
                 keep_dir=args.keep_logs,
+                decisions=decisions,
+                linking=args.linking,
             )
         )
     except ConfigError as exc:

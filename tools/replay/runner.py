@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,13 +31,14 @@ from aiokafka import AIOKafkaConsumer
 from prometheus_client.parser import text_string_to_metric_families
 
 from schemas.alerts import Alert
+from schemas.links import LinkDecision
 from schemas.reports import IncidentReport
 from services.aggregator.domain.rules import load_rules
 from services.common.errors import VigilError
 from services.common.eventtime import FutureReference
 from services.common.kafka import create_vigil_topics
 from services.common.progress import Progress
-from services.common.publisher import make_producer, publish_reports
+from services.common.publisher import make_producer, publish_decisions, publish_reports
 from services.common.topics import Topics
 from tools.broker import start_broker
 from tools.stack import Stack
@@ -135,7 +136,7 @@ class Replay:
             await asyncio.sleep(POLL_SECONDS)
 
     async def aggregated(
-        self, published: int, progress: Progress | None
+        self, published: int, progress: Progress | None, decisions: int = 0
     ) -> tuple[int, int, int, dict[str, int]]:
         """Wait until every published report reached the aggregator (or a dead letter);
         returns (aggregator records consumed, dead letters, alert transitions published,
@@ -148,7 +149,8 @@ class Replay:
                 seen[name] = await asyncio.to_thread(scrape, urls[name])
             dropped = total(seen["classifier"], "vigil_reports_consumed_total", outcome="invalid")
             consumed = total(seen["aggregator"], "vigil_reports_consumed_total")
-            return consumed + dropped >= published, consumed + dropped
+            decided = total(seen["aggregator"], "vigil_link_decisions_total")
+            return consumed + dropped >= published and decided >= decisions, consumed + dropped
 
         await self._until(done, "the aggregator to consume every report", progress)
         dead = sum(total(s, "vigil_deadletters_total") for s in seen.values())
@@ -161,6 +163,19 @@ class Replay:
                     ignored[reason] = ignored.get(reason, 0) + int(value)
         return consumed, dead, total(seen["aggregator"], "vigil_alerts_total"), ignored
 
+    async def decided(self, decisions: int) -> None:
+        """Wait until the aggregator consumed the analysts' decisions published first: it
+        reads them from their own topic, so without the wait a report could be counted
+        before the decision on its incident (an alert the desk had already overruled)."""
+        url = self.stack.urls["aggregator"]
+
+        async def done() -> tuple[bool, int]:
+            samples = await asyncio.to_thread(scrape, url)
+            decided = total(samples, "vigil_link_decisions_total")
+            return decided >= decisions, decided
+
+        await self._until(done, f"the aggregator to read {decisions} link decision(s)")
+
     async def delivered(self, expected: int) -> None:
         async def done() -> tuple[bool, int]:
             return len(self.alerts) >= expected, len(self.alerts)
@@ -168,9 +183,11 @@ class Replay:
         await self._until(done, f"{expected} alert transitions on {self.topics.alerts}")
 
 
-def service_env(topics: Topics, rules_file: Path | None) -> dict[str, str]:
+def service_env(
+    topics: Topics, rules_file: Path | None, linking: str | None = None
+) -> dict[str, str]:
     """Settings of the replay's workers: its own topics and consumer groups, no idle
-    ticks, "future" judged against the history."""
+    ticks, "future" judged against the history (``linking``: the linking policy)."""
     env = {
         "VIGIL_TOPIC_PREFIX": topics.prefix,
         "VIGIL_APP_ID_PREFIX": f"{topics.prefix}vigil",
@@ -179,6 +196,8 @@ def service_env(topics: Topics, rules_file: Path | None) -> dict[str, str]:
     }
     if rules_file is not None:
         env["VIGIL_AGGREGATOR_RULES_FILE"] = str(rules_file.resolve())
+    if linking is not None:
+        env["VIGIL_AGGREGATOR_LINK_POLICY"] = linking
     return env
 
 
@@ -191,10 +210,13 @@ async def replay(
     label: str = "replay",
     deadline_seconds: float | None = None,
     keep_dir: bool = False,
+    decisions: Sequence[LinkDecision] = (),
+    linking: str | None = None,
 ) -> ReplayResult:
     """Run classifier + aggregator (on an embedded broker unless ``bootstrap``), publish
-    ``reports`` in the order given, and return every alert transition. Stops every
-    process it started, by PID, whatever happens (also on cancellation / Ctrl-C)."""
+    analysts' link ``decisions`` and then ``reports`` in the order given, and return every
+    alert transition (``linking``: the aggregator's linking policy, default its own).
+    Stops every process it started, by PID, whatever happens (also on Ctrl-C)."""
     started = time.monotonic()
     if rules_file is not None:
         load_rules(rules_file)  # a bad rules file fails here, with its line, not in a worker
@@ -215,7 +237,7 @@ async def replay(
             await create_vigil_topics(stack.bootstrap, topics)
         except Exception as exc:
             raise ReplayFailed(f"cannot reach Kafka at {stack.bootstrap}: {exc!r}") from None
-        env = service_env(topics, rules_file)
+        env = service_env(topics, rules_file, linking)
         for name in SERVICES:
             stack.start_service(name, env)
         collector = asyncio.create_task(
@@ -225,6 +247,9 @@ async def replay(
         producer = make_producer(stack.bootstrap)
         await producer.start()
         try:
+            if decisions:
+                await publish_decisions(producer, topics.links, decisions)
+                await run.decided(len(decisions))
             with Progress(len(reports), label=f"{label} publish") as bar:
                 for i in range(0, len(reports), BATCH):
                     batch = reports[i : i + BATCH]
@@ -234,7 +259,9 @@ async def replay(
             await producer.stop()
         phases["publish"] = time.monotonic() - started - phases["start"]
         with Progress(len(reports), label=f"{label} aggregate") as bar:
-            consumed, dead, transitions, ignored = await run.aggregated(len(reports), bar)
+            consumed, dead, transitions, ignored = await run.aggregated(
+                len(reports), bar, len(decisions)
+            )
         await run.delivered(transitions)
         phases["process"] = time.monotonic() - started - phases["start"] - phases["publish"]
         return ReplayResult(

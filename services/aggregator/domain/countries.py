@@ -20,6 +20,7 @@ from services.aggregator.domain.clock import Clock
 from services.aggregator.domain.engine import Effects, Engine, EngineConfig, Reports
 from services.aggregator.domain.ids import IdEntry
 from services.aggregator.domain.incidents import Outcome
+from services.aggregator.domain.linking.groups import Decision
 
 
 @dataclass
@@ -31,6 +32,7 @@ class _Saved:
     clock: Clock | None = None
     summaries: list[tuple[str, Reports]] = field(default_factory=list)
     ids: list[tuple[str, IdEntry]] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
 
 
 def country_of(group_key: str) -> str:
@@ -69,6 +71,10 @@ class Countries:
             self._active.move_to_end(country)
         return effects
 
+    def decide(self, country: str, decision: Decision, into: Effects | None = None) -> Effects:
+        """``Engine.decide`` on the decision's country."""
+        return self.engine(country).decide(decision, into)
+
     def tick(self, wall: float, into: Effects | None = None) -> Effects:
         """A wall-clock tick for every country idle for ``idle_after``, in country order.
         ``into`` as for ``process``."""
@@ -90,6 +96,7 @@ class Countries:
         clocks: Iterable[tuple[str, Clock]],
         summaries: Iterable[tuple[str, str, Reports]] = (),
         ids: Iterable[tuple[str, str, IdEntry]] = (),
+        decisions: Iterable[tuple[str, Decision]] = (),
     ) -> None:
         """Rebuild every country's engine from persisted records; records carry their
         country: ``(country, id, value)`` (an alert state's country is its group's)."""
@@ -108,10 +115,12 @@ class Countries:
             of(country).summaries.append((incident_id, reports))
         for country, report_id, entry in ids:
             of(country).ids.append((report_id, entry))
+        for country, decision in decisions:
+            of(country).decisions.append(decision)
         for country in sorted(saved):
             part = saved[country]
             self.engine(country).restore(
-                part.incidents, part.alerts, part.clock, part.summaries, part.ids
+                part.incidents, part.alerts, part.clock, part.summaries, part.ids, part.decisions
             )
         anchored = [
             (e.clock.anchor_wall, country)
@@ -139,4 +148,4 @@ class Countries:
 
     @property
     def incident_count(self) -> int:
-        return sum(len(e.views) for e in self.engines.values())
+        return sum(len(e.reports) for e in self.engines.values())

@@ -53,10 +53,17 @@ from services.aggregator.domain.incidents import (
     CombinePolicy,
     IncidentView,
     Outcome,
+    build_group_views,
     build_view,
     event_position,
+    group_slots,
     merge_report,
 )
+from services.aggregator.domain.linking.groups import Decision, Pair
+from services.aggregator.domain.linking.linker import Linker
+from services.aggregator.domain.linking.scoring import LinkPolicy, LinkSettings
+from services.aggregator.domain.linking.subjects import subject_of
+from services.aggregator.domain.provenance import Provenance
 from services.aggregator.domain.rules import Rule, RuleSet
 from services.aggregator.domain.schedule import Schedule
 from services.aggregator.domain.windows import Timeline
@@ -83,6 +90,8 @@ class EngineConfig:
     """Refuses reports from the future (None: no guard; the service always sets one)."""
     id_retention_seconds: float = DEFAULT_ID_RETENTION
     """How long (event time) a report_id is remembered after its report's position."""
+    linking: LinkSettings = field(default_factory=lambda: LinkSettings(policy=LinkPolicy.OFF))
+    """Which incidents of different feeds count as one (the service's default: auto)."""
 
     @property
     def prune_after(self) -> float:
@@ -109,6 +118,10 @@ class Effects:
     windows: dict[tuple[str, str], int] = field(default_factory=dict)
     clocks: dict[str, Clock] = field(default_factory=dict)
     """Countries whose clock record changed (T moved, or a report set its anchor)."""
+    decisions: dict[tuple[str, Pair], Decision | None] = field(default_factory=dict)
+    """Analysts' link decisions kept (or forgotten, None), by (country, pair)."""
+    regrouped: int = 0
+    """How many incidents changed group (linked or unlinked)."""
 
     def absorb(self, later: Effects) -> None:
         """Fold a later input's effects into these: what a batch of inputs must persist
@@ -120,6 +133,13 @@ class Effects:
         self.transitions.extend(later.transitions)
         self.windows.update(later.windows)
         self.clocks.update(later.clocks)
+        self.decisions.update(later.decisions)
+        self.regrouped += later.regrouped
+
+
+def _higher(a: tuple[int, float], b: tuple[int, float]) -> bool:
+    """Of two past windows (value, end): the higher value, then the earlier end."""
+    return (a[0], -a[1]) > (b[0], -b[1])
 
 
 class _Family:
@@ -188,7 +208,24 @@ class Engine:
         )
         self.clock = Clock()
         self.reports: dict[str, Reports] = {}
+        self.positions: dict[str, float] = {}
+        """incident -> its own position (its newest report's): what moves the clock."""
         self.views: dict[str, IncidentView] = {}
+        """unit -> what it counts: an incident, or a linked group under its first member."""
+        self.unit_of: dict[str, str] = {}
+        """incident -> the unit it is counted in (itself unless linked)."""
+        self.parts: dict[str, tuple[str, ...]] = {}
+        """Linked unit -> its views (one per place and time a figure is counted at)."""
+        self.linker = Linker(config.linking)
+        self._provenance = Provenance(
+            self.linker,
+            self.reports,
+            self.views,
+            self.unit_of,
+            self.parts,
+            self._unreliable,
+            config.policy,
+        )
         self.summaries: dict[str, Reports] = {}
         self.alerts: dict[str, AlertState] = {}
         self.ids = ReportIds()
@@ -271,23 +308,43 @@ class Engine:
         if effects.outcome is not Outcome.APPLIED:
             return effects
         changed: list[set[str]] = [set() for _ in self._families]
-        if incident_id in self.views:
-            for family, groups in zip(self._families, changed, strict=True):
-                group = family.discard(incident_id)
-                if group is not None:
-                    groups.add(group)
-        new = self._index(incident_id, merged)
+        position = self._store(incident_id, merged)
         effects.incidents[(country, incident_id)] = merged
-        moved = self.clock.observe(new.position, wall)
+        moved = self.clock.observe(position, wall)
         effects.clocks[country] = self.clock  # its anchor moved, and maybe T
         if moved:
             self._advance(changed)
-        self._count(new, changed)
+        regrouped = self.linker.update(incident_id, subject_of(incident_id, merged))
+        effects.regrouped += len(regrouped)
+        news = self._recount({incident_id, *regrouped}, changed)
         for family, groups in zip(self._families, changed, strict=True):
-            groups.add(new.groups[family.group_by])  # also when late: past windows are searched
-        self._evaluate(changed, new, effects)
+            for new in news:  # also when late: past windows are searched
+                groups.add(new.groups[family.group_by])
+        self._evaluate(changed, news, effects)
         if moved:
             self._prune(effects)
+        return effects
+
+    def decide(self, decision: Decision, into: Effects | None = None) -> Effects:
+        """An analyst's decision to link or unlink two incidents of this country: counts
+        move as a revision moves them (the window totals by the difference, past windows
+        searched when a changed incident lies behind T). ``into`` as for ``process``."""
+        effects = Effects() if into is None else into
+        effects.outcome = effects.detail = None
+        known = self.linker.decisions.get(decision.pair)
+        regrouped = self.linker.decide(decision)
+        if self.linker.decisions.get(decision.pair) is not known:
+            effects.decisions[(self.country or "", decision.pair)] = decision
+        effects.regrouped += len(regrouped)
+        if regrouped and self.clock.now is not None:
+            changed: list[set[str]] = [set() for _ in self._families]
+            news = self._recount(regrouped, changed)
+            for family, groups in zip(self._families, changed, strict=True):
+                for new in news:
+                    groups.add(new.groups[family.group_by])
+            self._evaluate(changed, news, effects)
+        elif regrouped:
+            self._recount(regrouped, [set() for _ in self._families])
         return effects
 
     def tick(self, wall: float, into: Effects | None = None) -> Effects:
@@ -298,7 +355,7 @@ class Engine:
             effects.clocks[self.country] = self.clock
             changed: list[set[str]] = [set() for _ in self._families]
             self._advance(changed)
-            self._evaluate(changed, None, effects)
+            self._evaluate(changed, (), effects)
             self._prune(effects)
         return effects
 
@@ -309,12 +366,16 @@ class Engine:
         clock: Clock | None,
         summaries: Iterable[tuple[str, Reports]] = (),
         ids: Iterable[tuple[str, IdEntry]] = (),
+        decisions: Iterable[Decision] = (),
     ) -> None:
         """Rebuild from persisted records (after a restart or a rebalance)."""
         for report_id, entry in ids:
             self.ids.remember(report_id, entry, None)  # past the line: looked up as forgotten
+        for decision in decisions:
+            self.linker.decide(decision)
         for incident_id, reports in incidents:
-            self._index(incident_id, reports)
+            self._store(incident_id, reports)
+            self.linker.update(incident_id, subject_of(incident_id, reports))
         rule_names = {rule.name for rule in self.rules.rules}
         for state in alerts:
             if state.rule not in rule_names:
@@ -323,15 +384,14 @@ class Engine:
         self.summaries.update(summaries)
         if clock is not None:
             self.clock = clock
-        if self.views:
+        if self.positions:
             # T is never behind an incident it has seen, even if the clock's own record
             # was not flushed before a crash while the incident's was.
-            latest = max(view.position for view in self.views.values())
+            latest = max(self.positions.values())
             if self.clock.now is None or latest > self.clock.now:
                 self.clock.now = latest  # anchors untouched: no wall time is invented
         changed: list[set[str]] = [set() for _ in self._families]
-        for view in self.views.values():
-            self._count(view, changed)
+        self._recount(set(self.reports), changed)
 
     def reconcile(self) -> Effects:
         """Re-evaluate every group after a restore: an alert state whose record was lost
@@ -342,7 +402,7 @@ class Engine:
             alerted: dict[str, set[str]] = {}
             for state in self.alerts.values():
                 alerted.setdefault(state.rule, set()).add(state.group_key)
-            self._evaluate(changed, None, effects, alerted)
+            self._evaluate(changed, (), effects, alerted)
         return effects
 
     # -- queries ----------------------------------------------------------------------------
@@ -367,8 +427,7 @@ class Engine:
         return effects
 
     def _incident_position(self, incident_id: str) -> float | None:
-        view = self.views.get(incident_id)
-        return None if view is None else view.position
+        return self.positions.get(incident_id)
 
     def _conflict(self, incident: ClassifiedIncident, known: IdEntry, digest: str) -> str:
         """Why a copy with other content under a known report_id is refused, naming both
@@ -395,30 +454,87 @@ class Engine:
             text += "; differs in " + "; ".join(differ)
         return text + ". A corrected report needs a new report_id (the same incident_id)"
 
-    def _index(self, incident_id: str, reports: Reports) -> IncidentView:
-        old = self.views.get(incident_id)
-        if old is not None:
-            for grouping, key in old.groups.items():
-                self.timelines[grouping][key].remove(incident_id, old.position)
-        new = build_view(
-            incident_id,
-            reports,
-            self.rules.value_keys,
+    def _store(self, incident_id: str, reports: Reports) -> float:
+        """Keep an incident's reports; its own position (its newest report's)."""
+        primary = max(reports.values(), key=lambda r: (r.report.reported_at, r.report.report_id))
+        position = event_position(primary.report.occurred_at, primary.report.occurred_precision)
+        old = self.positions.get(incident_id)
+        self.reports[incident_id] = reports
+        self.positions[incident_id] = position
+        if old is None or position != old:
+            self._expiry.add(position, incident_id)
+        return position
+
+    def _recount(self, incidents: Iterable[str], changed: list[set[str]]) -> list[IncidentView]:
+        """Count anew the units of ``incidents`` (changed, or regrouped by the linker):
+        their old views leave every family and timeline, their views now are built and
+        counted (a revision of each). The new views."""
+        pending = set(incidents)
+        for unit in {self.unit_of.get(i, i) for i in pending}:
+            for part in self.parts.pop(unit, (unit,)):
+                view = self.views.pop(part, None)
+                if view is None:
+                    continue
+                pending.update(view.members)
+                for family, groups in zip(self._families, changed, strict=True):
+                    group = family.discard(part)
+                    if group is not None:
+                        groups.add(group)
+                for grouping, key in view.groups.items():
+                    timeline = self.timelines[grouping][key]
+                    timeline.remove(part, view.position)
+                    if not timeline:
+                        del self.timelines[grouping][key]
+                for member in view.members:
+                    self.unit_of.pop(member, None)
+        news: list[IncidentView] = []
+        done: set[str] = set()
+        for incident_id in sorted(pending):
+            if incident_id in done or incident_id not in self.reports:
+                continue
+            linked = self.linker.group_of(incident_id)
+            members = linked[0] if linked else (incident_id,)
+            done.update(members)
+            views = self._unit(members)
+            if len(members) > 1:
+                for member in members[1:]:
+                    self.unit_of[member] = members[0]
+                self.parts[members[0]] = tuple(v.incident_id for v in views)
+            for view in views:
+                self.views[view.incident_id] = view
+                for grouping, key in view.groups.items():
+                    timelines = self.timelines[grouping]
+                    if key not in timelines:
+                        timelines[key] = Timeline()
+                    timelines[key].add(view.incident_id, view.position, view.values)
+                if self.clock.now is not None:
+                    self._count(view, changed)
+                news.append(view)
+        return news
+
+    def _unit(self, members: tuple[str, ...]) -> list[IncidentView]:
+        """The view of an incident, or the views of linked incidents counted as one (per
+        measure the policy over every source of every member, each its own figure,
+        counted where its report puts it: ``build_group_views``)."""
+        if len(members) == 1:
+            view = build_view(
+                members[0],
+                self.reports[members[0]],
+                self.rules.value_specs,
+                self.rules.groupings,
+                self._unreliable,
+                self.config.policy,
+            )
+            return [view]
+        return build_group_views(
+            members[0],
+            group_slots({m: self.reports[m] for m in members}),
+            self.rules.value_specs,
             self.rules.groupings,
             self._unreliable,
             self.config.policy,
+            members,
         )
-        for grouping, key in new.groups.items():
-            timelines = self.timelines[grouping]
-            timeline = timelines.get(key)
-            if timeline is None:
-                timeline = timelines[key] = Timeline()
-            timeline.add(incident_id, new.position, new.values)
-        self.reports[incident_id] = reports
-        self.views[incident_id] = new
-        if old is None or new.position != old.position:
-            self._expiry.add(new.position, incident_id)
-        return new
 
     def _count(self, view: IncidentView, changed: list[set[str]]) -> None:
         """Count ``view`` in every family whose window at T holds it."""
@@ -439,6 +555,11 @@ class Engine:
         for family, groups in zip(self._families, changed, strict=True):
             family.leave(now, groups)
 
+    @property
+    def _linking(self) -> bool:
+        """Whether evidence can hold links or suspects (else it is built without)."""
+        return self.config.linking.policy is not LinkPolicy.OFF or bool(self.linker.decisions)
+
     def _fingerprint(self, rule: str, key: str) -> str:
         known = self._fingerprints[rule]
         fp = known.get(key)
@@ -449,7 +570,7 @@ class Engine:
     def _evaluate(
         self,
         changed: list[set[str]],
-        new: IncidentView | None,
+        news: Iterable[IncidentView],
         effects: Effects,
         alerted: Mapping[str, set[str]] | None = None,
     ) -> None:
@@ -459,14 +580,16 @@ class Engine:
         assert now is not None
         ordered = [sorted(groups) for groups in changed]
         windows = effects.windows
+        behind = [new for new in news if new.position < now]  # only these can raise a past window
         for rule, index, column in self._placed:
             family = self._families[index]
             totals = family.totals
             keys = ordered[index]
             if alerted is not None and rule.name in alerted:
                 keys = sorted(set(keys) | alerted[rule.name])
-            # only a report behind T can raise a past window (see _peak)
-            late_key = None if new is None or new.position >= now else new.groups[rule.group_by]
+            late: dict[str, list[IncidentView]] = {}
+            for new in behind:
+                late.setdefault(new.groups[rule.group_by], []).append(new)
             first = rule.levels[0].threshold
             for key in keys:
                 row = totals.get(key)
@@ -475,9 +598,10 @@ class Engine:
                 known = self.alerts.get(fp)
                 level = 0 if known is None else known.level
                 peak = None
-                if key == late_key:
-                    assert new is not None
-                    peak = self._peak(rule, key, new, level, live)
+                for new in late.get(key, ()):  # the highest past window around any of them
+                    found = self._peak(rule, key, new, level, live)
+                    if found is not None and (peak is None or _higher(found, peak)):
+                        peak = found
                 if peak is None and (live < first if level == 0 else quiet(rule, known, live)):
                     windows[(rule.name, key)] = live  # nothing to decide: no step, no change
                     continue
@@ -500,6 +624,7 @@ class Engine:
                             self.views,
                             self.config.evidence_limit,
                             self._evidence,
+                            self._provenance if self._linking else None,
                         )
                     )
                 windows[(rule.name, key)] = live
@@ -544,21 +669,32 @@ class Engine:
         assert now is not None
         country = self.country or ""
         line = now - self.config.prune_after
+        gone: list[str] = []
         for position, due in self._expiry.pop_until(line):
             for incident_id in sorted(due):
-                view = self.views.get(incident_id)
-                if view is None or view.position != position:
+                if self.positions.get(incident_id) != position:
                     continue  # pruned already, or moved since
-                for grouping, key in view.groups.items():
-                    timeline = self.timelines[grouping][key]
-                    timeline.remove(incident_id, view.position)
-                    if not timeline:
-                        del self.timelines[grouping][key]
-                del self.views[incident_id]
                 del self.reports[incident_id]
-                for rule in self.rules.rules:
-                    self._evidence.pop((rule.name, incident_id), None)
+                del self.positions[incident_id]
                 effects.incidents[(country, incident_id)] = None
+                gone.append(incident_id)
+        if gone:
+            regrouped = set(gone)
+            for incident_id in gone:
+                regrouped |= self.linker.update(incident_id, None)
+            for incident_id in gone:
+                for key in self.linker.forget_decisions(incident_id):
+                    effects.decisions[(country, key)] = None
+            before = {
+                part
+                for i in regrouped
+                for part in self.parts.get(self.unit_of.get(i, i), (self.unit_of.get(i, i),))
+            }
+            # behind every window: counted again without a decision (nothing live changes)
+            self._recount(regrouped, [set() for _ in self._families])
+            for part in before - set(self.views):
+                for rule in self.rules.rules:
+                    self._evidence.pop((rule.name, part), None)
         for report_id in self.ids.forget_until(
             now - self.config.remember_ids_for, self._incident_position
         ):

@@ -21,10 +21,11 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from schemas.alerts import Alert, EvidenceIncident, EvidenceSource, Transition
+from schemas.alerts import Alert, EvidenceIncident, EvidenceSource, LinkedIncident, Transition
 from schemas.reports import Figure, IncidentReport, Precision, Qualifier, Verification
 from services.aggregator.domain.alerting import Step
-from services.aggregator.domain.incidents import IncidentView, group_fields
+from services.aggregator.domain.incidents import IncidentView, group_fields, slot_source
+from services.aggregator.domain.provenance import Provenance
 from services.aggregator.domain.rules import INCIDENTS, Rule
 from services.aggregator.domain.windows import Timeline
 
@@ -151,7 +152,7 @@ def evidence_entry(
         alleged_perpetrators=list(judged.perpetrators),
         sources=[
             EvidenceSource(kind=kinds[row.report_id], **row._asdict())
-            for row in view.source_figures(rule.measure, rule.figure)
+            for row in view.source_figures(rule.measure, rule.figure, rule.counts)
         ],
     )
     if cache is not None:
@@ -170,10 +171,12 @@ def _judge(rule: Rule, view: IncidentView) -> Counted:
         return _judge_one(rule, primary, value, counting, view.position)
     rows: list[tuple[str, str, int | None, bool, IncidentReport, Figure | None]] = []
     for key, incident in sorted(view.reports.items()):
+        if not rule.counts.admits(incident.report):
+            continue  # a report the rule does not count (e.g. a protest) confirms nothing
         report = incident.report
         figure = None if counting else getattr(report.casualties, rule.measure)
         amount = 1 if counting else (None if figure is None else figure.pick(rule.figure))
-        reliable = key not in view.unreliable
+        reliable = slot_source(key) not in view.unreliable
         rows.append(
             (report.source.name, report.source.kind.value, amount, reliable, report, figure)
         )
@@ -182,9 +185,11 @@ def _judge(rule: Rule, view: IncidentView) -> Counted:
     chosen = next((r for r in reversed(trusted) if r[2] == value), None)
     if chosen is None:
         chosen = next((r for r in having if r[2] == value), None)
-    confirmed_by = tuple(r[0] for r in trusted if r is not chosen and (r[2] or 0) >= value)
-    lower = tuple(r[0] for r in trusted if r is not chosen and (r[2] or 0) < value)
-    silent = tuple(r[0] for r in rows if r[2] is None)
+    # another source: a source's own second account (of a linked incident) confirms nothing
+    others = [r for r in trusted if chosen is None or r[0] != chosen[0]]
+    confirmed_by = tuple(dict.fromkeys(r[0] for r in others if (r[2] or 0) >= value))
+    lower = tuple(dict.fromkeys(r[0] for r in others if (r[2] or 0) < value))
+    silent = tuple(dict.fromkeys(r[0] for r in rows if r[2] is None))
     base = [chosen[4]] if chosen is not None else [r[4] for r in rows]
     statuses = {report.verification for report in base}
     if confirmed_by or Verification.CONFIRMED in statuses:
@@ -203,7 +208,7 @@ def _judge(rule: Rule, view: IncidentView) -> Counted:
         confirmed_by=confirmed_by,
         lower=lower,
         silent=silent,
-        sources=tuple((r[0], r[1]) for r in rows),
+        sources=tuple(dict.fromkeys((r[0], r[1]) for r in rows)),
         qualifier=Qualifier.EXACT if figure is None else figure.qualifier,
         spread=_spread(figure),
         moment=stamp(view.position),
@@ -419,6 +424,7 @@ def build_alert(
     views: Mapping[str, IncidentView],
     limit: int,
     cache: EvidenceCache | None = None,
+    provenance: Provenance | None = None,
 ) -> Alert:
     width = rule.window_seconds
     value_key = rule.value_key
@@ -446,6 +452,16 @@ def build_alert(
     group = group_fields(group_key, rule.group_by)
     when, first, last = period(tally, step.window_end, width)
     shown_value = value_text(step.value, tally)
+    evidence = [
+        evidence_entry(rule, item[3], judged, cache)
+        for item, judged in zip(contributing[:limit], entries, strict=False)
+    ]
+    unlinked = suspected = None
+    if provenance is not None:
+        counted_views = [item[3] for item in contributing]
+        evidence, unlinked, suspected = _links(
+            rule, group_key, step, counted_views, evidence, provenance
+        )
     return Alert(
         fingerprint=fp,
         seq=step.seq,
@@ -478,10 +494,45 @@ def build_alert(
         perpetrators=list(tally.perpetrators)[:MAX_PERPETRATORS],
         peak_level=rule.level_name(step.peak) if step.peak else None,
         peak_level_rank=step.peak or None,
-        evidence=[
-            evidence_entry(rule, item[3], judged, cache)
-            for item, judged in zip(contributing[:limit], entries, strict=False)
-        ],
+        evidence=evidence,
         evidence_omitted=max(0, len(entries) - limit),
+        value_unlinked=unlinked,
+        value_if_suspects_linked=suspected,
         summary=summary_text(rule, step, group, shown_value, when),
     )
+
+
+def _links(
+    rule: Rule,
+    group_key: str,
+    step: Step,
+    views: list[IncidentView],
+    evidence: list[EvidenceIncident],
+    provenance: Provenance,
+) -> tuple[list[EvidenceIncident], int | None, int | None]:
+    """The evidence with its links and suspected duplicates, the value had nothing been
+    linked, and the value had the suspects been linked too (each pair counted once, at
+    the higher figure)."""
+    end = step.window_end
+    unlinked = step.value
+    any_linked = False
+    pairs: dict[tuple[str, str], int] = {}
+    for n, view in enumerate(views):
+        value = view.values.get(rule.value_key, 0)
+        linked: list[LinkedIncident] = []
+        alone = None
+        if len(view.members) > 1:
+            linked, alone = provenance.linked(rule, view, end, group_key)
+            unlinked += alone - value
+            any_linked = True
+        suspects = provenance.suspects(rule, view, end, group_key)
+        unit = provenance.unit(view.members[0])
+        for suspect in suspects:
+            other = provenance.unit(suspect.incident_id)
+            if suspect.value > 0 and other != unit:
+                pairs[(min(unit, other), max(unit, other))] = min(value, suspect.value)
+        if n < len(evidence) and (linked or suspects):
+            update = {"linked": linked, "value_unlinked": alone, "suspects": suspects}
+            evidence[n] = evidence[n].model_copy(update=update)
+    suspected = step.value - sum(pairs.values()) if pairs else None
+    return evidence, (unlinked if any_linked else None), suspected

@@ -31,7 +31,8 @@ from services.aggregator.domain.schedule import Schedule
 class IdEntry(NamedTuple):
     digest: str
     """16 hex digits of the report's canonical JSON (pydantic's serialisation of the
-    validated report, so formatting and key order do not matter)."""
+    validated report without its absent fields, so formatting and key order do not
+    matter, and an optional field added to the schema later does not change it)."""
     position: float
     """The report's event position: the entry is forgotten once it is ``retention``
     behind the clock."""
@@ -45,8 +46,11 @@ _SERIALIZER = IncidentReport.__pydantic_serializer__
 
 
 def report_digest(report: IncidentReport) -> str:
-    """Of the report's canonical JSON (``model_dump_json``, without its wrapper)."""
-    return hashlib.blake2b(_SERIALIZER.to_json(report), digest_size=8).hexdigest()
+    """Of the report's canonical JSON (``model_dump_json(exclude_none=True)``, without its
+    wrapper): absent optional fields are left out, so adding one to the schema keeps the
+    digest of every report that does not use it."""
+    canonical = _SERIALIZER.to_json(report, exclude_none=True)
+    return hashlib.blake2b(canonical, digest_size=8).hexdigest()
 
 
 class ReportIds:

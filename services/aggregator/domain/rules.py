@@ -12,8 +12,14 @@ or more *levels* (ascending thresholds). Example::
         description: Children killed in one governorate within 24 hours.
         update_step: 5                # while firing, announce a rise of 5 or more ...
         update_ratio: 0.2             # ... and of 20% or more of the value last announced
+        event_types: {exclude: [protest, territorial_change, displacement]}   # the default
+        source_kinds: {exclude: [government]}                 # optional (also verification)
         levels:
           - {name: critical, threshold: 10, resolve_below: 8}   # resolve_below: hysteresis
+
+Measures compare like with like: ``killed`` is everyone killed (combatants included: UCDP's
+best, ACLED's fatalities), ``civilians_killed`` civilians only (Airwars, UCDP's civilian
+column, text that says civilians). Which reports a rule counts: ``filters.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,12 @@ from typing import Any, Literal
 import yaml
 
 from schemas.reports import MEASURES
+from services.aggregator.domain.filters import (
+    DEFAULT_FILTER,
+    ReportFilter,
+    ValueSpec,
+    parse_filter,
+)
 from services.common.errors import ConfigError
 from services.common.eventtime import parse_duration as parse_duration  # re-exported
 
@@ -59,6 +71,8 @@ class Rule:
     update_ratio: float = 0.0
     """... and by at least this share of the value last announced (large windows: a 7-day
     country total in the thousands is not news at every +50)."""
+    counts: ReportFilter = DEFAULT_FILTER
+    """Which reports it counts (default: no protest, territorial change, displacement)."""
 
     def update_due(self, announced: int) -> int | None:
         """The value at which an alert last announced at ``announced`` is updated (None:
@@ -69,8 +83,13 @@ class Rule:
 
     @cached_property
     def value_key(self) -> str:
-        """Key of the incident value this rule sums, e.g. ``children_killed:low``."""
-        return f"{self.measure}:{self.figure}"
+        """Key of the incident value this rule sums, e.g. ``children_killed:low|t-...``
+        (its measure, figure end and filter: rules alike in all three share it)."""
+        return f"{self.measure}:{self.figure}|{self.counts.key}"
+
+    @cached_property
+    def spec(self) -> ValueSpec:
+        return ValueSpec(self.value_key, self.measure, self.figure, self.counts)
 
     @cached_property
     def _thresholds(self) -> tuple[int, ...]:
@@ -112,6 +131,11 @@ class RuleSet:
     def value_keys(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(rule.value_key for rule in self.rules))
 
+    @cached_property
+    def value_specs(self) -> tuple[ValueSpec, ...]:
+        """Each distinct value the rules sum, once."""
+        return tuple({rule.value_key: rule.spec for rule in self.rules}.values())
+
 
 class _LineLoader(yaml.SafeLoader):
     """Keeps the line of every mapping so errors can name it."""
@@ -135,6 +159,9 @@ _RULE_KEYS = {
     "description",
     "update_step",
     "update_ratio",
+    "event_types",
+    "source_kinds",
+    "verification",
 }
 _LEVEL_KEYS = {"name", "threshold", "resolve_below"}
 
@@ -182,6 +209,7 @@ def _rule(raw: Any, where: str) -> Rule:
         description = raw.get("description", "")
         if not isinstance(description, str):
             raise ValueError(f"description {description!r} must be text")
+        counts = parse_filter(raw)
         return Rule(
             name,
             measure,
@@ -192,6 +220,7 @@ def _rule(raw: Any, where: str) -> Rule:
             update_step,
             " ".join(description.split()),
             float(ratio),
+            counts,
         )
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{where}: rule {raw.get('name', '?')!r}: {exc}") from None

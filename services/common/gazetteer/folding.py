@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ARTICLES = {"al", "el", "ar", "as", "ad", "az", "ash", "at", "an", "ez", "es", "ed", "ul"}
 _NOISE = {"governorate", "province", "muhafazat", "muhafazah"}
@@ -11,6 +12,7 @@ _ARABIC_ARTICLE = re.compile(r"(^|\s)ال")
 _MARKS = str.maketrans({"'": "", "’": "", "‘": "", "ʿ": "", "ʾ": "", "`": "", "´": ""})
 
 
+@lru_cache(maxsize=65536)  # names repeat: every report of a place, source, perpetrator
 def fold(name: str) -> str:
     """Matching form of a place name: no case, accents, punctuation or articles.
 

@@ -802,6 +802,9 @@ def sentence_figures(sentence: str) -> SentenceFigures:
         women = [_under(parent, m) for m in own if m.head in WOMAN]
         if women and measure == KILLED:
             result.figures["women_killed"] = add(women)
+        civilians = [_under(parent, m) for m in own if m.head in CIVILIAN]
+        if civilians:  # the text says civilians: also the like-for-like civilian measure
+            result.figures[f"civilians_{measure}"] = add(civilians)
     _add_uncounted(sentence, everything, result, stated)
     return result
 
@@ -824,3 +827,6 @@ def _add_uncounted(
                 current = result.figures.get(key)
                 plus = Figure.exact(extra)
                 result.figures[key] = add([current, plus]) if current else plus
+
+
+CIVILIAN = frozenset({"civilian", "civilians"})

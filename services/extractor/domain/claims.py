@@ -222,4 +222,5 @@ def build(claim: Claim, doc_key: str, reported_at: datetime) -> IncidentReport:
         verification=claim.verification,
         kind=ReportKind.SUMMARY if summary else ReportKind.INCIDENT,
         text=" ".join(claim.sentences)[:100_000],
+        feed=f"text:{doc_key}",  # each text is its own feed: its incidents are distinct
     )

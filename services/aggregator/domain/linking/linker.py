@@ -1,0 +1,401 @@
+"""The streaming linker of one country: incidents of different feeds that describe one
+incident, kept up to date report by report.
+
+``Linker.update(incident_id, subject)`` is called whenever an incident is added,
+changed or dropped; ``Linker.decide(decision)`` with an analyst's decision. Both return
+the incidents whose group changed, which the engine re-counts (as a revision).
+
+What it keeps, and what one update costs (O(small): nothing is compared outside the
+blocking index's few cells around the incident):
+
+- a blocking index: (governorate, day) -> key -> incidents, the keys being its place
+  names' keys, its coordinates' 0.2 degree cell and its numbers (``n#killed=7``; an
+  incident that names no place is filed under its numbers alone, ``u#killed=7``), so the
+  candidates of an incident are found in the buckets of its governorate (and the ones
+  it is confused with), its day +/- the tolerance, under its keys, the neighbouring
+  cells and, for incidents naming no place, its numbers;
+- the score of every candidate pair (``scoring.score``); a pair's score depends on the
+  two incidents and on how many incidents around them name the place, so an update
+  re-scores the pairs of the incidents around it;
+- each incident's best candidate per feed; a pair of mutual bests at or above the
+  automatic threshold is a link (policy ``auto``);
+- the groups (``groups.build_groups``) of the component around every changed link.
+
+The result is a function of the incidents held and the decisions alone, whatever the
+order they came in (the oracle computes it from scratch: tests/unit/oracle.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+
+from services.aggregator.domain.linking.groups import Decision, Edge, Pair, build_groups, pair
+from services.aggregator.domain.linking.scoring import (
+    LinkPolicy,
+    LinkSettings,
+    Score,
+    comparable,
+    near,
+    score_pair,
+)
+from services.aggregator.domain.linking.subjects import Subject
+
+NAMED, UNNAMED = "n", "u"
+CELL_DEGREES = 0.2
+"""Coordinate cells of the index: 0.2 degree is at least 18 km, so the 3 x 3 cells
+around a point hold every point within ``near_km`` (10 km) of it."""
+
+CROWD_DAYS = 7
+"""How far around an incident's day the incidents naming its place are counted: a place
+that sees many incidents (a besieged town hit day after day) weighs less."""
+
+Group = tuple[tuple[str, ...], tuple[Edge, ...]]
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return (math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES))
+
+
+def _cell_key(cell: tuple[int, int]) -> str:
+    return f"@{cell[0]},{cell[1]}"
+
+
+class Linker:
+    def __init__(self, settings: LinkSettings) -> None:
+        self.settings = settings
+        self.subjects: dict[str, Subject] = {}
+        self._index: dict[tuple[str | None, int], dict[str, set[str]]] = {}
+        self.scores: dict[str, dict[str, Score]] = {}
+        """Candidate pairs with their score, both ways (not kept under policy off)."""
+        self.best: dict[str, dict[str, str]] = {}
+        """incident -> feed (dataset) -> its best candidate of that feed."""
+        self.auto: dict[Pair, Edge] = {}
+        self._auto_of: dict[str, set[str]] = {}
+        self.decisions: dict[Pair, Decision] = {}
+        self._decided_of: dict[str, set[str]] = {}
+        self.groups: dict[str, Group] = {}
+        """incident -> its group (members, edges), for incidents in a group of two or more."""
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def update(self, incident_id: str, subject: Subject | None) -> set[str]:
+        """An incident was added or changed (``subject``) or dropped (None): the
+        incidents whose group changed."""
+        old = self.subjects.get(incident_id)
+        if old == subject:
+            return set()
+        touched = {incident_id}
+        if old is not None:
+            touched |= self._around(old)
+            self._unindex(old)
+            del self.subjects[incident_id]
+        if subject is not None:
+            self.subjects[incident_id] = subject
+            self._add(subject)
+            touched |= self._around(subject)
+        seeds = self._rescore(touched) if self.settings.policy is not LinkPolicy.OFF else touched
+        return self._regroup(seeds | {incident_id})
+
+    def decide(self, decision: Decision) -> set[str]:
+        """An analyst's decision (the newer of two about a pair stands): the incidents
+        whose group changed."""
+        known = self.decisions.get(decision.pair)
+        if known is not None and not decision.newer_than(known):
+            return set()
+        self.decisions[decision.pair] = decision
+        a, b = decision.pair
+        self._decided_of.setdefault(a, set()).add(b)
+        self._decided_of.setdefault(b, set()).add(a)
+        return self._regroup({a, b})
+
+    def forget_decisions(self, incident_id: str) -> list[Pair]:
+        """Drop the decisions about ``incident_id`` whose other incident is not held
+        either (the incident was pruned); the pairs dropped."""
+        if incident_id in self.subjects:
+            return []
+        gone = []
+        mine = self._decided_of.get(incident_id, set())
+        for other in sorted(mine):
+            if other in self.subjects:
+                continue
+            key = pair(incident_id, other)
+            del self.decisions[key]
+            gone.append(key)
+            ends = self._decided_of[other]
+            ends.discard(incident_id)
+            if not ends:
+                del self._decided_of[other]
+        mine.difference_update(other for key in gone for other in key)
+        if not mine:
+            self._decided_of.pop(incident_id, None)
+        return gone
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def group_of(self, incident_id: str) -> Group | None:
+        return self.groups.get(incident_id)
+
+    def suspects(self, incident_id: str) -> list[tuple[str, Score]]:
+        """Candidates scored at or above the suggestion threshold that are not in the
+        incident's group: suspected duplicates, best first."""
+        group = self.groups.get(incident_id)
+        members = group[0] if group else (incident_id,)
+        threshold = self.settings.suggest_threshold
+        found = [
+            (other, s)
+            for other, s in self.scores.get(incident_id, {}).items()
+            if s.probability >= threshold and other not in members
+        ]
+        return sorted(found, key=lambda item: (-item[1].probability, item[0]))
+
+    def crowd(self, subject: Subject, key: str, other: str = "") -> int:
+        """How often the place with ``key`` is named around ``subject`` (its governorates,
+        +/- ``CROWD_DAYS``) by incidents other than ``subject`` and ``other`` (the pair
+        compared): 1, plus one per other incident naming it on the subject's own day,
+        plus one per other day on which one names it."""
+        count = 1
+        days = set()
+        skip = (subject.incident_id, other)
+        for admin1 in self.settings.block(subject.admin1):
+            for day in range(subject.day - CROWD_DAYS, subject.day + CROWD_DAYS + 1):
+                bucket = self._index.get((admin1, day))
+                ids = None if bucket is None else bucket.get(key)
+                if not ids:
+                    continue
+                others = sum(1 for i in ids if i not in skip)
+                if others and day == subject.day:
+                    count += others
+                elif others:
+                    days.add(day)
+        return count + len(days)
+
+    # -- the index -------------------------------------------------------------------------
+
+    def _keys(self, subject: Subject) -> list[str]:
+        """Where an incident is filed: its name keys, its coordinates' cell and its
+        numbers ("n#killed=7"); one that names no place under its numbers only ("u#")."""
+        if not subject.names:
+            return [f"{UNNAMED}#{toll}" for toll in subject.tolls]
+        keys = [*subject.keys, *(f"{NAMED}#{toll}" for toll in subject.tolls)]
+        if subject.lat is not None and subject.lon is not None:
+            keys.append(_cell_key(_cell(subject.lat, subject.lon)))
+        return keys
+
+    def _add(self, subject: Subject) -> None:
+        keys = self._keys(subject)
+        if subject.admin1 is None or not keys:
+            return
+        buckets = self._index.setdefault((subject.admin1, subject.day), {})
+        for key in keys:
+            buckets.setdefault(key, set()).add(subject.incident_id)
+
+    def _unindex(self, subject: Subject) -> None:
+        where = (subject.admin1, subject.day)
+        buckets = self._index.get(where)
+        if subject.admin1 is None or buckets is None:
+            return
+        for key in self._keys(subject):
+            ids = buckets.get(key)
+            if ids is not None:
+                ids.discard(subject.incident_id)
+                if not ids:
+                    del buckets[key]
+        if not buckets:
+            del self._index[where]
+
+    def _buckets(self, subject: Subject, days: int | None = None) -> Iterator[dict[str, set[str]]]:
+        if subject.admin1 is None:
+            return
+        tolerance = self.settings.day_tolerance if days is None else days
+        for admin1 in self.settings.block(subject.admin1):
+            for day in range(subject.day - tolerance, subject.day + tolerance + 1):
+                bucket = self._index.get((admin1, day))
+                if bucket is not None:
+                    yield bucket
+
+    def _nearby(self, subject: Subject) -> set[str]:
+        """A superset of the incidents ``near`` (``scoring``) ``subject``, any feed: those
+        sharing a name key or a neighbouring cell, and those naming no place that share a
+        number; for one naming no place, every one sharing a number."""
+        if subject.names:
+            keys = [*subject.keys, *(f"{UNNAMED}#{toll}" for toll in subject.tolls)]
+            if subject.lat is not None and subject.lon is not None:
+                row, column = _cell(subject.lat, subject.lon)
+                keys += [_cell_key((row + i, column + j)) for i in (-1, 0, 1) for j in (-1, 0, 1)]
+        else:
+            keys = [f"{prefix}#{toll}" for toll in subject.tolls for prefix in (NAMED, UNNAMED)]
+        found: set[str] = set()
+        for bucket in self._buckets(subject):
+            for key in keys:
+                held = bucket.get(key)
+                if held:
+                    found |= held
+        return found
+
+    def _around(self, subject: Subject) -> set[str]:
+        """The incidents whose candidates or place counts ``subject`` can change: those
+        near it, whatever their feed, and those naming its places within ``CROWD_DAYS``."""
+        out = set()
+        for other_id in self._nearby(subject):
+            other = self.subjects[other_id]
+            if other_id == subject.incident_id or _near_any_feed(subject, other, self.settings):
+                out.add(other_id)
+        if subject.names:
+            for bucket in self._buckets(subject, CROWD_DAYS):
+                for key in subject.keys:
+                    out |= bucket.get(key, set())
+        return out
+
+    def candidates(self, subject: Subject) -> Iterator[Subject]:
+        for other_id in self._nearby(subject):
+            other = self.subjects[other_id]
+            if other_id != subject.incident_id and comparable(subject, other, self.settings):
+                yield other
+
+    # -- scores, best matches, links ---------------------------------------------------------
+
+    def _rescore(self, touched: set[str]) -> set[str]:
+        """Re-score the pairs of ``touched`` incidents; the incidents whose links may have
+        changed."""
+        rescored: set[str] = set()
+        for incident_id in touched:
+            before = self.scores.pop(incident_id, {})
+            for other in before:
+                partner = self.scores.get(other)
+                if partner is not None:
+                    partner.pop(incident_id, None)
+            rescored.add(incident_id)
+            rescored.update(before)
+            subject = self.subjects.get(incident_id)
+            if subject is None:
+                continue
+            mine: dict[str, Score] = {}
+            for candidate in self.candidates(subject):
+                value = score_pair(subject, candidate, self.crowd)
+                mine[candidate.incident_id] = value
+                self.scores.setdefault(candidate.incident_id, {})[incident_id] = value
+                rescored.add(candidate.incident_id)
+            if mine:
+                self.scores[incident_id] = mine
+        for incident_id in list(rescored):
+            if not self.scores.get(incident_id):
+                self.scores.pop(incident_id, None)
+        return self._relink(rescored)
+
+    def _best_of(self, incident_id: str) -> dict[str, str]:
+        best: dict[str, tuple[float, str]] = {}
+        for other, value in self.scores.get(incident_id, {}).items():
+            dataset = self.subjects[other].dataset
+            mark = (value.probability, other)
+            if dataset not in best or mark > best[dataset]:
+                best[dataset] = mark
+        return {dataset: mark[1] for dataset, mark in best.items()}
+
+    def _relink(self, rescored: set[str]) -> set[str]:
+        """New best matches of ``rescored`` incidents, and the links they make or break;
+        the incidents whose links changed (and ``rescored``)."""
+        changed: set[str] = set()
+        for incident_id in rescored:
+            best = self._best_of(incident_id)
+            old = self.best.get(incident_id, {})
+            if best != old:
+                changed.add(incident_id)
+                changed.update(old.values())
+                changed.update(best.values())
+                if best:
+                    self.best[incident_id] = best
+                else:
+                    self.best.pop(incident_id, None)
+        seeds = set(rescored)
+        if self.settings.policy is not LinkPolicy.AUTO:
+            return seeds
+        for incident_id in changed | rescored:
+            seeds |= self._relink_one(incident_id)
+        return seeds
+
+    def _relink_one(self, incident_id: str) -> set[str]:
+        """Bring the automatic links of one incident up to date; who they touched."""
+        want: dict[str, Edge] = {}
+        subject = self.subjects.get(incident_id)
+        if subject is not None:
+            threshold = self.settings.auto_threshold
+            for other in self.best.get(incident_id, {}).values():
+                value = self.scores[incident_id][other]
+                mutual = self.best.get(other, {}).get(subject.dataset) == incident_id
+                if mutual and value.probability >= threshold:
+                    key = pair(incident_id, other)
+                    want[other] = Edge(key, value.probability, value.reasons)
+        have = self._auto_of.get(incident_id, set())
+        touched = set()
+        for other in have - set(want):
+            self._drop_edge(pair(incident_id, other))
+            touched |= {incident_id, other}
+        for other, edge in want.items():
+            if self.auto.get(edge.pair) != edge:
+                self.auto[edge.pair] = edge
+                self._auto_of.setdefault(incident_id, set()).add(other)
+                self._auto_of.setdefault(other, set()).add(incident_id)
+                touched |= {incident_id, other}
+        return touched
+
+    def _drop_edge(self, key: Pair) -> None:
+        del self.auto[key]
+        for a, b in (key, key[::-1]):
+            ends = self._auto_of[a]
+            ends.discard(b)
+            if not ends:
+                del self._auto_of[a]
+
+    # -- groups --------------------------------------------------------------------------------
+
+    def _neighbours(self, incident_id: str) -> Iterable[str]:
+        yield from self._auto_of.get(incident_id, ())
+        for other in self._decided_of.get(incident_id, ()):
+            if self.decisions[pair(incident_id, other)].link:
+                yield other
+
+    def _regroup(self, seeds: set[str]) -> set[str]:
+        """Rebuild the groups of the components around ``seeds``; the incidents whose
+        group's members changed."""
+        nodes: set[str] = set()
+        frontier = list(seeds)
+        while frontier:
+            node = frontier.pop()
+            if node in nodes:
+                continue
+            nodes.add(node)
+            old = self.groups.get(node)
+            if old is not None:
+                frontier.extend(old[0])
+            if node in self.subjects:
+                frontier.extend(self._neighbours(node))
+        held = [n for n in nodes if n in self.subjects]
+        auto = [self.auto[key] for key in self._pairs_among(held, self._auto_of)]
+        decided = [self.decisions[key] for key in self._pairs_among(held, self._decided_of)]
+        feeds = {n: self.subjects[n].feeds for n in held}
+        new = build_groups(held, feeds, auto, decided)
+        changed = set()
+        for node in nodes:
+            before, after = self.groups.get(node), new.get(node)
+            if (before[0] if before else None) != (after[0] if after else None):
+                changed.add(node)  # its members changed (a new score alone changes nothing)
+            if after is None:
+                self.groups.pop(node, None)
+            else:
+                self.groups[node] = after
+        return changed
+
+    @staticmethod
+    def _pairs_among(nodes: list[str], ends: dict[str, set[str]]) -> set[Pair]:
+        inside = set(nodes)
+        return {
+            pair(node, other) for node in nodes for other in ends.get(node, ()) if other in inside
+        }
+
+
+def _near_any_feed(a: Subject, b: Subject, settings: LinkSettings) -> bool:
+    """``comparable`` but for feeds: the incidents whose place counts ``a`` can change."""
+    if abs(a.day - b.day) > settings.day_tolerance or a.admin1 is None:
+        return False
+    return b.admin1 in settings.block(a.admin1) and near(a, b, settings)
