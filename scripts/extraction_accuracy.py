@@ -4,9 +4,9 @@
         [--limit N] [--show-errors K]
 
 Sets (all three by default, one table):
-- ``dev`` / ``heldout``: the development set (650 hand-labelled real sentences) and the
-  held-out set (390 more, labelled before the extractor was restructured and scored once,
-  at the end); ``dev-heldout1..4`` are the parts of the development set that were held
+- ``dev`` / ``heldout``: the development set (1,040 hand-labelled real sentences) and the
+  held-out set (390 more, labelled before the third pass over the rules and scored once,
+  at its end); ``dev-heldout1..5`` are the parts of the development set that were held
   out once, evaluated and then opened (``scripts/accuracy/labels.csv``; conventions and
   history in ``scripts/accuracy/CONVENTIONS.md``).
   The texts are read from ../shared/data at run time. Each sentence is extracted alone,
@@ -17,7 +17,7 @@ Sets (all three by default, one table):
   default_country = the row's country; the label is ACLED's ``fatalities``.
 
 Rules were developed on ``dev`` (and on ACLED); ``heldout`` is the check that they
-generalise: it was labelled before the second pass over the rules and scored once, at its
+generalise: it was labelled before the third pass over the rules and scored once, at its
 end (the protocol is in CONVENTIONS.md). A missing data file skips its set with a message.
 
 Columns (shares of the set's texts):
@@ -313,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             "dev-heldout2",
             "dev-heldout3",
             "dev-heldout4",
+            "dev-heldout5",
             "acled",
             "acled-even",
             "acled-odd",
@@ -332,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         "dev-heldout2": "sentences: 2nd held-out",
         "dev-heldout3": "sentences: 3rd held-out",
         "dev-heldout4": "sentences: 4th held-out",
+        "dev-heldout5": "sentences: 5th held-out",
         "acled": "ACLED notes",
         "acled-even": "ACLED notes (even rows)",
         "acled-odd": "ACLED notes (odd rows)",
