@@ -122,6 +122,22 @@ def place_unplaced(claims: dict[tuple[object, ...], Claim]) -> None:
         del claims[rkey]
 
 
+def apply_coding(claims: dict[tuple[object, ...], Claim]) -> None:
+    """A coding statement ("Fatalities coded as 0 (VoJ reported 1)") or a place's stated
+    share is the coder's final word on the incident's killed figure, whichever source the
+    narrative cites: every source's claim of that incident takes it."""
+    coded: dict[Key, Figure] = {}
+    for claim in claims.values():
+        figure = claim.figures.figures.get("killed")
+        if figure is not None and claim.figures.rank >= 2:
+            coded[claim.key] = figure
+    for claim in claims.values():
+        figure = coded.get(claim.key)
+        if figure is not None and "killed" in claim.figures.figures:
+            claim.figures.figures["killed"] = figure
+            claim.figures.rank = max(claim.figures.rank, 2)
+
+
 def fold_restatements(claims: dict[tuple[object, ...], Claim]) -> None:
     """Undated incident claims that repeat a dated claim's toll in the same country and
     region join that claim (in place)."""

@@ -49,10 +49,11 @@ from schemas.reports import EventType, Figure, IncidentReport, Source, SourceKin
 from services.common.errors import RejectedInput
 from services.common.gazetteer import Gazetteer
 
-from . import context, dates, places, shares, tallies
+from . import confidence, context, dates, places, shares, tallies
 from .casualties import sentence_figures
 from .claims import (
     Claim,
+    apply_coding,
     build,
     day_start,
     digest,
@@ -137,7 +138,8 @@ def extract_all(
     last_killed: int | None = None
     for k, sent in enumerate(split):
         s = sent.text
-        figures = sentence_figures(s)
+        hedge = confidence.hedge_at(s)
+        figures = sentence_figures(s if hedge is None else s[:hedge])
         stated = figures.figures.get("killed")
         whole = stated.pick("low") if stated else last_killed
         divided = False  # a division names the parts' places, not a new place for the story
@@ -175,12 +177,16 @@ def extract_all(
             and tallies.too_large_for_one_event(s, stated.pick("low"), reference)
         ):
             period = tallies.Tally(None)
-        if tallies.not_conflict(s):
+        if tallies.not_conflict(s) or confidence.not_conflict(s):
             skipped.append(Skipped(s, "not a conflict casualty (earthquake, accident ...)"))
             continue
         if tallies.is_rate(s):
             skipped.append(Skipped(s, "a rate (per day / week), not an incident"))
             continue
+        if period is None and confidence.cumulative(
+            s, placed=bool(found), dated=named_day is not None
+        ):
+            period = tallies.Tally(None)
         start = period.start if period else None
         if period is None:
             if named_day is not None:
@@ -229,6 +235,7 @@ def extract_all(
         if verif and _SEVERITY.index(verif) > _SEVERITY.index(current.verification):
             current.verification = verif
     place_unplaced(claims)
+    apply_coding(claims)
     fold_restatements(claims)
     fold_headlines(claims)
     built: list[IncidentReport] = []

@@ -109,6 +109,13 @@ NAME_NOUNS = words(
 )
 
 
+# Capitalised words after which a bracketed number is still a count ("(Killed 5)").
+_NOT_NAMES = re.compile(
+    r"^(?:killed|dead|died|deaths?|fatalit\w+|martyr\w*|injured|wounded|casualt\w+|victims?|"
+    r"total|toll|civilians?|people|persons|fighters|soldiers|children|women|men)$"
+)
+
+
 def ascii_digits(text: str) -> bool:
     """str.isdigit() also accepts "²" and other digits int() refuses."""
     return text.isascii() and text.isdigit()
@@ -228,6 +235,8 @@ def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
     text = tokens[last - 1].low
     if before in MONTHS or after in MONTHS or before == "/" or after == "/":
         return False
+    if before == "." and first > 1 and tokens[first - 2].low in MONTHS:
+        return False  # "On Oct. 22, a man ...": an abbreviated month's day
     # "10:30" is a time; "Syria: 2 more soldiers" and "reached 166: 114 fighters" are not.
     if before == ":" and first > 1 and _glued_pair(tokens, first - 2, first - 1, first):
         return False
@@ -245,6 +254,27 @@ def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
         return False
     if after in _NOT_COUNTS or (after == "-" and after2.startswith(("year", "month", "day", "km"))):
         return False
+    if (
+        before == ","
+        and after in {",", ")"}
+        and first > 1
+        and tokens[first - 2].text[:1].isupper()
+        and tokens[first - 2].low.isalpha()
+        and ascii_digits(text)
+        and int(text) < 120
+    ):
+        return False  # "Khaled Omar, 34, was killed": an age between commas after a name
+    if after.split("-", 1)[0] in _NOT_COUNTS:
+        return False  # "an 11 years-old child", "a 3-day-old": an age or a span
+    if (
+        after == ")"
+        and first > 1
+        and tokens[first - 2].low == "("
+        and tokens[first - 1].text[:1].isupper()
+        and before.isalpha()
+        and not _NOT_NAMES.match(before)
+    ):
+        return False  # "ERBIL (Kurdistan 24) -": a number closing a name in brackets
     if ascii_digits(text) and len(text) == 4 and 1900 <= int(text) <= 2100 and last - first == 1:
         return False
     # "on 9, ..." / "since 27." are day numbers whose month was given earlier.

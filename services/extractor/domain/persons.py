@@ -130,6 +130,14 @@ def _subject_start(tokens: list[Token], end: int) -> int:
     k = end - 1
     while k >= 0 and (tokens[k].low not in _PREDICATES or _adjectival(tokens, k)):
         low = tokens[k].low
+        if low == ")":  # "Rami Omar (34 years) was killed": an aside inside the subject
+            opening = next(
+                (j for j in range(k - 1, max(-1, k - 8), -1) if tokens[j].low == "("), -1
+            )
+            inside = {t.low for t in tokens[opening + 1 : k]}
+            if opening > 0 and not inside & (_PREDICATES | _NOUN_KILL | _NOUN_INJURE):
+                k = opening - 1
+                continue
         if low in _SUBJECT_STOP and not (low == "as" and k and tokens[k - 1].low in _NAMING):
             break
         if tokens[k].low in ("-",) and k > 0 and tokens[k - 1].end < tokens[k].start:

@@ -1,0 +1,125 @@
+"""Precision first: evidence that a sentence's figure is not one incident's toll.
+
+A careful coder records an incident only when the figure is a count of the victims of one
+event of the conflict. These rules find the evidence against that; when in doubt the
+extractor emits a summary or nothing, never a false incident:
+- a hedge puts the figure in doubt ("may have killed up to 80", "possibly resulting in the
+  deaths of 70", "whether its strikes claimed more than 100 lives", "conflicting reports
+  suggest one died"): the figures after the hedge are dropped (``hedge_at``);
+- the deaths are not the conflict's: accidents ("the vehicle mishap", "a jet crashed on a
+  school", "died in a fire in the camp"), family quarrels without an armed clash, an
+  obituary ("dead at 54") (``not_conflict``);
+- the figure is cumulative though no period word is said (``cumulative``): a report's list
+  line ("• 78 civilians ... were killed by regime forces", "-Regime forces: 12
+  fatalities:"), "as of Saturday", "in the same period", "this month (alone)", several
+  offensives or campaigns counted ("in response to the two offensives"), and a present
+  perfect toll tied to no day, no place below the country and no single event ("Some 24
+  people have been killed in Palestinian attacks").
+"""
+
+from __future__ import annotations
+
+import re
+
+_HEDGES = re.compile(
+    r"\b(?:may|might|could)\s+(?:well\s+|also\s+)?have\s+(?:been\s+)?"
+    r"(?:killed|resulted|caused|led|left|claimed|died|cost|wounded|injured)\b"
+    r"|\bpossibly\s+(?:resulting|killing|leaving|causing|leading|claiming)\b"
+    r"|\bwhether\s+(?:or\s+not\s+)?(?:\w+\s+){0,10}?"
+    r"(?:killed|claimed|caused|inflicted|left|resulted)\b"
+    r"|\bconflict(?:ed|ing)\s+reports?\s+(?:suggests?|said|say|indicated?)\b"
+    r"|\bnot\s+(?:confident|sure|certain)\s+(?:that\s+)?(?:\w+\s+){0,3}killed\b",
+    re.IGNORECASE,
+)
+
+
+def hedge_at(text: str) -> int | None:
+    """Where a hedge starts ("may have killed up to 80"), or None: the figures from there
+    on are in doubt and are not recorded."""
+    m = _HEDGES.search(text)
+    return m.start() if m else None
+
+
+_ACCIDENT = re.compile(
+    r"\b(?:accident|accidents|mishap|electrocut\w*|stampede|heart attack|"
+    r"natural causes|dead at \d+|died at \d+)\b"
+    r"|\b(?:jet|plane|aircraft|airliner|helicopter|car|bus|vehicle|truck|lorry|train|boat)s?\b"
+    r"[^.;]{0,40}\bcrash(?:ed|es)?\b"
+    r"|\b(?:died|killed|dead|perished|burned)\s+(?:\w+\s+){0,2}in\s+(?:a|the)\s+(?:\w+\s+)?"
+    r"(?:fire|blaze)\b",
+    re.IGNORECASE,
+)
+_QUARREL = re.compile(
+    r"\b(?:quarrels?|feuds?|family infighting|family disputes?|between (?:two|the) families|"
+    r"domestic dispute)\b",
+    re.IGNORECASE,
+)
+# An accident or a quarrel in which an armed side or an attack is named is the conflict's
+# ("a military aircraft crashed while on a bombing run", "clashes between two families").
+_ARMED = re.compile(
+    r"\b(?:shot down|downed|bombing|bombed|air ?strikes?|shell\w*|missiles?|rockets?|attack\w*|"
+    r"clash\w*|armed|gunmen|gunfire|shot|shooting|bullets?|militia\w*|fighters|troops|raid|explosion|explosive|mine|"
+    r"landmine|drone|arson|set fire|torched)\b",
+    re.IGNORECASE,
+)
+
+
+def not_conflict(text: str) -> bool:
+    """Deaths of an accident, a quarrel or an obituary, not of the conflict."""
+    if _QUARREL.search(text) and not re.search(r"\bclash\w*|\barmed\b", text, re.IGNORECASE):
+        return True
+    return bool(_ACCIDENT.search(text)) and not _ARMED.search(text)
+
+
+_LIST_LINE = re.compile(r"^\s*(?:[•·▪●◦■►]|-\s*[A-Z][\w' ./()-]{0,40}:\s)")
+_AS_OF = re.compile(r"\bas of\s+(?!now\b)\w+", re.IGNORECASE)
+_SAME_PERIOD = re.compile(
+    r"\b(?:in|during|over|within|for)\s+the\s+same\s+(?:period|time\s+frame|timeframe|span)\b",
+    re.IGNORECASE,
+)
+_THIS_MONTH = re.compile(
+    r"\b(?:this|last|the past|the previous)\s+(?:month|week)\s+alone\b"
+    r"|^\W*this\s+(?:month|week)\b"
+    r"|\b(?:so far|since the start of|since the beginning of)\s+(?:this|the)\s+(?:month|week)\b",
+    re.IGNORECASE,
+)
+_SEVERAL_CAMPAIGNS = re.compile(
+    r"\b(?:two|three|four|five|several|both|\d+)\s+(?:\w+\s+)?"
+    r"(?:offensives|campaigns)\b",
+    re.IGNORECASE,
+)
+_PERFECT = re.compile(
+    r"\b(?:have|has)\s+(?:now\s+|so far\s+|reportedly\s+)?been\s+"
+    r"(?:killed|martyred|slain|executed)\b",
+    re.IGNORECASE,
+)
+_ONE_EVENT = re.compile(
+    r"\b(?:a|an|the|one|this|that|single)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:attack|strike|airstrike|raid|air raid|blast|bombing|explosion|massacre|ambush|"
+    r"shelling|assault|bombardment|car bomb|clash|battle|incident|operation)\b(?!s)",
+    re.IGNORECASE,
+)
+_WHEN = re.compile(
+    r"\b(?:today|yesterday|tonight|last night|overnight|this morning|this evening|on \w+day|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|hours?)\b",
+    re.IGNORECASE,
+)
+
+
+def cumulative(text: str, *, placed: bool, dated: bool) -> bool:
+    """A figure that sums up several events though the sentence names no period.
+
+    ``placed``: the sentence names a place below the country (a region or a town);
+    ``dated``: it names the incident's day.
+    """
+    if _LIST_LINE.match(text) or _AS_OF.search(text) or _SAME_PERIOD.search(text):
+        return True
+    if _THIS_MONTH.search(text) or _SEVERAL_CAMPAIGNS.search(text):
+        return True
+    return (
+        not placed
+        and not dated
+        and bool(_PERFECT.search(text))
+        and not _ONE_EVENT.search(text)
+        and not _WHEN.search(text)
+    )
