@@ -142,3 +142,85 @@ def test_a_coding_statement_overrides_every_source() -> None:
         "Fatalities coded as 0 (a local network reported 2)."
     )
     assert sum(k or 0 for _, k in kinds(text)) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        # parts listed right after a general noun: they add up to it
+        ("Four civilians three men and a woman were killed in Idlib on Monday.", 4),
+        ("Two people a doctor and a nurse died in the shelling of Hama on Monday.", 2),
+        # fewer children / women right after the total: a part of it
+        ("Tue May 3 2016 20 Syrian Civilians 6 Children Killed in Idlib by Airstrikes.", 20),
+        # bodies of the same dead told again
+        ("At least 40 people were killed in the raids on Monday, with 25 bodies pulled out.", 40),
+        ("Rebels killed 12 soldiers on Monday and dragged the corpses of dozens of troops.", 12),
+    ],
+)
+def test_parts_and_bodies_are_not_added_to_their_total(text: str, killed: int) -> None:
+    assert kinds(text) == [("incident", killed)]
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        # a bare singular noun coordinated before a counted group is one more person
+        ("Man and three children killed in a drone strike on Idlib on Monday", 4),
+        ("Ahmad Saleh and his two brothers were killed in Daraa on Monday.", 3),
+        # "and N others" after another day's toll: a second incident in the clause
+        ("The army killed at least six alleged fighters on Sunday and four others on Monday.", 10),
+        # "left N dead" after an article noun: the article is no victim
+        ("A Daesh ambush on regime troops on Monday left 19 soldiers dead a monitor said.", 19),
+        ("An air strike near Idlib on Monday left eight civilians dead.", 8),
+    ],
+)
+def test_coordinated_victims_are_counted_once_each(text: str, killed: int) -> None:
+    assert sum(k or 0 for _, k in kinds(text)) == killed
+
+
+def test_ages_in_a_range_are_no_figure() -> None:
+    text = "Children aged from six to 12 and their mothers were killed in Aleppo on Monday."
+    assert kinds(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # several attacks said as "N times"
+        ("Drones struck the villages near Kobani three times, killing four fighters.", "summary"),
+        # a campaign against an enemy, with no day
+        ("The group said hundreds were killed in operations against Daesh in Raqqa.", "summary"),
+        # a huge injured toll with no day or single event
+        ("Some 3,000 people injured, 20,000 homes damaged", "summary"),
+        # one operation in one place stays an incident
+        (
+            "Seven fighters were killed during combing operations near Hasakah on Monday.",
+            "incident",
+        ),
+    ],
+)
+def test_several_attacks_or_a_campaign(text: str, kind: str) -> None:
+    assert [k for k, _ in kinds(text)] == [kind]
+
+
+def test_near_or_outside_the_capital_is_its_countryside() -> None:
+    text = (
+        "Regime air strikes kill 12 near Damascus. At least 12 people were killed on Monday "
+        "in air strikes on an area outside the capital Damascus, the monitor said."
+    )
+    reports = extract(text, reported_at=REPORTED, default_country="SYR")
+    assert [(r.location.admin1, r.casualties.killed) for r in reports if r.casualties.killed] == [
+        ("Rif Dimashq", reports[0].casualties.killed)
+    ]
+
+
+def test_a_vague_count_before_the_precise_toll_is_the_same_dead() -> None:
+    text = (
+        "Dozens of people have been killed in air strikes on Manbij in Aleppo province. "
+        "At least 40 people were killed in the strikes on Manbij early on Tuesday."
+    )
+    assert kinds(text) == [("incident", 40)]
+
+
+def test_family_infighting_is_not_the_conflict() -> None:
+    assert kinds("Family infighting | Boy injured in violent clashes in Daraa") == []

@@ -308,8 +308,9 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         and (bool(KILL_WORDS.match(first)) != bool(KILL_WORDS.match(nxt)))
     ):
         return None, False  # "Dozens Martyred Injured": no split
-    if not passive and n > 0 and (KILL_WORDS.match(first) or first in INJURE_VERBS):
-        # "Three suicide bombers killed at least two people": the count is the agent.
+    if not passive and n > 0 and (first in KILL_VERBS or first in INJURE_VERBS):
+        # "Three suicide bombers killed at least two people": the count is the agent (a
+        # verb with an object; "28 militants dead a monitor said" has none).
         at = len(right) - len(rest) + 1
         obj = after[at] if at < len(after) else None
         then = after[at + 1].low if at + 1 < len(after) else ""
@@ -344,6 +345,8 @@ def _article_person(right: list[Token]) -> bool:
     for k, tok in enumerate(right):
         low = tok.low
         nxt = right[k + 1].low if k + 1 < len(right) else ""
+        if ascii_digits(low[:1]) or low in _LEAVE_VERBS:
+            return False  # "A counterattack left 28 militants dead": the person is counted
         if low in AUX or low in KILL_VERBS or low in INJURE_VERBS or _verbish(low):
             if nxt in PERSON and (low in PARTICIPLES | INJURE_VERBS or _verbish(low)):
                 continue  # "a wounded man", "a renowned female commander"
@@ -357,6 +360,9 @@ def _article_person(right: list[Token]) -> bool:
         ):
             return False
     return False
+
+
+_LEAVE_VERBS = frozenset({"left", "leaves", "leave", "claimed", "claims", "caused", "causes"})
 
 
 def _head(right: list[Token]) -> str:
@@ -534,6 +540,8 @@ def mentions(sentence: str) -> list[Mention]:
             found[k].subgroup = True
     _propagate(found)
     _remainders(found)
+    _appositive_parts(found)
+    _bodies(found)
     _pronouns(sentence, found)
     _repeats(found)
     for k, m in enumerate(found):
@@ -637,6 +645,67 @@ def _remainders(found: list[Mention]) -> None:
             m.subgroup = m.nested = True
 
 
+# Nouns that name people in general: a list right after them names their parts.
+_GENERIC = frozenset(
+    {"civilians", "people", "persons", "syrians", "citizens", "residents", "victims"}
+    | {"members", "individuals", "others"}
+)
+
+
+def _appositive_parts(found: list[Mention]) -> None:
+    """ "Three civilians two women and a man were killed", "15 Civilians 3 Children Killed":
+    counts listed right after a general noun group, with no verb between, are its parts
+    when they add up to it, or when they are children / women fewer than it."""
+    for k, m in enumerate(found):
+        value = m.count.figure.pick("low")
+        if m.subgroup or m.head not in _GENERIC or k + 1 >= len(found):
+            continue
+        if not _bare_group(found[k + 1].left):
+            continue
+        chain = [found[k + 1]]
+        for later in found[k + 2 :]:
+            words = [w for w in later.left.split() if w not in DETERMINERS]
+            if not (words and words[-1] in COORD and _bare_group(" ".join(words[:-1]))):
+                break
+            chain.append(later)
+        parts = sum(c.count.figure.pick("low") for c in chain)
+        fewer_kin = all(c.head in CHILD | WOMAN for c in chain) and parts < value
+        if parts == value or fewer_kin:
+            for c in chain:
+                c.subgroup, c.nested = True, True
+                c.measure = c.measure or m.measure
+
+
+def _bare_group(left: str) -> bool:
+    """The words between two counts are a short noun group ("civilians", "syrian civilians"):
+    no verb, auxiliary, preposition or punctuation."""
+    words = left.split()
+    return 0 < len(words) <= 3 and all(
+        w[0].isalpha() and w not in AUX and w not in PREPOSITIONS and not _verbish(w) for w in words
+    )
+
+
+_BODY = frozenset({"bodies", "body", "corpses", "corpse", "remains"})
+
+
+def _bodies(found: list[Mention]) -> None:
+    """ "at least 32 people were killed ..., with 18 bodies pulled from the rubble", "kill 30
+    fighters and parade the corpses of dozens": bodies counted after a killed figure of the
+    same sentence are those dead again, not more dead (unless "more", "other" ...)."""
+    for k, m in enumerate(found):
+        if m.measure != KILLED or m.subgroup or not _body_count(m) or _additive(m):
+            continue
+        if any(e.measure == KILLED and not e.subgroup and not _body_count(e) for e in found[:k]):
+            m.subgroup = m.nested = True
+
+
+def _body_count(m: Mention) -> bool:
+    return any(t.low in _BODY for t in m.right[:3]) or m.left.split()[-2:-1] in (
+        ["bodies"],
+        ["corpses"],
+    )
+
+
 _PRONOUN = re.compile(
     r"\b(?:killing|killed|kill|executing|executed) (them|him|her|both|all of them)\b", re.I
 )
@@ -655,6 +724,11 @@ def _coordinated_left(m: Mention) -> bool:
     left_words = m.left.split()
     if COORD_PHRASE.search(m.left):
         return True
+    if left_words[-1:] == ["and"] and m.right[:1] and m.right[0].low in ("others", "more"):
+        # "killed seven suspected militants on Sunday and five others on Monday"; not "and
+        # eight others experienced breathing difficulties" (a predicate of their own)
+        after = m.right[1].low if len(m.right) > 1 else "."
+        return after in PREPOSITIONS or not after[0].isalnum()
     return (
         bool(left_words)
         and left_words[-1] in COORD

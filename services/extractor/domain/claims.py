@@ -5,12 +5,14 @@
   not adds); a coding statement or a place's share corrects earlier figures.
 - A claim whose sentence names no day (a headline, "Car bomb kills 34 in Hama") that gives
   the same toll as a claim with a named day in the same country and region is the same
-  incident said twice: it is folded into that one, never added as a second incident.
+  incident said twice: it is folded into that one, never added as a second incident. So is
+  an undated vague count ("dozens were killed") at or below a dated precise toll there.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -198,14 +200,26 @@ def _within(headline: Claim, body: Claim) -> bool:
     return shared
 
 
+# "Dozens of civilians have reportedly been killed ... at least 73 civilians were killed
+# on Tuesday": a vague count of the same dead, told before the precise one.
+_VAGUE = re.compile(
+    r"\b(?:dozens|scores|hundreds|thousands|tens|several|many|a number of|numbers of)\b",
+    re.IGNORECASE,
+)
+
+
 def _restates(claim: Claim, target: Claim) -> bool:
     (country, admin1, _, _, _), (t_country, t_admin1, _, _, _) = claim.key, target.key
     if country != t_country or (admin1 and t_admin1 and admin1 != t_admin1):
         return False
+    vague = any(_VAGUE.search(s) for s in claim.sentences)
     for measure in ("killed", "injured"):
         mine, theirs = claim.figures.figures.get(measure), target.figures.figures.get(measure)
         if mine is not None or theirs is not None:
-            return mine is not None and theirs is not None and same_toll(mine, theirs)
+            if mine is None or theirs is None:
+                return False
+            within = vague and mine.qualifier is not Qualifier.EXACT
+            return same_toll(mine, theirs) or (within and mine.pick("low") <= theirs.pick("low"))
     return False
 
 

@@ -66,6 +66,8 @@ _ARMED = re.compile(
 
 def not_conflict(text: str) -> bool:
     """Deaths of an accident, a quarrel or an obituary, not of the conflict."""
+    if re.search(r"\bfamily infighting\b", text, re.IGNORECASE):
+        return True  # a monitor's own heading for fights between families
     if _QUARREL.search(text) and not re.search(r"\bclash\w*|\barmed\b", text, re.IGNORECASE):
         return True
     return bool(_ACCIDENT.search(text)) and not _ARMED.search(text)
@@ -86,6 +88,20 @@ _THIS_MONTH = re.compile(
 _SEVERAL_CAMPAIGNS = re.compile(
     r"\b(?:two|three|four|five|several|both|\d+)\s+(?:\w+\s+)?"
     r"(?:offensives|campaigns)\b",
+    re.IGNORECASE,
+)
+# "targeted the area four times, which resulted in the death of three": several attacks.
+_TIMES = re.compile(
+    r"\b(?:targeted|struck|hit|shelled|bombed|attacked|raided|bombarded)\b[^.;]{0,120}?"
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|several|multiple|\d+)\s+times\b",
+    re.IGNORECASE,
+)
+# "hundreds of civilians killed in operations against Daesh": a campaign's toll (with no
+# day named; "killed 12 in operations against IS on Monday" is a day's, and "combing
+# operations" in one place are one operation).
+_IN_OPERATIONS = re.compile(
+    r"\b(?:in|during|throughout)\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:operations|campaigns|offensives)\s+against\b",
     re.IGNORECASE,
 )
 _PERFECT = re.compile(
@@ -114,7 +130,9 @@ def cumulative(text: str, *, placed: bool, dated: bool) -> bool:
     """
     if _LIST_LINE.match(text) or _AS_OF.search(text) or _SAME_PERIOD.search(text):
         return True
-    if _THIS_MONTH.search(text) or _SEVERAL_CAMPAIGNS.search(text):
+    if _THIS_MONTH.search(text) or _SEVERAL_CAMPAIGNS.search(text) or _TIMES.search(text):
+        return True
+    if not dated and _IN_OPERATIONS.search(text):
         return True
     return (
         not placed

@@ -171,10 +171,11 @@ def extract_all(
         if period is None and dates.historical(s, reference) and not tallies.is_comparison(s):
             skipped.append(Skipped(s, "background: an event of an earlier year"))
             continue
+        toll = stated or figures.figures.get("injured")
         if (
             period is None
-            and stated
-            and tallies.too_large_for_one_event(s, stated.pick("low"), reference)
+            and toll
+            and tallies.too_large_for_one_event(s, toll.pick("low"), reference)
         ):
             period = tallies.Tally(None)
         if tallies.not_conflict(s) or confidence.not_conflict(s):

@@ -264,6 +264,8 @@ def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
         and int(text) < 120
     ):
         return False  # "Khaled Omar, 34, was killed": an age between commas after a name
+    if _after_aged(tokens, first):
+        return False  # "children aged from four to 10": ages
     if after.split("-", 1)[0] in _NOT_COUNTS:
         return False  # "an 11 years-old child", "a 3-day-old": an age or a span
     if (
@@ -279,6 +281,20 @@ def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
         return False
     # "on 9, ..." / "since 27." are day numbers whose month was given earlier.
     return not (before in {"on", "since", "until"} and after in {",", "."} and ascii_digits(text))
+
+
+_AGE_RANGE = frozenset({"from", "between", "to", "and", "-"})
+
+
+def _after_aged(tokens: list[Token], first: int) -> bool:
+    """ "aged 40", "aged from four to 10", "ages between 6 and 12": the number is an age."""
+    for k in range(first - 1, max(-1, first - 5), -1):
+        low = tokens[k].low
+        if low in ("aged", "ages"):
+            return True
+        if low not in _AGE_RANGE and _word_number(tokens, k) is None:
+            return False
+    return False
 
 
 def find_counts(tokens: list[Token]) -> list[Count]:

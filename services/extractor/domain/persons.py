@@ -361,7 +361,11 @@ def _victims(tokens: list[Token], covered: set[int]) -> list[Victims]:
         if measure is None or span is None or span[0] >= span[1]:
             continue
         if subject and any(k in covered for k in range(span[0], span[1])):
-            continue  # the subject is a counted group
+            # the subject holds a counted group: only persons coordinated before it are new
+            # ("Woman and two children killed", "Ali and his three sons were killed")
+            span = _before_group(tokens, span, covered)
+            if span is None:
+                continue
         if _both(tokens, i):
             continue  # "Five killed and wounded": no split
         if subject:
@@ -371,6 +375,19 @@ def _victims(tokens: list[Token], covered: set[int]) -> list[Victims]:
             found.append(Victims(measure, *counted))
             covered.update(range(span[0], span[1]))
     return found
+
+
+def _before_group(
+    tokens: list[Token], span: tuple[int, int], covered: set[int]
+) -> tuple[int, int] | None:
+    """The conjuncts of a subject before its first counted group, when "and" joins them to
+    it; None otherwise."""
+    end = next(k for k in range(span[0], span[1]) if k in covered)
+    while end > span[0] and tokens[end - 1].low in _ARTICLES:
+        end -= 1
+    if end - 1 <= span[0] or tokens[end - 1].low != "and":
+        return None
+    return span[0], end - 1
 
 
 def _both(tokens: list[Token], i: int) -> bool:

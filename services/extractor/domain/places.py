@@ -83,7 +83,8 @@ _ACTOR_AFTER = re.compile(
 )
 _AROUND_BEFORE = re.compile(
     r"\b(?:near|outside|around|outskirts of|suburbs? of|countryside of|vicinity of|"
-    r"(?:north|south|east|west)(?:east|west)?(?:ern)? of)\s+(?:the\s+)?$",
+    r"(?:north|south|east|west)(?:east|west)?(?:ern)? of)\s+(?:the\s+)?"
+    r"(?:(?:syrian\s+)?capital,?\s+)?$",
     re.IGNORECASE,
 )
 _AROUND_AFTER = re.compile(
