@@ -224,3 +224,58 @@ def test_a_vague_count_before_the_precise_toll_is_the_same_dead() -> None:
 
 def test_family_infighting_is_not_the_conflict() -> None:
     assert kinds("Family infighting | Boy injured in violent clashes in Daraa") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        # a month's total, spans said without a period word
+        ("In May, the monitor documented 95 deaths in Idlib province.", 95),
+        ("Total of 44 people killed in the region in May, the report said.", 44),
+        ("The number of civilians killed by mines in the first half of the year rose to 60.", 60),
+        ("Clashes between the two sides have left 40 dead in recent days.", 40),
+        ("At least 20 rebels have died in the clashes, which are now in their second week.", 20),
+        ("A total of 58 civilians died during the two-week offensive on the town.", 58),
+    ],
+)
+def test_a_month_or_a_span_of_days_is_a_summary(text: str, killed: int) -> None:
+    assert kinds(text) == [("summary", killed)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one event of a month, a raid over the weekend: incidents
+        "A suicide blast killed six members of the security force in April.",
+        "In a raid over the weekend, coalition forces killed three fighters.",
+    ],
+)
+def test_one_event_of_a_month_or_weekend_is_an_incident(text: str) -> None:
+    assert [k for k, _ in kinds(text)] == ["incident"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No one was killed in the strike on the depot in Hama on Monday.",
+        "None of the 20 passengers were hurt when the bus was hit near Homs.",
+        "The militants threatened to kill 10 hostages if their demands were not met.",
+        "Police foiled a plot to kill 30 people at a market in Damascus.",
+        "Residents marked the anniversary of the massacre that killed 500 people in Houla.",
+        "At least 64 people were killed in the 2019 strike on Baghuz, the report said.",
+    ],
+)
+def test_negations_intents_and_earlier_events_give_no_incident(text: str) -> None:
+    assert [k for k, _ in kinds(text) if k == "incident"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        ("The father of three was killed by a sniper in Daraa on Monday.", 1),
+        ("He was one of 5 people killed in the strike on Monday in Idlib.", 5),
+        ("The strike hit building No. 12, killing a woman in Idlib on Monday.", 1),
+    ],
+)
+def test_kin_partitives_and_numbered_names_are_not_more_victims(text: str, killed: int) -> None:
+    assert kinds(text) == [("incident", killed)]

@@ -5,14 +5,18 @@ event of the conflict. These rules find the evidence against that; when in doubt
 extractor emits a summary or nothing, never a false incident:
 - a hedge puts the figure in doubt ("may have killed up to 80", "possibly resulting in the
   deaths of 70", "whether its strikes claimed more than 100 lives", "conflicting reports
-  suggest one died"): the figures after the hedge are dropped (``hedge_at``);
+  suggest one died"), an intent is no death ("threatened to kill 10 hostages"), an
+  anniversary names an earlier event: the figures after it are dropped (``hedge_at``);
 - the deaths are not the conflict's: accidents ("the vehicle mishap", "a jet crashed on a
   school", "died in a fire in the camp"), family quarrels without an armed clash, an
   obituary ("dead at 54") (``not_conflict``);
 - the figure is cumulative though no period word is said (``cumulative``): a report's list
   line ("• 78 civilians ... were killed by regime forces", "-Regime forces: 12
   fatalities:"), "as of Saturday", "in the same period", "this month (alone)", several
-  offensives or campaigns counted ("in response to the two offensives"), and a present
+  offensives or campaigns counted ("in response to the two offensives"), several attacks
+  ("targeted the area four times"), a campaign against an enemy with no day, spans said
+  without a period word ("in recent days", "the two-week offensive", "the first half of
+  the year"), a month's total ("In May, the monitor documented 95 deaths"), and a present
   perfect toll tied to no day, no place below the country and no single event ("Some 24
   people have been killed in Palestinian attacks").
 """
@@ -28,7 +32,13 @@ _HEDGES = re.compile(
     r"|\bwhether\s+(?:or\s+not\s+)?(?:\w+\s+){0,10}?"
     r"(?:killed|claimed|caused|inflicted|left|resulted)\b"
     r"|\bconflict(?:ed|ing)\s+reports?\s+(?:suggests?|said|say|indicated?)\b"
-    r"|\bnot\s+(?:confident|sure|certain)\s+(?:that\s+)?(?:\w+\s+){0,3}killed\b",
+    r"|\bnot\s+(?:confident|sure|certain)\s+(?:that\s+)?(?:\w+\s+){0,3}killed\b"
+    # intent, not deaths: "threatened to kill 10 hostages", "a plot to kill 30"
+    r"|\b(?:threat\w*|plots?|plotted|plotting|plann\w*|plans?|attempt\w*|tr(?:y|ied|ying)|"
+    r"intend\w*|vow\w*|sought|seek\w*|aim\w*|want\w*|order\w*)\s+to\s+"
+    r"(?:kill|execute|wound|injure|massacre)\b"
+    # a commemoration names an earlier event
+    r"|\b(?:anniversary|commemorat\w+|memorial)\b",
     re.IGNORECASE,
 )
 
@@ -104,6 +114,31 @@ _IN_OPERATIONS = re.compile(
     r"(?:operations|campaigns|offensives)\s+against\b",
     re.IGNORECASE,
 )
+# Spans longer than a day said without "since" or "over the past": "in recent days", "the
+# first half of the year", "clashes now in their second week", "the two-week offensive".
+_SPAN_WORDS = re.compile(
+    r"\b(?:in|during|over|for)\s+(?:the\s+)?recent\s+(?:days|weeks|months)\b"
+    r"|\b(?:first|second|last)\s+(?:half|quarter)\s+of\s+(?:the|this|last)\s+year\b"
+    r"|\b(?:in|into)\s+(?:its|their)\s+(?:second|third|fourth|fifth)\s+(?:day|week|month)\b"
+    r"|\b(?:two|three|four|five|six|seven|ten|\d+)-(?:day|week|month|year)(?:-long)?\s+"
+    r"(?:[\w-]+\s+)?(?:offensive|campaign|battle|siege|operation|war|assault|bombardment|"
+    r"fighting|clashes|escalation)\b",
+    re.IGNORECASE,
+)
+_WEEKEND = re.compile(r"\bover\s+the\s+(?:past\s+|last\s+)?weekend\b", re.IGNORECASE)
+# "In May, the monitor documented 95 deaths", "killed in the region in April 2022, the total":
+# a month's total (a month named without a day, and a word that sums up).
+_MONTH_ONLY = re.compile(
+    r"\b(?:in|during|for|throughout|of)\s+(?:the\s+month\s+of\s+)?(?:january|february|march|"
+    r"april|may|june|july|august|september|october|november|december)\b"
+    r"(?!\s+\d{1,2}\b)(?!\s*,?\s+\d{1,2}(?:st|nd|rd|th)\b)",
+    re.IGNORECASE,
+)
+_TALLY_WORDS = re.compile(
+    r"\b(?:documented|total|totals|number of|exceeded|exceeds|rose to|risen to|reached|"
+    r"deaths|death toll|toll|in all|overall|monthly|altogether|casualties)\b",
+    re.IGNORECASE,
+)
 _PERFECT = re.compile(
     r"\b(?:have|has)\s+(?:now\s+|so far\s+|reportedly\s+)?been\s+"
     r"(?:killed|martyred|slain|executed)\b",
@@ -134,6 +169,12 @@ def cumulative(text: str, *, placed: bool, dated: bool) -> bool:
         return True
     if not dated and _IN_OPERATIONS.search(text):
         return True
+    if _SPAN_WORDS.search(text):
+        return True
+    if _WEEKEND.search(text) and not _ONE_EVENT.search(text):
+        return True  # "over the weekend, 14 were killed in shelling" (not "in a raid")
+    if not dated and _MONTH_ONLY.search(text) and _TALLY_WORDS.search(text):
+        return not _ONE_EVENT.search(text)
     return (
         not placed
         and not dated

@@ -50,6 +50,13 @@ _YEAR_ONLY = re.compile(
     re.IGNORECASE,
 )
 
+# "the 2019 strike on Baghuz", "a 2016 siege": a year used as an adjective of the event.
+_YEAR_ADJECTIVE = re.compile(
+    r"\b(?:the|a|an|its|their|his|her)\s+((?:19|20)[0-9][0-9])\s+(?:[a-z][\w-]*\s+){0,2}?"
+    r"(?:attack|strike|airstrike|air strike|raid|bombing|massacre|siege|offensive|"
+    r"campaign|battle|war|assault|operation|shelling|explosion|blast|incident)s?\b"
+)
+
 
 _MONTH_ONLY = re.compile(
     rf"\b(?:in|during)\s+(?:(?:early|mid|late)[- ])?{_MONTH}(?!\s*[0-9])", re.IGNORECASE
@@ -61,7 +68,8 @@ of 3 January about 30 December is news)."""
 
 def historical(text: str, reference: date) -> bool:
     """True when what the sentence reports happened in an earlier year and is named as
-    history: a year ("the siege of 2016, which killed thousands", "in March 2019"), a full
+    history: a year ("the siege of 2016, which killed thousands", "in March 2019", "the 2019
+    strike on Baghuz"), a full
     date ("a deadly March 18, 2019, attack"), or a month that lies in the previous year ("In
     September ..." told in July), more than ``RECENT`` before the reference day; and the
     sentence names no recent day ("on Monday", "on December 30, 2021" told on 3 January).
@@ -70,6 +78,11 @@ def historical(text: str, reference: date) -> bool:
     old = [
         date(int(y), 12, 31)
         for y in _YEAR_ONLY.findall(text)
+        if int(y) < reference.year and date(int(y), 12, 31) < cutoff
+    ]
+    old += [
+        date(int(y), 12, 31)
+        for y in _YEAR_ADJECTIVE.findall(text)
         if int(y) < reference.year and date(int(y), 12, 31) < cutoff
     ]
     old += [

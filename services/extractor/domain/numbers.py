@@ -116,6 +116,24 @@ _NOT_NAMES = re.compile(
 )
 
 
+_PARENTS = frozenset({"father", "mother", "parent", "grandfather", "grandmother"})
+_ABBREVIATED = frozenset(MONTHS) | {"no", "nos"}
+
+
+def _count_follows(tokens: list[Token], k: int) -> bool:
+    if k < len(tokens) and tokens[k].low in ("the", "those", "these"):
+        k += 1
+    return k < len(tokens) and (ascii_digits(tokens[k].low[:1]) or tokens[k].low in UNITS)
+
+
+def _none_of(tokens: list[Token], first: int) -> bool:
+    """ "none of the 20 passengers", "neither of the two"."""
+    k = first - 1
+    if k >= 0 and tokens[k].low in ("the", "its", "their"):
+        k -= 1
+    return k > 0 and tokens[k].low == "of" and tokens[k - 1].low in ("none", "neither")
+
+
 def ascii_digits(text: str) -> bool:
     """str.isdigit() also accepts "²" and other digits int() refuses."""
     return text.isascii() and text.isdigit()
@@ -235,8 +253,14 @@ def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
     text = tokens[last - 1].low
     if before in MONTHS or after in MONTHS or before == "/" or after == "/":
         return False
-    if before == "." and first > 1 and tokens[first - 2].low in MONTHS:
-        return False  # "On Oct. 22, a man ...": an abbreviated month's day
+    if before == "." and first > 1 and tokens[first - 2].low in _ABBREVIATED:
+        return False  # "On Oct. 22, a man ...", "building No. 12": a day, a name
+    if first > 1 and before == "of" and tokens[first - 2].low in _PARENTS:
+        return False  # "a father of three was killed": his children, not victims
+    if text in ("one", "1") and after == "of" and _count_follows(tokens, last + 1):
+        return False  # "he was one of 5 people killed": one of a count, not one more
+    if before == "no" or _none_of(tokens, first):
+        return False  # "no one was killed", "none of the 20 passengers were hurt"
     # "10:30" is a time; "Syria: 2 more soldiers" and "reached 166: 114 fighters" are not.
     if before == ":" and first > 1 and _glued_pair(tokens, first - 2, first - 1, first):
         return False

@@ -278,11 +278,13 @@ def _count(
             break  # "killed a policeman and abducted ...": the list ended, a verb follows
         if all(t.low.isdigit() for t in part):
             continue  # "Sabri Sido, 20,": an age
-        if _age(part) is None and any(t.low.isdigit() or t.low in _NUMBER_WORDS for t in part):
+        numbered = any(t.low.isdigit() or t.low in _NUMBER_WORDS for t in part)
+        counts = find_counts(part) if numbered and _age(part) is None else []
+        if counts:
             # a number casualties.py did not take: a count of persons ("eight more
-            # militants") when the conjunct opens with it and names persons
-            counts = find_counts(part)
-            head = lows[counts[0].last : counts[0].last + 3] if counts else []
+            # militants") when the conjunct opens with it and names persons ("the father of
+            # three" has no count: his children are not victims)
+            head = lows[counts[0].last : counts[0].last + 3]
             person = next((w for w in head if w in PERSON or w in THINGS), "") in PERSON
             if counts and counts[0].first == 0 and person:
                 people += counts[0].figure.pick("low")
