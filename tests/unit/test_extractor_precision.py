@@ -279,3 +279,18 @@ def test_negations_intents_and_earlier_events_give_no_incident(text: str) -> Non
 )
 def test_kin_partitives_and_numbered_names_are_not_more_victims(text: str, killed: int) -> None:
     assert kinds(text) == [("incident", killed)]
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        # a person noun named in an appositive is one person
+        ("A raid in Azaz on Monday killed a senior leader, Abu Omar, and his two sons.", 3),
+        # kin counted in the plural after a possessive
+        ("A drone strike in Idlib on Monday killed Ahmad Saleh and his three brothers.", 4),
+        # members listed after a counted group are not more victims
+        ("Gunmen killed 4 people in Daraa on Monday, one of them a teacher, and his two sons.", 4),
+    ],
+)
+def test_named_victims_and_their_kin(text: str, killed: int) -> None:
+    assert kinds(text) == [("incident", killed)]

@@ -267,11 +267,16 @@ def _count(
     people = children = women = 0
     after_group = False  # names after a counted group list its members
     previous_name = False
+    previous_noun = False  # the last person counted was a noun ("the commander")
+    many = False  # the last counted group held more than one person
     for x, y in _conjuncts(tokens, a, b):
         part = tokens[x:y]
         if any(k in covered for k in range(x, y)):
             after_group = True
             previous_name = False
+            group = find_counts(part)
+            # "4 people, one of them a teacher, and his two sons": members of the four
+            many = many or (bool(group) and group[0].figure.pick("low") > 1)
             continue
         lows = [t.low for t in part]
         if _verb(part):
@@ -285,8 +290,10 @@ def _count(
             # militants") when the conjunct opens with it and names persons ("the father of
             # three" has no count: his children are not victims)
             head = lows[counts[0].last : counts[0].last + 3]
-            person = next((w for w in head if w in PERSON or w in THINGS), "") in PERSON
-            if counts and counts[0].first == 0 and person:
+            noun = next((w for w in head if w in PERSON or w in THINGS or _kin(w)), "")
+            person = noun in PERSON or _kin(noun)
+            opens = all(w in _ARTICLES for w in lows[: counts[0].first])  # "his two sons"
+            if opens and person and not (after_group and many):
                 people += counts[0].figure.pick("low")
                 after_group, previous_name = True, False
             continue
@@ -307,8 +314,12 @@ def _count(
         name = _is_name(part)
         if after_group and name:
             continue
+        if name and previous_noun and tokens[x - 1].low == "," and _closes_aside(tokens, y, b):
+            previous_noun = False
+            continue  # "the senior leader, Abu X, and his two sons": the leader named
         after_group = False
         previous_name = name or previous_name
+        previous_noun = not name
         people += 1
         children += found[1]
         women += found[2]
@@ -317,6 +328,16 @@ def _count(
     if singular:
         return 1, min(children, 1), min(women, 1)
     return people, children, women
+
+
+def _kin(word: str) -> bool:
+    """ "sons", "brothers", "cousins": kin nouns in the plural."""
+    return word.endswith("s") and word[:-1] in _KIN
+
+
+def _closes_aside(tokens: list[Token], y: int, b: int) -> bool:
+    """The conjunct ending at ``y`` is closed by a comma (an appositive) or ends the list."""
+    return y >= b or tokens[y].low == ","
 
 
 def _victims(tokens: list[Token], covered: set[int]) -> list[Victims]:
