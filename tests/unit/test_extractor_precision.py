@@ -294,3 +294,12 @@ def test_kin_partitives_and_numbered_names_are_not_more_victims(text: str, kille
 )
 def test_named_victims_and_their_kin(text: str, killed: int) -> None:
     assert kinds(text) == [("incident", killed)]
+
+
+def test_a_publication_stamp_is_not_the_incident_day() -> None:
+    text = (
+        "1 Nov 2022 Dozens of people have reportedly been killed in air strikes on Manbij "
+        "in Aleppo province. (Agencies) At least 40 people were killed in the strikes on "
+        "Manbij early on Monday."
+    )
+    assert kinds(text) == [("incident", 40)]

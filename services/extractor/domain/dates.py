@@ -191,6 +191,28 @@ def dateline(text: str, reference: date | None) -> Dateline | None:
     return Dateline(m.group(1).strip(), _resolve(base, month, day, year), m.end())
 
 
+_STAMP = re.compile(
+    r"^\W*(?:(?:date of publication|published|last updated(?: at)?|updated)\s*:?\s*)?"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+    r"(?:[0-9]{1,2}\s+[a-z]{3,9}\.?,?\s+[0-9]{4}|[a-z]{3,9}\.?\s+[0-9]{1,2},?\s*[0-9]{4}"
+    r"|[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{4})"
+    r"(?:\s*\(updated[^)]{0,40}\))?(?:\s+[0-9]{1,2}:?[0-9]{2}\b)?",
+    re.IGNORECASE,
+)
+
+
+def stamp_end(text: str) -> int:
+    """End of a publication stamp opening a text ("21 Jul 2016 ...", "Date of publication 3
+    April 2017 ...", "Last updated at Jun 142016 ..."), 0 when there is none: the stamp's
+    day is when the text was published, not when its incident happened."""
+    m = _STAMP.match(text)
+    if m is None:
+        return 0
+    numeric = re.search(r"[0-9][./-][0-9]", m.group()) is not None
+    named = any(w.casefold()[:3] in MONTHS for w in re.findall(r"[A-Za-z]{3,}", m.group()))
+    return m.end() if numeric or named else 0
+
+
 def period_start(text: str, reference: date) -> date | None:
     """Start of a cumulative period the sentence sums up, or None if it is not a summary."""
     for m in _SINCE.finditer(text):

@@ -163,7 +163,8 @@ def extract_all(
             continue
         reference = anchor[1]
         period = tallies.tally(s, reference)
-        named_day = None if period else dates.incident_day(s, reference)
+        stamp = dates.stamp_end(s) if k == 0 and line is None else 0
+        named_day = None if period else dates.incident_day(s[stamp:], reference)
         if not figures:
             if named_day is not None:
                 day, day_named = named_day, True
