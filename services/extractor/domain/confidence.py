@@ -150,6 +150,8 @@ _ONE_EVENT = re.compile(
     r"shelling|assault|bombardment|car bomb|clash|battle|incident|operation)\b(?!s)",
     re.IGNORECASE,
 )
+# One battle's toll, however long (convention 17): "in the clashes", "in fighting".
+_BATTLE = re.compile(r"\b(?:clashes|fighting|battles|confrontations)\b", re.IGNORECASE)
 _WHEN = re.compile(
     r"\b(?:today|yesterday|tonight|last night|overnight|this morning|this evening|on \w+day|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|hours?)\b",
@@ -180,5 +182,6 @@ def cumulative(text: str, *, placed: bool, dated: bool) -> bool:
         and not dated
         and bool(_PERFECT.search(text))
         and not _ONE_EVENT.search(text)
+        and not _BATTLE.search(text)
         and not _WHEN.search(text)
     )
