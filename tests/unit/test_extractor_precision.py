@@ -305,3 +305,31 @@ def test_a_publication_stamp_is_not_the_incident_day() -> None:
         "Manbij early on Monday."
     )
     assert kinds(text) == [("incident", 40)]
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        # a title or a description before a name, an origin or a birth in an aside
+        ("Syrian engineer Omar Haddad was killed on Monday in a drone strike in Idlib.", 1),
+        ("Rima Ali Saleh, from Kafrlata village, died in shelling of Idlib on Monday.", 1),
+        ("Lawyer Sami Halabi, born in 1980 in Homs, was killed in Daraa on Monday.", 1),
+        # "lost his life" after a possessive, "said to be killed"
+        ("The council said its fighter lost his life in the attack in Raqqa on Monday.", 1),
+        ("Four gunmen were said to be killed in the ambush near Homs on Monday.", 4),
+        ("Two officers are believed to have been killed in the raid on Monday.", 2),
+        # "killed N X injured M others": two clauses, two figures
+        ("A shell hit the school in Hama on Monday and killed two pupils injured six others.", 2),
+        ("Five civilians killed others injured in rocket attacks on Aleppo on Monday", 5),
+    ],
+)
+def test_victims_named_titled_or_reported(text: str, killed: int) -> None:
+    assert kinds(text) == [("incident", killed)]
+
+
+def test_a_body_named_after_a_description_is_no_person() -> None:
+    text = (
+        "The SDF captured 60% of the city and 17 IS members were killed in clashes, "
+        "likely the Deir-ez-Zor Military Council said."
+    )
+    assert kinds(text) == [("incident", 17)]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from schemas.reports import Figure, Qualifier
 
-from .numbers import Count, Token, ascii_digits, find_counts, tokenize
+from .numbers import UNITS, Count, Token, ascii_digits, find_counts, tokenize
 from .persons import uncounted_victims
 from .vocabulary import (
     ADDITIVE,
@@ -119,8 +119,13 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
             n += 1
             continue
         nxt = tokens[k + 1].low if k + 1 < len(tokens) else ""
-        if low in PARTICIPLES and nxt in PERSON and nxt not in PARTICIPLES:
-            n += 1  # "a wounded man died": an adjective
+        if (
+            low in PARTICIPLES
+            and nxt in PERSON
+            and nxt not in PARTICIPLES
+            and nxt not in ("others", "other", "more")
+        ):
+            n += 1  # "a wounded man died": an adjective ("killed others" is not one)
             continue
         after = tokens[k + 2].low if k + 2 < len(tokens) else ""
         if low in ADVERBS and nxt in PARTICIPLES and after in PERSON and after not in PARTICIPLES:
@@ -260,8 +265,13 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
             n = long
     rest = right[n:]
     passive = bool(rest) and rest[0].low in AUX
-    while rest and (rest[0].low in AUX or rest[0].low in SKIP or rest[0].low in ('"', "'")):
-        rest = rest[1:]
+    while rest and (
+        rest[0].low in AUX
+        or rest[0].low in SKIP
+        or rest[0].low in ('"', "'")
+        or (passive and rest[0].low in _REPORTED and len(rest) > 1 and rest[1].low == "to")
+    ):
+        rest = rest[1:]  # "were killed", "were said to be killed", "are believed to have died"
     rest = [t for t in rest[:4] if t.low not in ('"', "'")] + rest[4:]
     group = [t.low for t in right[:n]]
     if group[:1] in (["lives"], ["life"]):
@@ -314,8 +324,12 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         at = len(right) - len(rest) + 1
         obj = after[at] if at < len(after) else None
         then = after[at + 1].low if at + 1 < len(after) else ""
-        if then in PARTICIPLES and obj is not None and ascii_digits(obj.low[:1]):
-            obj = None  # "10 civilians killed 15 injured": a second figure, not an object
+        if (
+            then in PARTICIPLES
+            and obj is not None
+            and (ascii_digits(obj.low[:1]) or obj.low in ("others", "more"))
+        ):
+            obj = None  # "10 civilians killed 15 injured", "8 killed others injured"
         if (
             obj is not None
             and obj.start - rest[0].end <= 1
@@ -362,6 +376,9 @@ def _article_person(right: list[Token]) -> bool:
     return False
 
 
+_REPORTED = frozenset(
+    {"said", "believed", "reported", "thought", "feared", "understood", "confirmed", "known"}
+)
 _LEAVE_VERBS = frozenset({"left", "leaves", "leave", "claimed", "claims", "caused", "causes"})
 
 
@@ -483,6 +500,8 @@ def _participle_after(tokens: list[Token], i: int) -> str | None:
         rest = rest[2:]
     while rest and rest[0] in AUX | {"reportedly", "also", "later"}:
         rest = rest[1:]
+    if rest[:1] == ["lost"] and rest[2:3] in (["life"], ["lives"]):
+        return KILLED  # "its fighter lost his life"
     if not rest or rest[0] not in PARTICIPLES:
         return None
     if len(rest) > 2 and rest[1] in ("and", "or") and _casualty_word(rest[2]):
@@ -627,11 +646,14 @@ def _right_wins(m: Mention, right_measure: str) -> bool:
         return False
     n = _group(m.tail)
     group = {t.low for t in m.tail[:n]}
+    then = m.after[n + 1].low if n + 1 < len(m.after) else ""
     return (
         n <= 3
         and not group & (COORD | DETERMINERS | PREPOSITIONS)
         and len(m.tail) > n
         and m.tail[n].low in PARTICIPLES
+        # "killed two patients injured eight others": a verb with its object, a new clause
+        and not (ascii_digits(then[:1]) or then in UNITS or then in ("dozens", "several"))
     )
 
 

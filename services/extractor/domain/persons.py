@@ -61,7 +61,7 @@ _NAMING = words("named identified known described")
 # "X, believed to be a member of HTS,", "X, aged 40,": an appositive, the same person.
 _APPOSITIVE = words(
     "believed named identified aged known said reportedly described thought dubbed "
-    "nicknamed aka unknown"
+    "nicknamed aka unknown from born originally"
 )
 # "over the death of X" (a protest), "after the killing of X": an earlier death, a reason.
 _REASON = words("over after following since for against about avenge protest mourning")
@@ -212,6 +212,35 @@ def _is_name(part: list[Token]) -> bool:
     )
 
 
+# Capitalised words that end the name of a body, not of a person.
+_BODIES = words(
+    "council forces force army brigade brigades division front party committee observatory "
+    "ministry command units unit group groups battalion corps militia movement network "
+    "agency office authority authorities government administration company state"
+)
+
+
+def _titled_name(part: list[Token]) -> bool:
+    """ "Syrian businessman Bara Katerji", "Lieutenant Colonel Hassan Suleiman": a title or a
+    description before a name of two words or more."""
+    words = [t for t in part if t.low not in ("-", "'", ".")]
+    run = 0
+    for t in reversed(words):
+        if not (_name_word(t) or t.low in _NAME_PARTICLES) or t.low in _NOT_NAMES:
+            break
+        run += 1
+    if run < 2 or run >= len(words) or {t.low for t in words[-run:]} & _BODIES:
+        return False
+    before = [t.low for t in words[:-run]]
+    noun = before[-1]  # "businessman": a noun, not "the", "from", "likely", "captured"
+    return (
+        noun.isalpha()
+        and noun not in _STOP | AUX | _ARTICLES | ADVERBS
+        and not noun.endswith(("ed", "ing", "ly"))
+        and not any(w.endswith("ed") or w.isdigit() for w in before)
+    )
+
+
 def _age(part: list[Token]) -> int | None:
     """ "the 15-year old Badran" -> 15; None without an age."""
     for k, t in enumerate(part[:-1]):
@@ -235,6 +264,7 @@ def _person(part: list[Token]) -> tuple[bool, bool, bool] | None:
         head is not None
         or _is_name(part)
         or (age is not None and any(t.text[:1].isupper() for t in part))
+        or (plural is None and _titled_name(part))
     ):
         child = (head in CHILD) or (age is not None and age < 18)
         woman = head in _FEMALE and not child
@@ -410,6 +440,8 @@ def _before_group(
         end -= 1
     if end - 1 <= span[0] or tokens[end - 1].low != "and":
         return None
+    if any(_verb([t]) or t.low.isdigit() for t in tokens[span[0] : end - 1]):
+        return None  # "SDF captured 60% of Raqqa and 17 IS members were killed": a clause
     return span[0], end - 1
 
 

@@ -93,7 +93,8 @@ _AROUND_AFTER = re.compile(
 # "the government in Damascus", "named as Fatimah Mar'i al Rebdawi": not the event's place
 _NOT_HERE_BEFORE = re.compile(
     r"\b(?:government|regime|authorities)\s+(?:in|of)\s+$|\b(?:named|named as|identified as|"
-    r"called|nicknamed|aka)\s+(?:[A-Z][\w'’‘-]*\s+){0,4}$",
+    r"called|nicknamed|aka)\s+(?:[A-Z][\w'’‘-]*\s+){0,4}$"
+    r"|\bborn\s+(?:in\s+(?:19|20)[0-9][0-9]\s+)?in\s+$",
 )
 MAX_WORDS = 4
 _PART_OF = re.compile(r"^\s+(?:neighbou?rhood|district|quarter)\s+(?:of|in)\b", re.I)
