@@ -333,3 +333,27 @@ def test_a_body_named_after_a_description_is_no_person() -> None:
         "likely the Deir-ez-Zor Military Council said."
     )
     assert kinds(text) == [("incident", 17)]
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        # parts after a comma that add up to the count; a described person is the same one
+        ("During the clashes, 2 soldiers, a lieutenant and a captain, were killed in Daraa.", 2),
+        ("Gunmen shot and killed 1 man, likely a rebel fighter, in Idlib on Monday.", 1),
+    ],
+)
+def test_appositive_lists_and_descriptions(text: str, killed: int) -> None:
+    assert kinds(text) == [("incident", killed)]
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        ("SNHR: 64 civilians killed in Syria in April 2022, including 11 children", 64),
+        ("The monthly report documented the killing of 40 civilians, including 9 children.", 40),
+        ("Daily death toll | 25 people killed", 25),
+    ],
+)
+def test_a_monitors_periodic_count_is_a_summary(text: str, killed: int) -> None:
+    assert kinds(text) == [("summary", killed)]

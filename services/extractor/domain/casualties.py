@@ -579,7 +579,20 @@ def mentions(sentence: str) -> list[Mention]:
     return [m for m in found if m.measure is not None or m.left.endswith("total of")]
 
 
+# ", likely to be an Islamist fighter": the same person described, not one more
+_DESCRIBED = re.compile(
+    r",\s*(?:likely|believed|possibly|probably|reportedly|thought|suspected|apparently)"
+    r"(?:\s+to\s+(?:be|have\s+been))?$"
+)
+
+
 def _measure(m: Mention, k: int, found: list[Mention]) -> None:
+    _read_measure(m, k, found)
+    if k and m.count.article and _DESCRIBED.search(m.left):
+        m.subgroup = m.nested = True
+
+
+def _read_measure(m: Mention, k: int, found: list[Mention]) -> None:
     tail = m.left[-80:]
     m.subgroup = bool(L_SUBGROUP.search(tail)) or (
         k > 0 and bool(R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
@@ -682,7 +695,9 @@ def _appositive_parts(found: list[Mention]) -> None:
         value = m.count.figure.pick("low")
         if m.subgroup or m.head not in _GENERIC or k + 1 >= len(found):
             continue
-        if not _bare_group(found[k + 1].left):
+        left = found[k + 1].left.split()
+        comma = left[-1:] == [","]  # "2 regime members, a lieutenant and a captain, were"
+        if not _bare_group(" ".join(left[:-1] if comma else left)):
             continue
         chain = [found[k + 1]]
         for later in found[k + 2 :]:
@@ -692,7 +707,7 @@ def _appositive_parts(found: list[Mention]) -> None:
             chain.append(later)
         parts = sum(c.count.figure.pick("low") for c in chain)
         fewer_kin = all(c.head in CHILD | WOMAN for c in chain) and parts < value
-        if parts == value or fewer_kin:
+        if parts == value or (fewer_kin and not comma):
             for c in chain:
                 c.subgroup, c.nested = True, True
                 c.measure = c.measure or m.measure

@@ -125,6 +125,16 @@ _SPAN_WORDS = re.compile(
     r"fighting|clashes|escalation)\b",
     re.IGNORECASE,
 )
+# A monitor's periodic count: "Daily death toll | 25 people killed", "the monthly report".
+_REPORT = re.compile(
+    r"\b(?:monthly|annual|yearly|weekly|periodic|daily|half-yearly|quarterly)\s+"
+    r"(?:report|toll|tally|death toll|statistics|count|update|record)\b",
+    re.IGNORECASE,
+)
+_NATIONWIDE = re.compile(
+    r"\b(?:in|across|throughout)\s+(?:syria|the country|iraq|yemen|afghanistan)\b|\bnationwide\b",
+    re.IGNORECASE,
+)
 _WEEKEND = re.compile(r"\bover\s+the\s+(?:past\s+|last\s+)?weekend\b", re.IGNORECASE)
 # "In May, the monitor documented 95 deaths", "killed in the region in April 2022, the total":
 # a month's total (a month named without a day, and a word that sums up).
@@ -171,8 +181,10 @@ def cumulative(text: str, *, placed: bool, dated: bool) -> bool:
         return True
     if not dated and _IN_OPERATIONS.search(text):
         return True
-    if _SPAN_WORDS.search(text):
+    if _SPAN_WORDS.search(text) or _REPORT.search(text):
         return True
+    if not dated and _MONTH_ONLY.search(text) and _NATIONWIDE.search(text):
+        return not _ONE_EVENT.search(text)  # "89 civilians killed in Syria in March 2022"
     if _WEEKEND.search(text) and not _ONE_EVENT.search(text):
         return True  # "over the weekend, 14 were killed in shelling" (not "in a raid")
     if not dated and _MONTH_ONLY.search(text) and _TALLY_WORDS.search(text):
