@@ -339,7 +339,12 @@ def test_a_body_named_after_a_description_is_no_person() -> None:
     ("text", "killed"),
     [
         # parts after a comma that add up to the count; a described person is the same one
-        ("During the clashes, 2 soldiers, a lieutenant and a captain, were killed in Daraa.", 2),
+        (
+            "During the clashes, 2 army members, a lieutenant and a captain, were killed in Daraa.",
+            2,
+        ),
+        # distinct groups listed after a specific noun add up
+        ("The strike killed 2 soldiers, a civilian and a child in Daraa on Monday.", 4),
         ("Gunmen shot and killed 1 man, likely a rebel fighter, in Idlib on Monday.", 1),
     ],
 )
