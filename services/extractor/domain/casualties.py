@@ -307,7 +307,8 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return KILLED, False
     if first in ("sustained", "suffered", "received") and (
         nxt.startswith(("injur", "wound", "suffocat", "breathing"))
-        or nxt in ("serious", "severe", "minor", "from")
+        or nxt in ("serious", "severe", "minor", "from", "various", "light", "moderate")
+        or nxt in ("critical", "multiple", "several")
     ):
         return INJURED, False  # "sustained injuries", "suffered from suffocation"
     if nxt in ("or",) or (nxt == "and" and len(rest) > 2 and _casualty_word(rest[2].low)):
