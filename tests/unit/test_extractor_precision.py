@@ -277,6 +277,7 @@ def test_negations_intents_and_earlier_events_give_no_incident(text: str) -> Non
         ("The father of three was killed by a sniper in Daraa on Monday.", 1),
         ("He was one of 5 people killed in the strike on Monday in Idlib.", 5),
         ("The strike hit building No. 12, killing a woman in Idlib on Monday.", 1),
+        ("Two soldiers of Brigade 313 were killed in Daraa on Monday.", 2),
     ],
 )
 def test_kin_partitives_and_numbered_names_are_not_more_victims(text: str, killed: int) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from schemas.reports import Figure, Qualifier
 
-from .numbers import UNITS, Count, Token, ascii_digits, find_counts, tokenize
+from .numbers import NAME_NOUNS, UNITS, Count, Token, ascii_digits, find_counts, tokenize
 from .persons import uncounted_victims
 from .vocabulary import (
     ADDITIVE,
@@ -139,10 +139,12 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
             or INJURE_WORDS.match(low)
         ):
             break
+        named = k > 0 and tokens[k - 1].low in NAME_NOUNS and tokens[k - 1].text[:1].isupper()
         if not (
             low[0].isalpha()
             or low in {"-", "'", '"', "(", ")", "&", ",", "/"}
             or low[-2:] in ("st", "nd", "rd", "th")
+            or (named and ascii_digits(low))  # "two soldiers of Brigade 313 were killed"
         ):
             break
         n += 1
