@@ -52,7 +52,7 @@ def hedge_at(text: str) -> int | None:
 
 _ACCIDENT = re.compile(
     r"\b(?:accident|accidents|mishap|electrocut\w*|stampede|heart attack|"
-    r"natural causes|dead at \d+|died at \d+)\b"
+    r"natural causes|dead at \d+|died at \d+|committed suicide|took (?:his|her) own life)\b"
     r"|\b(?:jet|plane|aircraft|airliner|helicopter|car|bus|vehicle|truck|lorry|train|boat)s?\b"
     r"[^.;]{0,40}\bcrash(?:ed|es)?\b"
     r"|\b(?:died|killed|dead|perished|burned)\s+(?:\w+\s+){0,2}in\s+(?:a|the)\s+(?:\w+\s+)?"
