@@ -155,7 +155,8 @@ CHANNELS = (
         id="alerts",
         address=topics.ALERTS,
         title="Alert transitions",
-        description="One record per transition (fired, escalated, deescalated, resolved) "
+        description="One record per transition (fired, escalated, deescalated, resolved, "
+        "updated: a rising toll at the same level, late: a notice about a past window) "
         "of an alert. Consumers keep the highest seq seen per fingerprint and drop any "
         "record whose seq is not higher (redeliveries after a rebalance or a restart).",
         message=Message(

@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = (
     "services.extractor.cli",
     "services.deadletters.cli",
     "services.replay.cli",
+    "services.notifier.cli",
 )
 
 

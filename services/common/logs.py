@@ -17,12 +17,21 @@ one handler (standard error) with the same fields:
 
 Faust's worker installs the same configuration (it is passed as the app's
 ``logging_config``), so its own colored format never appears.
+
+Logging that stays readable while something is down: a dead broker makes aiokafka log
+the same error ten times a second; ``RepeatFilter`` lets one record of each kind (logger,
+level, message template) through per ``interval`` seconds and says, on the next one it
+lets through, how many it held back. ``quiet_repeats`` installs it on the root handlers
+(the ingest service and the notifier call it after ``configure_logging``).
 """
 
 from __future__ import annotations
 
 import logging
 import logging.config
+import time
+from collections.abc import Callable
+from logging import Filter
 from typing import Any, Literal
 
 import structlog
@@ -93,3 +102,40 @@ def logging_config(log_format: LogFormat, level: str, service: str) -> dict[str,
 
 def configure_logging(log_format: LogFormat, level: str, service: str) -> None:
     logging.config.dictConfig(logging_config(log_format, level, service))
+
+
+DEFAULT_INTERVAL = 30.0
+
+
+class RepeatFilter(Filter):
+    def __init__(
+        self, interval: float = DEFAULT_INTERVAL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self.interval = interval
+        self._clock = clock
+        self._last: dict[tuple[str, int, str], float] = {}
+        self._held: dict[tuple[str, int, str], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True  # info and debug are not what floods
+        key = (record.name, record.levelno, str(record.msg))
+        now = self._clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self.interval:
+            self._held[key] = self._held.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        held = self._held.pop(key, 0)
+        if held and last is not None:
+            record.msg = f"{record.msg} ({held} more like this in the last {now - last:.0f} s)"
+        return True
+
+
+def quiet_repeats(interval: float = DEFAULT_INTERVAL) -> RepeatFilter:
+    """Install one ``RepeatFilter`` on every root handler; returns it."""
+    repeat = RepeatFilter(interval)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(repeat)
+    return repeat

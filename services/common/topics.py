@@ -16,10 +16,14 @@ CLASSIFIED = "vigil.incidents.classified.v1"
 """ClassifiedIncident JSON, keyed by country."""
 AGGREGATOR_TICKS = "vigil.aggregator.ticks.v1"
 """Wall-clock ticks that move the event-time clock of idle partitions (aggregator-internal)."""
-ALERTS = "vigil.alerts.v1"
-"""Alert transitions, keyed by fingerprint."""
+ALERTS = "vigil.alerts.v2"
+"""Alert transitions (Alert v2), keyed by fingerprint. (``vigil.alerts.v1`` carried Alert
+v1, before the ``updated`` and ``late`` transitions; it is no longer written.)"""
 DEADLETTERS = "vigil.deadletters.v1"
 """DeadLetter JSON: records some service could not decode or validate."""
+NOTIFIER_DELIVERIES = "vigil.notifier.deliveries.v1"
+"""The notifier's delivery ledger: one compacted record per alert and channel, keyed
+``<fingerprint>#<channel>`` (notifier-internal; created by the notifier, compacted)."""
 
 ALL = (REPORTS, RAW_TEXT, CLASSIFIED, AGGREGATOR_TICKS, ALERTS, DEADLETTERS)
 
@@ -53,6 +57,10 @@ class Topics:
     @property
     def deadletters(self) -> str:
         return self.prefix + DEADLETTERS
+
+    @property
+    def notifier_deliveries(self) -> str:
+        return self.prefix + NOTIFIER_DELIVERIES
 
     def all(self) -> tuple[str, ...]:
         return tuple(self.prefix + name for name in ALL)

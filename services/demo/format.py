@@ -1,23 +1,30 @@
-"""One line per alert or dead letter, for a terminal."""
+"""One line per alert or dead letter, for a terminal; the message a channel delivered."""
 
 from __future__ import annotations
 
-from schemas.alerts import Alert
+from schemas.alerts import Alert, Transition
 from schemas.deadletters import DeadLetter
+from services.notifier.domain.text import message_lines
 
 
 def alert_line(alert: Alert) -> str:
-    level = (alert.level or f"{alert.previous_level} -> ok").upper()
-    window = f"{alert.window_start:%Y-%m-%d %H:%M} .. {alert.window_end:%Y-%m-%d %H:%M} UTC"
-    threshold = "" if alert.threshold is None else f"/{alert.threshold}"
-    sources = sorted({s.source for e in alert.evidence for s in e.sources if s.used})
-    late = " (late reports)" if alert.late else ""
+    """``ALERT #1 CRITICAL FIRED children_killed_24h: At least 10 children killed in Idlib,
+    SYR on 2024-12-01: critical (threshold 10 in 24 h); 1 source: White Helmets (NGO) ...``"""
+    if alert.transition is Transition.LATE:
+        level = f"LATE:{(alert.peak_level or '').upper()}"
+    else:
+        level = (alert.level or f"{alert.previous_level} -> ok").upper()
+    words = f"; {alert.verification_text}" if alert.verification_text else ""
     return (
-        f"ALERT #{alert.seq} {level:<10} {alert.transition.value.upper():<11} {alert.rule} "
-        f"{alert.group_key}: {alert.measure} {alert.value}{threshold} window {window}{late}; "
-        f"{len(alert.evidence)} incident(s), sources: {', '.join(sources) or '-'}; "
-        f"confidence {alert.confidence:.2f}"
+        f"ALERT #{alert.seq} {level:<10} {alert.transition.value.upper():<11} {alert.rule}: "
+        f"{alert.summary}{words}"
     )
+
+
+def delivered_block(channel: str, alert: Alert, url: str | None) -> str:
+    """The message as the channel delivered it, indented under one heading line."""
+    lines = message_lines(alert, url)
+    return f"DELIVERED to {channel}:\n" + "\n".join(f"    {line}" for line in lines)
 
 
 def dead_letter_line(letter: DeadLetter) -> str:

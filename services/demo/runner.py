@@ -1,7 +1,10 @@
-"""Start everything on loopback, feed the sample, print alerts; stop it all on Ctrl-C.
+"""Start everything on loopback, feed the sample, print alerts and what the channels
+receive; stop it all on Ctrl-C.
 
 Each service runs as ``python -m services.<name>`` with its settings in the environment,
-exactly as in production, pointed at the embedded broker (or at ``--bootstrap``).
+exactly as in production, pointed at the embedded broker (or at ``--bootstrap``). The
+notifier's generic webhook points at a receiver inside this process, which prints every
+message it gets (any ``VIGIL_NOTIFIER_*`` channel set in the environment is used too).
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from services.common.publisher import make_producer, publish_reports
 from services.common.stack import Stack, wait_http
 from services.common.topics import Topics
 from services.demo.format import alert_line, dead_letter_line
+from services.demo.receiver import Receiver
 
 SAMPLE_FEED = Path(__file__).parent / "sample_feed.jsonl"
-SERVICES = ("classifier", "aggregator", "ingest")
+SERVICES = ("classifier", "aggregator", "ingest", "extractor", "notifier")
 EXAMPLE_REPORT = Path(__file__).parent / "example_report.json"
 SEED_INCIDENT = Path(__file__).parent / "seed_incident.json"
 
@@ -70,6 +74,8 @@ async def run(bootstrap: str | None, feed: Path | None, prefix: str, keep_dir: b
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    receiver = Receiver(started)
+    receiving = await receiver.start()
     try:
         if bootstrap is None:
             stack.broker = start_broker(run_dir / "tansu.log")
@@ -78,10 +84,13 @@ async def run(bootstrap: str | None, feed: Path | None, prefix: str, keep_dir: b
         topics = Topics(prefix)
         await create_vigil_topics(stack.bootstrap, topics)
         token = os.environ.get("VIGIL_INGEST_TOKENS") or secrets.token_urlsafe(18)
+        hooks = [h for h in os.environ.get("VIGIL_NOTIFIER_WEBHOOK_URLS", "").split(",") if h]
         env = {
             "VIGIL_TOPIC_PREFIX": prefix,
             "VIGIL_APP_ID_PREFIX": f"{prefix}vigil",
             "VIGIL_INGEST_TOKENS": token,
+            "VIGIL_NOTIFIER_WEBHOOK_URLS": ",".join([f"{receiver.base}/webhook", *hooks]),
+            "VIGIL_NOTIFIER_ALERT_URL_BASE": receiver.base,
         }
         for name in SERVICES:
             stack.start_service(name, env)
@@ -106,6 +115,12 @@ async def run(bootstrap: str | None, feed: Path | None, prefix: str, keep_dir: b
             f"-H 'Content-Type: application/json' --data @{example} {api}/v1/reports",
             flush=True,
         )
+        print(
+            f"the notifier delivers to a local webhook receiver ({receiver.base}/webhook) "
+            "whose messages are printed below; set VIGIL_NOTIFIER_SLACK_WEBHOOK_URL, "
+            "..._PAGERDUTY_ROUTING_KEY or ..._ALERTMANAGER_URL to add real channels",
+            flush=True,
+        )
         print(f"logs in {run_dir}; Ctrl-C stops everything", flush=True)
         watcher = asyncio.create_task(watch(stack.bootstrap, topics, started, stop))
         while not stop.is_set():
@@ -120,6 +135,7 @@ async def run(bootstrap: str | None, feed: Path | None, prefix: str, keep_dir: b
     finally:
         print("stopping ...", flush=True)
         stack.stop()
+        await receiving.cleanup()
         print("stopped: no process left behind", flush=True)
         if not keep_dir:
             import shutil

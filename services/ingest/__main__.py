@@ -5,7 +5,8 @@ URL, and stops cleanly on SIGINT or SIGTERM; ``--help`` prints its settings. The
 producer is started on the first request, so the service starts (and answers 503) while
 the broker is down. Meanwhile it makes sure the reports topic exists (created with
 ``VIGIL_TOPIC_PARTITIONS`` partitions, not the broker's default), retrying in the
-background with one line per failed attempt until the broker answers.
+background with one line per failed attempt until the broker answers. Header, body and
+idle timeouts and the redacting access log: ``services/ingest/server.py``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import logging
 import signal
 import sys
 
-from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from services.common.errors import ConfigError
-from services.common.logs import configure_logging
+from services.common.logs import configure_logging, quiet_repeats
 from services.common.operations import Operations
 from services.common.publisher import make_producer
 from services.common.startup import (
@@ -32,24 +32,22 @@ from services.common.startup import (
 from services.common.version import version
 from services.ingest.app import build_app
 from services.ingest.metrics import IngestMetrics
+from services.ingest.server import serve
 from services.ingest.settings import IngestSettings
 
 log = logging.getLogger("services.ingest")
 
 
-async def serve(settings: IngestSettings) -> None:
+async def run(settings: IngestSettings) -> None:
     if not settings.tokens:
         raise ConfigError("VIGIL_INGEST_TOKENS is empty: every request would be refused")
     timeout_ms = int(settings.publish_timeout_seconds * 1000)
     producer = make_producer(settings.kafka_bootstrap, request_timeout_ms=max(timeout_ms, 1000))
     registry = CollectorRegistry()
     operations = Operations("ingest", settings, registry)
-    app = build_app(settings, producer, IngestMetrics(registry), operations)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
-    await site.start()
-    port = runner.addresses[0][1]
+    metrics = IngestMetrics(registry)
+    app = build_app(settings, producer, metrics, operations)
+    runner, server, port = await serve(app, settings, lambda: metrics.timed_out("header"))
     url = f"http://{settings.http_host}:{port}"
     log.info("vigil %s ingest listening on %s", version(), url, extra={"url": url})
     operations.start()
@@ -61,9 +59,10 @@ async def serve(settings: IngestSettings) -> None:
     try:
         await stop.wait()
     finally:
+        server.close()
         topics.cancel()
         await operations.stop()
-        await runner.cleanup()  # stops accepting, finishes requests, stops the producer
+        await runner.cleanup()  # finishes requests, stops the producer
 
 
 async def ensure_reports_topic(settings: IngestSettings, backoff: float = 2.0) -> None:
@@ -90,8 +89,9 @@ def main() -> int:
     handle_args("ingest", IngestSettings, sys.argv[1:])
     settings = load_settings("ingest", IngestSettings)
     configure_logging(settings.log_format, settings.log_level, "ingest")
+    quiet_repeats(settings.log_repeat_seconds)
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(run(settings))
     except ConfigError as exc:
         print(f"vigil ingest: {exc}", file=sys.stderr)
         return 2

@@ -5,6 +5,14 @@ is injected (an ``AIOKafkaProducer`` from ``services.common.publisher.make_produ
 production and integration tests, a fake in unit tests) and started lazily on the first
 publish, and retried on the next one if that failed, so the service starts and answers
 503 while the broker is down.
+
+What a 503 means is said in its body (``logic.Unavailable``): ``published: "none"`` when
+nothing reached the broker (it could not be reached), ``"unknown"`` when the reports were
+handed over but not acknowledged in time (the producer keeps them and may publish them
+once the broker is back). Sending the same reports again is always safe: ``report_id``
+is the idempotency key. A client that goes away mid-request is counted as 499 (nginx's
+"client closed request"), not as a server error; one that is too slow with its body gets
+408 (see ``server.py`` for the header and idle timeouts).
 """
 
 from __future__ import annotations
@@ -24,9 +32,10 @@ from services.common.errors import RejectedInput
 from services.common.operations import Operations
 from services.common.publisher import publish_reports
 from services.ingest import logic
-from services.ingest.auth import AuthResult, check_bearer
+from services.ingest.auth import AuthResult, check_bearer, credentials_in_query
 from services.ingest.metrics import IngestMetrics
 from services.ingest.openapi import build_document
+from services.ingest.server import watch_heads
 from services.ingest.settings import IngestSettings
 
 log = logging.getLogger(__name__)
@@ -47,6 +56,11 @@ class Producer(Protocol):
 class BrokerUnavailable(Exception):
     """The broker could not be reached or did not acknowledge in time."""
 
+    def __init__(self, reason: str, handed_over: bool) -> None:
+        super().__init__(reason)
+        self.handed_over = handed_over
+        """True when the reports reached the producer: they may still be published."""
+
 
 class ProducerGate:
     """Starts the producer on first use (retrying after a failure) and bounds every publish."""
@@ -65,16 +79,19 @@ class ProducerGate:
                 self.started = True
 
     async def publish(self, reports: Iterable[IncidentReport]) -> list[str]:
+        handed_over = False
         try:
             async with asyncio.timeout(self.timeout):
                 await self._ensure_started()
+                handed_over = True
                 return await publish_reports(self.producer, self.topic, reports)
         except TimeoutError:
+            what = "acknowledgement" if handed_over else "connection"
             raise BrokerUnavailable(
-                f"no broker acknowledgement within {self.timeout:g} s"
+                f"no broker {what} within {self.timeout:g} s", handed_over
             ) from None
         except Exception as exc:  # aiokafka raises many types when the broker is away
-            raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise BrokerUnavailable(f"{type(exc).__name__}: {exc}", handed_over) from exc
 
     async def close(self) -> None:
         """Stop the producer, waiting at most the publish timeout for unsent records."""
@@ -97,6 +114,14 @@ def _json(model: BaseModel, status: int, headers: dict[str, str] | None = None) 
 def _error(status: int, error: str, message: str, **extra: Any) -> web.Response:
     headers = extra.pop("headers", None)
     return _json(logic.ErrorBody(error=error, message=message, **extra), status, headers)
+
+
+class ClientGone(Exception):
+    """The client closed the connection before its request was read."""
+
+
+CLIENT_CLOSED = 499
+"""nginx's "client closed request": counted, never a 500."""
 
 
 async def _read_bounded(request: web.Request, limit: int) -> bytes | None:
@@ -140,11 +165,31 @@ class ReportsHandler:
                 "unsupported_media_type",
                 "send 'Content-Type: application/json' (charset utf-8 if any)",
             )
+        in_url = credentials_in_query(request.query.keys())
+        if in_url:
+            return _error(
+                400,
+                "credentials_in_url",
+                f"query parameter(s) {', '.join(in_url)} look like credentials: a URL is "
+                "logged and shared; send 'Authorization: Bearer <token>' only",
+            )
         limit = self.settings.max_body_bytes
         too_large = f"the body is over the limit of {limit} bytes"
         if request.content_length is not None and request.content_length > limit:
             return _error(413, "too_large", too_large)
-        raw = await _read_bounded(request, limit)
+        wait = self.settings.body_timeout_seconds
+        try:
+            async with asyncio.timeout(wait):
+                raw = await _read_bounded(request, limit)
+        except TimeoutError:
+            self.metrics.timed_out("body")
+            response = _error(
+                408, "request_timeout", f"the body was not complete within {wait:g} s"
+            )
+            response.force_close()
+            return response
+        except ConnectionError as exc:
+            raise ClientGone(str(exc)) from None
         if raw is None:
             return _error(413, "too_large", too_large)
         try:
@@ -154,7 +199,7 @@ class ReportsHandler:
                 (413, "too_many_items") if exc.kind == "too_many" else (400, "malformed")
             )
             return _error(status, error, exc.reason)
-        outcome = logic.validate_items(items)
+        outcome = logic.validate_items(items, guard=self.settings.future_guard)
         self.metrics.reports_rejected(len(outcome.rejected))
         if not outcome.valid:
             return _json(logic.BatchResult(accepted=[], rejected=outcome.rejected), 422)
@@ -163,18 +208,32 @@ class ReportsHandler:
         except BrokerUnavailable as exc:
             log.warning("publish failed: %s", exc)
             self.metrics.reports_unpublished(len(outcome.valid))
-            retry = self.settings.retry_after_seconds
-            return _error(
-                503,
-                "broker_unavailable",
-                "the broker is unreachable or did not acknowledge in time: nothing was "
-                "accepted; retry the whole request later (a repeated report_id is harmless: "
-                "it is the idempotency key)",
-                retry_after_seconds=retry,
-                headers={"Retry-After": str(retry)},
-            )
+            return self._unavailable(exc, [r.report_id for r in outcome.valid])
         self.metrics.reports_accepted(len(accepted))
         return _json(logic.BatchResult(accepted=accepted, rejected=outcome.rejected), 202)
+
+    def _unavailable(self, exc: BrokerUnavailable, report_ids: list[str]) -> web.Response:
+        retry = self.settings.retry_after_seconds
+        if exc.handed_over:
+            message = (
+                "the broker did not acknowledge in time: these reports may or may not be "
+                "published (the producer keeps them and may publish them once the broker "
+                f"is back). Retry: send the same reports again after {retry} s; a "
+                "report_id already published changes nothing"
+            )
+        else:
+            message = (
+                "the broker is unreachable: nothing of this request was published. Retry: "
+                f"send the same reports again after {retry} s"
+            )
+        body = logic.Unavailable(
+            error="broker_unavailable",
+            message=message,
+            retry_after_seconds=retry,
+            published="unknown" if exc.handed_over else "none",
+            report_ids=report_ids,
+        )
+        return _json(body, 503, {"Retry-After": str(retry)})
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -191,11 +250,17 @@ def _metrics_middleware(metrics: IngestMetrics) -> Any:
             response = await handler(request)
             status = response.status
             return response
+        except ClientGone:
+            status = CLIENT_CLOSED
+            return web.Response(status=CLIENT_CLOSED)  # nobody reads it
         except web.HTTPException as exc:
             status = exc.status
             raise
         finally:
             metrics.request_answered(route, status, time.perf_counter() - started)
+            head = watch_heads(request.app).get(request.transport)
+            if head is not None:
+                head.expect_head()
 
     return record
 
@@ -231,4 +296,5 @@ def build_app(
     app.router.add_get("/openapi.json", openapi)
     app.on_cleanup.append(close_gate)
     app[GATE] = gate
+    watch_heads(app)  # filled by server.serve with each connection's head deadline
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import Enum
 
 from pydantic import SecretStr
@@ -35,3 +35,23 @@ def check_bearer(header: str | None, tokens: Sequence[SecretStr]) -> AuthResult:
     for token in tokens:
         matched |= hmac.compare_digest(candidate, _bytes(token.get_secret_value()))
     return AuthResult.OK if matched else AuthResult.WRONG
+
+
+CREDENTIAL_PARAMS = frozenset({"token", "access_token", "api_key", "apikey", "key", "auth"})
+"""Query parameters that carry credentials when a client pastes them into a URL."""
+
+
+def redact_query(query_string: str) -> str:
+    """The query string with every value replaced (names kept): nothing a client put in a
+    URL, a token least of all, reaches a log line."""
+    parts = []
+    for pair in query_string.split("&"):
+        name, sep, _ = pair.partition("=")
+        parts.append(f"{name}=REDACTED" if sep else name)
+    return "&".join(parts)
+
+
+def credentials_in_query(names: Iterable[str]) -> list[str]:
+    """The query parameter names that look like credentials (refused: a URL is logged,
+    cached and shared where a header is not)."""
+    return sorted({n for n in names if n.lower() in CREDENTIAL_PARAMS})

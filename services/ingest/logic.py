@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 import pydantic_core
 from pydantic import BaseModel, Field, ValidationError
@@ -49,6 +50,18 @@ class ErrorBody(BaseModel):
     error: str = Field(description="Short machine-readable class, e.g. 'malformed_json'.")
     message: str
     retry_after_seconds: int | None = Field(default=None, description="503 only.")
+
+
+class Unavailable(ErrorBody):
+    """Body of 503: what the client may assume about the reports it sent."""
+
+    published: Literal["none", "unknown"] = Field(
+        description="none: nothing of this request reached the broker. unknown: the reports "
+        "were handed to the broker but not acknowledged in time; some or all may be "
+        "published, also later, once the broker is back. Either way, sending the same "
+        "reports again (same report_id) is safe: a report_id already counted changes nothing."
+    )
+    report_ids: list[str] = Field(description="The valid reports of this request, to send again.")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,14 @@ class IngestMetrics:
         )
         for outcome in OUTCOMES:
             self.reports.labels(outcome=outcome)
+        self.timeouts = Counter(
+            "vigil_http_timeouts_total",
+            "Requests answered 408 because the client was too slow, by phase (header, body).",
+            ["phase"],
+            registry=registry,
+        )
+        for phase in ("header", "body"):
+            self.timeouts.labels(phase=phase)
 
     def request_answered(self, route: str, status: int, seconds: float) -> None:
         self.requests.labels(route=route, status=str(status)).inc()
@@ -42,6 +50,9 @@ class IngestMetrics:
 
     def reports_rejected(self, count: int) -> None:
         self.reports.labels(outcome="rejected").inc(count)
+
+    def timed_out(self, phase: str) -> None:
+        self.timeouts.labels(phase=phase).inc()
 
     def reports_unpublished(self, count: int) -> None:
         self.reports.labels(outcome="unpublished").inc(count)

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from schemas.reports import IncidentReport
-from services.ingest.logic import BatchResult, ErrorBody
+from services.ingest.logic import BatchResult, ErrorBody, Unavailable
 
 COMMITTED = Path(__file__).with_name("openapi.json")
 REF = "#/components/schemas/{model}"
@@ -74,7 +74,12 @@ def _post_reports() -> dict[str, Any]:
             "reports are published to the reports topic keyed by country; the answer (202) "
             "comes only after the broker acknowledged them, and lists invalid items with "
             "per-field errors. When no item is valid the answer is 422. `report_id` is the "
-            "idempotency key, so retrying a request after a 503 is safe."
+            "idempotency key, so sending the same reports again after a 503 (or after "
+            "any answer that did not arrive) is always safe. Credentials belong in the "
+            "Authorization header: a query parameter that looks like one (token, "
+            "access_token, api_key, key, auth) is refused with 400. Slow clients: a request "
+            "head not complete within `VIGIL_INGEST_HEADER_TIMEOUT_SECONDS` (10) or a body "
+            "not complete within `VIGIL_INGEST_BODY_TIMEOUT_SECONDS` (30) is answered 408."
         ),
         "security": [{"bearerAuth": []}],
         "requestBody": {
@@ -95,7 +100,8 @@ def _post_reports() -> dict[str, Any]:
                 "Acknowledged by the broker; invalid items listed.", "BatchResult"
             ),
             "400": _json_response(
-                "Malformed body: invalid UTF-8 or JSON, not an object or array, or an empty array.",
+                "Malformed body: invalid UTF-8 or JSON, not an object or array, or an empty "
+                "array; or credentials in the URL.",
                 error,
             ),
             "401": _json_response(
@@ -110,14 +116,17 @@ def _post_reports() -> dict[str, Any]:
             ),
             "403": _json_response("Bearer token not accepted.", error),
             "413": _json_response("Body or item count over the limit.", error),
+            "408": _json_response("The request head or body was too slow to arrive.", error),
             "415": _json_response("Content-Type is not application/json (utf-8).", error),
             "422": _json_response(
                 "No item is a valid report (per item, per field).", "BatchResult"
             ),
             "503": _json_response(
-                "Broker unreachable or no acknowledgement in time: nothing "
-                "was accepted; retry later.",
-                error,
+                "Broker unreachable (`published: none`: nothing of the request was "
+                "published) or no acknowledgement in time (`published: unknown`: some or all "
+                "reports may be published, also later). Send the same reports again after "
+                "Retry-After: a repeated report_id changes nothing.",
+                "Unavailable",
                 headers=retry_after,
             ),
         },
@@ -129,6 +138,7 @@ def build_document() -> dict[str, Any]:
         (IncidentReport, "validation"),
         (BatchResult, "serialization"),
         (ErrorBody, "serialization"),
+        (Unavailable, "serialization"),
         (Health, "serialization"),
         (Readiness, "serialization"),
     ]

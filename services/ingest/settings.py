@@ -40,6 +40,30 @@ class IngestSettings(ServiceSettings):
         default=10.0, gt=0, description="Longest wait for broker acks before answering 503."
     )
     retry_after_seconds: int = Field(default=5, ge=1, description="Retry-After sent with a 503.")
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request head not complete this long after its "
+        "first byte is answered 408 and the connection closed.",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A body not complete this long after its head is "
+        "answered 408 and the connection closed.",
+    )
+    idle_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A connection that sends nothing this long (before "
+        "its first request or between requests) is closed.",
+    )
+    log_repeat_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="The same warning or error (e.g. the broker is down) "
+        "is logged at most once per this many seconds, with a count of those held back.",
+    )
 
     @field_validator("tokens", mode="before")
     @classmethod

@@ -1,5 +1,23 @@
-"""The Kafka side, kept thin: read alert records, decide, hand them to the channel
-workers, dead-letter what cannot be sent, and commit only what every channel settled.
+"""The Kafka side, kept thin: read alert records, decide per channel with the delivery
+ledger, hand them to the channel workers, dead-letter what cannot be sent, and commit
+only what every channel settled.
+
+Nothing lost, nothing doubled, across rebalances, restarts and SIGKILL:
+
+- an offset is committed only past records every channel settled (delivered, skipped,
+  or refused and dead-lettered), and only after the ledger records and dead letters
+  behind it were acknowledged by the broker;
+- a channel gets a transition only when its ledger mark says it has not settled it, so a
+  record read again (after a rebalance, a restart, a crash) reaches only the channels
+  that still owe it; a re-driven dead letter reaches only the channels that refused it;
+- on revocation the worker stops starting deliveries for the partitions it loses, lets a
+  request in flight finish and records its outcome, flushes the ledger and commits,
+  before the partition moves: the next owner reads a complete ledger (it loads it on
+  assignment, up to a barrier record);
+- the only window left is a crash between a channel's 2xx and the broker's ack of its
+  ledger record (milliseconds): that one transition is sent again after the takeover
+  (webhooks carry ``Idempotency-Key: <fingerprint>:<seq>``, PagerDuty and Alertmanager
+  deduplicate on the fingerprint and labels).
 
 This is the aiokafka counterpart of a Faust service's ``agents.py`` (see the package
 docstring for why there is no Faust here).
@@ -28,8 +46,10 @@ from services.notifier.delivery import (
     SourceRecord,
     utc_now,
 )
-from services.notifier.domain.filters import SeqFilter, passes_min_level
+from services.notifier.domain.filters import passes_min_level
+from services.notifier.domain.ledger import Active, Ledger
 from services.notifier.domain.offsets import OffsetTracker
+from services.notifier.ledger_store import LedgerStore
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.settings import NotifierSettings
 
@@ -38,6 +58,7 @@ log = logging.getLogger(__name__)
 SERVICE = "notifier"
 POLL_MS = 200
 MAX_BATCH = 500
+LOAD_WAIT = 120.0
 
 
 class NotifierLoop:
@@ -46,6 +67,7 @@ class NotifierLoop:
         *,
         consumer: AIOKafkaConsumer,
         producer: AIOKafkaProducer,
+        store: LedgerStore,
         channels: Sequence[Channel],
         settings: NotifierSettings,
         metrics: NotifierMetrics,
@@ -54,28 +76,37 @@ class NotifierLoop:
     ) -> None:
         self._consumer = consumer
         self._producer = producer
+        self._store = store
         self._settings = settings
         self._metrics = metrics
         self._now = now
         self._tracker: OffsetTracker[TopicPartition] = OffsetTracker()
         self._committed: dict[TopicPartition, int] = {}
-        self._seen = SeqFilter()
+        self.ledger = Ledger()
+        self._owned: dict[TopicPartition, int] = {}
+        """Partitions this worker owns, with the epoch of the ownership."""
+        self._epoch = 0
+        self._queued: set[tuple[str, int, str, int]] = set()
+        """(channel, partition, fingerprint, seq) queued or in delivery: a copy read
+        meanwhile (the aggregator re-sending its outbox) is not queued again."""
+        self._keeps = {c.name for c in channels if c.keeps_active}
         policy = settings.retry_policy()
         self.workers = [
             ChannelWorker(
                 channel,
                 policy,
+                owner=self,
                 metrics=metrics,
-                on_settled=self._settled,
-                on_failure=self._delivery_failed,
                 queue_size=settings.queue_size,
+                retry_after_max=settings.retry_after_max,
+                give_up_after=settings.give_up_after,
                 rng=rng,
             )
             for channel in channels
         ]
 
     def rebalance_listener(self) -> ConsumerRebalanceListener:
-        return _CommitOnRevoke(self)
+        return _Rebalance(self)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set, give pending deliveries ``shutdown_grace`` seconds,
@@ -117,6 +148,9 @@ class NotifierLoop:
     async def _intake(
         self, partition: TopicPartition, record: ConsumerRecord[bytes, bytes]
     ) -> None:
+        epoch = await self._ownership(partition)
+        if epoch is None:
+            return  # fetched before its partition was revoked: the new owner reads it
         source = SourceRecord(
             topic=record.topic,
             partition=record.partition,
@@ -133,24 +167,80 @@ class NotifierLoop:
             await self._dead_letter(source, exc.reason, exc.kind)
             self._tracker.add(partition, record.offset, 0)
             return
-        if not self._seen.admit(alert.fingerprint, alert.seq):
-            outcome, waiting_for = "duplicate", 0
-        elif not passes_min_level(alert, self._settings.min_level):
-            outcome, waiting_for = "below_min_level", 0
-        else:
-            outcome, waiting_for = "accepted", len(self.workers)
-        self._metrics.record(outcome)
-        self._tracker.add(partition, record.offset, waiting_for)
-        if waiting_for:
-            for worker in self.workers:
-                worker.put(Pending(alert, source))
+        item = Pending(alert, source, epoch)
+        if not passes_min_level(alert, self._settings.min_level):
+            self._metrics.record("below_min_level")
+            self._tracker.add(partition, record.offset, 0)
+            return
+        owed = [
+            w
+            for w in self.workers
+            if self._key(w.name, item) not in self._queued and self.wants(w.name, item)
+        ]
+        self._metrics.record("accepted" if owed else "duplicate")
+        self._tracker.add(partition, record.offset, len(owed))
+        for worker in owed:
+            self._queued.add(self._key(worker.name, item))
+            worker.put(item)
 
-    def _settled(self, item: Pending) -> None:
+    async def _ownership(self, partition: TopicPartition) -> int | None:
+        """The partition's epoch; for a partition assigned whose ledger is still loading
+        (the fetcher may hand records over before the listener finished), wait for it."""
+        deadline = asyncio.get_running_loop().time() + LOAD_WAIT
+        while partition not in self._owned and partition in self._consumer.assignment():
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"ledger of {partition} not loaded in {LOAD_WAIT:g}s")
+            await asyncio.sleep(0.01)
+        return self._owned.get(partition)
+
+    @staticmethod
+    def _key(channel: str, item: Pending) -> tuple[str, int, str, int]:
+        return (channel, item.record.partition, item.alert.fingerprint, item.alert.seq)
+
+    # -- the worker's owner (see delivery.Owner) --------------------------------------------
+
+    def current(self, item: Pending) -> bool:
+        tp = TopicPartition(item.record.topic, item.record.partition)
+        return self._owned.get(tp) == item.epoch
+
+    def wants(self, channel: str, item: Pending) -> bool:
+        return self.ledger.wants(channel, item.alert, item.record.redriven)
+
+    def active_on(self, channel: str, item: Pending) -> Active | None:
+        return self.ledger.active_on(channel, item.alert)
+
+    def active(self, channel: str) -> list[Active]:
+        return self.ledger.active(channel, {tp.partition for tp in self._owned})
+
+    async def settled(
+        self,
+        item: Pending,
+        channel: str,
+        *,
+        delivered: bool,
+        write: bool,
+        at: datetime | None = None,
+    ) -> None:
         record = item.record
-        self._tracker.settle(TopicPartition(record.topic, record.partition), record.offset)
+        self._queued.discard(self._key(channel, item))
+        if write:
+            key, value = self.ledger.settle(
+                channel,
+                item.alert,
+                record.partition,
+                delivered=delivered,
+                keeps_active=channel in self._keeps,
+                now=at or self._now(),
+            )
+            await self._store.write(record.partition, key, value)
+        if self.current(item):
+            self._tracker.settle(TopicPartition(record.topic, record.partition), record.offset)
 
-    async def _delivery_failed(self, item: Pending, channel: str, reason: str) -> None:
+    async def failed(self, item: Pending, channel: str, reason: str) -> None:
         await self._dead_letter(item.record, reason, "delivery")
+        await self.settled(item, channel, delivered=False, write=True)
+
+    # -- Kafka ------------------------------------------------------------------------------
 
     async def _dead_letter(self, source: SourceRecord, reason: str, kind: str) -> None:
         letter = dead_letter(
@@ -172,7 +262,8 @@ class NotifierLoop:
         )
 
     async def commit(self, partitions: Sequence[TopicPartition] | None = None) -> None:
-        """Commit every settled prefix that moved since the last commit."""
+        """Commit every settled prefix that moved since the last commit, once the ledger
+        records behind it are acknowledged."""
         offsets = {
             tp: offset
             for tp, offset in self._tracker.committable().items()
@@ -181,6 +272,7 @@ class NotifierLoop:
         if not offsets:
             return
         try:
+            await self._store.flush()
             await self._consumer.commit(offsets)
         except KafkaError as exc:
             # Typically a rebalance in progress: the records are read again, not lost.
@@ -188,17 +280,47 @@ class NotifierLoop:
             return
         self._committed.update(offsets)
 
+    async def assigned(self, partitions: Sequence[TopicPartition]) -> None:
+        """Load the ledger of the new partitions, then re-send what is active there."""
+        new = [tp for tp in partitions if tp not in self._owned]
+        if not new:
+            return
+        records = await self._store.load(tp.partition for tp in new)
+        self.ledger.forget(tp.partition for tp in new)  # what is loaded replaces it
+        for key, value in records:
+            self.ledger.apply(key, value)
+        self._metrics.ledger_loaded.inc(len(records))
+        for tp in new:
+            self._epoch += 1
+            self._owned[tp] = self._epoch
+        log.info(
+            "assigned %s: %d ledger record(s) loaded",
+            sorted(tp.partition for tp in new),
+            len(records),
+        )
+        for worker in self.workers:
+            worker.resend_now()
+
     async def revoked(self, partitions: Sequence[TopicPartition]) -> None:
-        await self.commit(partitions)
-        self._tracker.forget(partitions)
-        for tp in partitions:
+        """Hand the partitions over cleanly: nothing more is started for them, what is in
+        flight ends and is recorded, the ledger is flushed, settled offsets committed."""
+        lost = [tp for tp in partitions if tp in self._owned]
+        for tp in lost:
+            del self._owned[tp]
+        numbers = {tp.partition for tp in lost}
+        await asyncio.gather(*(w.abandon(numbers) for w in self.workers))
+        await self.commit(lost)
+        await self._store.flush()
+        self._tracker.forget(lost)
+        for tp in lost:
             self._committed.pop(tp, None)
+        self.ledger.forget(numbers)
+        self._queued = {key for key in self._queued if key[1] not in numbers}
+        if lost:
+            log.info("revoked %s: handed over", sorted(numbers))
 
 
-class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Commit what was settled before a partition moves to another member. Alerts of
-    that partition still queued here are delivered anyway (at least once)."""
-
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, loop: NotifierLoop) -> None:
         self._loop = loop
 
@@ -206,4 +328,4 @@ class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._loop.revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        return None
+        await self._loop.assigned(assigned)

@@ -12,7 +12,8 @@ class NotifierMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.notifications = Counter(
             "vigil_notifications_total",
-            "Delivery attempts by channel and outcome (delivered, retried, failed).",
+            "Deliveries by channel and outcome (delivered, retried, failed, skipped: nothing "
+            "to send for that transition, or already delivered).",
             ["channel", "outcome"],
             registry=registry,
         )
@@ -31,15 +32,27 @@ class NotifierMetrics:
         )
         self.records = Counter(
             "vigil_notifier_records_total",
-            "Alert records read, by what happened to them "
-            "(accepted, duplicate, below_min_level, rejected).",
+            "Alert records read, by what happened to them (accepted, duplicate: every "
+            "channel had settled it, below_min_level, rejected).",
             ["outcome"],
+            registry=registry,
+        )
+        self.resends = Counter(
+            "vigil_notifier_resent_alerts_total",
+            "Active alerts re-sent to a channel that keeps them alive (Alertmanager), by "
+            "outcome (delivered, failed).",
+            ["channel", "outcome"],
+            registry=registry,
+        )
+        self.ledger_loaded = Counter(
+            "vigil_notifier_ledger_records_loaded_total",
+            "Delivery-ledger records read when partitions were assigned.",
             registry=registry,
         )
 
     def channel_configured(self, channel: str) -> None:
         """Make a channel's series exist at zero from the start."""
-        for outcome in ("delivered", "retried", "failed"):
+        for outcome in ("delivered", "retried", "failed", "skipped"):
             self.notifications.labels(channel, outcome)
         self.pending.labels(channel).set(0)
 
@@ -49,6 +62,12 @@ class NotifierMetrics:
 
     def retried(self, channel: str) -> None:
         self.notifications.labels(channel, "retried").inc()
+
+    def skipped(self, channel: str) -> None:
+        self.notifications.labels(channel, "skipped").inc()
+
+    def resent(self, channel: str, outcome: str, count: int) -> None:
+        self.resends.labels(channel, outcome).inc(count)
 
     def failed(self, channel: str) -> None:
         self.notifications.labels(channel, "failed").inc()

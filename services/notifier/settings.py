@@ -1,15 +1,15 @@
 """Notifier settings (env prefix ``VIGIL_NOTIFIER_``; shared ones keep ``VIGIL_``).
 
-A channel is active only when configured: each URL in ``webhook_urls``, Slack when
-``slack_webhook_url`` is set, PagerDuty when ``pagerduty_routing_key`` is set, Alertmanager
-when ``alertmanager_url`` is set. Lists accept JSON (``["http://a", "http://b"]``) or
-comma-separated text.
+A channel is active only when configured: ``console`` writes each message to the
+service's log, each URL in ``webhook_urls``, Slack when ``slack_webhook_url`` is set, PagerDuty
+when ``pagerduty_routing_key`` is set, Alertmanager when ``alertmanager_url`` is set. With
+no channel at all the notifier refuses to start. Lists accept JSON
+(``["http://a", "http://b"]``) or comma-separated text.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -22,27 +22,50 @@ from services.common.settings import ServiceSettings
 from services.notifier.domain.retry import RetryPolicy
 
 PAGERDUTY_EVENTS_V2_URL = "https://events.pagerduty.com/v2/enqueue"
+PAGERDUTY_CHANGE_EVENTS_URL = "https://events.pagerduty.com/v2/change/enqueue"
 
 
 class NotifierSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VIGIL_NOTIFIER_", frozen=True, extra="ignore")
 
+    console: bool = Field(
+        default=False,
+        description="Write every message to the service's log (standard error; a channel).",
+    )
     webhook_urls: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Generic webhooks; each gets the Alert JSON."
     )
     slack_webhook_url: SecretStr | None = Field(
         default=None, description="Slack incoming-webhook URL (it embeds a token)."
     )
+    slack_min_interval: float = Field(
+        default=1.0, ge=0, description="Seconds between two Slack posts (Slack: 1 message/s)."
+    )
     pagerduty_routing_key: SecretStr | None = Field(
         default=None, description="PagerDuty Events API v2 integration (routing) key."
     )
     pagerduty_url: str = Field(default=PAGERDUTY_EVENTS_V2_URL)
+    pagerduty_change_url: str = Field(
+        default=PAGERDUTY_CHANGE_EVENTS_URL,
+        description="Change events (updates, late notices: never a page).",
+    )
     alertmanager_url: str | None = Field(
         default=None, description="Alertmanager base URL; alerts go to <url>/api/v2/alerts."
     )
-    alertmanager_firing_for: timedelta = Field(
-        default=timedelta(days=7),
-        description="endsAt of a firing alert is now + this; Vigil ends it explicitly.",
+    alertmanager_resend_interval: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds between re-sends of every active alert (also sent at start-up).",
+    )
+    alertmanager_ends_after: int = Field(
+        default=4,
+        ge=2,
+        description="endsAt of an active alert is this many re-send intervals ahead.",
+    )
+    alert_url_base: str = Field(
+        default="http://127.0.0.1:8080",
+        description="Base of each alert's page: generatorURL and links are "
+        "<alert_url_base>/alerts/<fingerprint>.",
     )
     min_level: str = Field(
         default="warning", description="Send transitions at or above this level (or leaving it)."
@@ -54,6 +77,17 @@ class NotifierSettings(ServiceSettings):
         ge=1,
         description="None: retry until delivered (the alert stays pending); a number: "
         "after that many failed attempts the alert goes to the dead-letter topic.",
+    )
+    retry_after_max: float = Field(
+        default=600.0,
+        gt=0,
+        description="Longest wait a Retry-After header can ask for (seconds).",
+    )
+    give_up_after: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds an alert may stay undelivered on a channel before it goes to "
+        "the dead-letter topic (re-drive it later); None: never.",
     )
     request_timeout: float = Field(default=10.0, gt=0, description="Seconds per HTTP request.")
     queue_size: int = Field(default=1000, ge=1, description="Pending alerts per channel.")
@@ -79,6 +113,11 @@ class NotifierSettings(ServiceSettings):
     @property
     def group_id(self) -> str:
         return f"{self.app_id_prefix}-notifier"
+
+    @property
+    def alertmanager_ttl(self) -> float:
+        """How far ahead endsAt of an active alert lies (seconds)."""
+        return self.alertmanager_resend_interval * self.alertmanager_ends_after
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(

@@ -59,7 +59,7 @@ def transitions() -> list[Alert]:
 
 
 async def test_readme_consumer_example(broker: EmbeddedBroker, topic_prefix: str) -> None:
-    topic = f"{topic_prefix}vigil.alerts.v1"
+    topic = f"{topic_prefix}vigil.alerts.v2"
     await create_topics(broker.bootstrap, [topic], partitions=1)  # one order for all
     fired, escalated, last = transitions()
     newer = {**json.loads(escalated.model_dump_json()), "added_in_a_later_release": True}

@@ -71,7 +71,8 @@ def test_amtool_accepts_the_alertmanager_config() -> None:
 @pytest.mark.parametrize(
     ("labels", "receiver"),
     [
-        (["alertname=VigilAlert", "fingerprint=abc", "level=critical"], "analyst-desk"),
+        (["alertname=children_killed_24h", "fingerprint=abc", "severity=critical"], "analyst-desk"),
+        (["alertname=killed_24h", "fingerprint=abc", "late=true"], "analyst-desk"),
         (["alertname=VigilCriticalAlertFiring", "audience=analyst"], "analyst-desk"),
         (["alertname=VigilServiceDown", "audience=ops", "severity=critical"], "vigil-ops"),
         (["alertname=VigilDeadLettersRising", "audience=ops", "severity=warning"], "vigil-ops"),

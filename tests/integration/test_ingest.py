@@ -181,3 +181,62 @@ async def test_entry_point_serves_publishes_and_stops(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_entry_point_while_the_broker_is_down_logs_little_and_no_secret(
+    tmp_path: Path, topics: Topics
+) -> None:
+    """The broker dies after the first report: every later request is a 503 that says
+    the reports may still be published, the log has a handful of lines (not dozens a
+    second) and never the token, even when a client puts it in the URL."""
+    own = start_broker(tmp_path / "tansu.log")
+    log_path = tmp_path / "ingest.log"
+    try:
+        await create_topics(own.bootstrap, [topics.reports])
+        env = {
+            **os.environ,
+            "VIGIL_KAFKA_BOOTSTRAP": own.bootstrap,
+            "VIGIL_TOPIC_PREFIX": topics.prefix,
+            "VIGIL_HTTP_PORT": "0",
+            "VIGIL_INGEST_TOKENS": TOKEN,
+            "VIGIL_INGEST_PUBLISH_TIMEOUT_SECONDS": "1",
+        }
+        with log_path.open("wb") as log:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "services.ingest", env=env, stdout=log, stderr=log
+            )
+        try:
+            deadline = time.monotonic() + DEADLINE
+            while "listening on" not in log_path.read_text():
+                assert time.monotonic() < deadline and proc.returncode is None
+                await asyncio.sleep(0.05)
+            url = log_path.read_text().split("listening on ", 1)[1].split()[0]
+            async with ClientSession() as session:
+                post = f"{url}/v1/reports"
+                async with session.post(post, json=sample_report("a"), headers=HEADERS) as r:
+                    assert r.status == 202
+                own.process.kill()
+                own.process.wait(5)
+                started = time.monotonic()
+                for n in range(4):
+                    body = sample_report(f"b{n}")
+                    async with session.post(post, json=body, headers=HEADERS) as r:
+                        assert r.status == 503
+                        answer = await r.json()
+                        assert answer["report_ids"] == [f"b{n}"]
+                        assert answer["published"] in ("unknown", "none")
+                async with session.post(
+                    f"{post}?access_token={TOKEN}", json=sample_report("c"), headers=HEADERS
+                ) as r:
+                    assert r.status == 400
+                await asyncio.sleep(max(0.0, 6 - (time.monotonic() - started)))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.wait(), DEADLINE)
+    finally:
+        own.stop()
+    text = log_path.read_text()
+    assert TOKEN not in text
+    assert "access_token=REDACTED" in text
+    problems = [line for line in text.splitlines() if " ERROR " in line or " WARNING " in line]
+    assert len(problems) <= 10, "\n".join(problems)  # ~6 s with the broker down

@@ -19,6 +19,7 @@ import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from prometheus_client import CollectorRegistry
 
 from schemas.alerts import Alert, Transition
 from schemas.deadletters import DeadLetter
+from services.cli import main as cli_main
 from services.common.broker import EmbeddedBroker, free_port
 from services.common.deadletter import original_value
 from services.common.kafka import create_topics
@@ -58,10 +60,11 @@ class Receiver:
     """Records every JSON body POSTed to it, by path."""
 
     got: dict[str, list[Any]] = field(default_factory=dict)
+    rejecting: bool = True
 
     async def handle(self, request: web.Request) -> web.Response:
         self.got.setdefault(request.path, []).append(await request.json())
-        if request.path == "/reject":
+        if request.path == "/reject" and self.rejecting:
             return web.Response(status=400, text="unknown field 'seq'")
         return web.Response(status=200)
 
@@ -86,14 +89,11 @@ class Alertmanager:
     url: str
 
 
-@pytest.fixture
-def alertmanager(tmp_path: Path, receiver: tuple[Receiver, str]) -> Iterator[Alertmanager]:
-    if ALERTMANAGER is None:
-        pytest.skip(
-            "prometheus-alertmanager not installed (apt-get install prometheus-alertmanager)"
-        )
-    _, receiver_url = receiver
-    config = tmp_path / "alertmanager.yml"
+def start_alertmanager(directory: Path, receiver_url: str, port: int) -> Alertmanager:
+    """A real Alertmanager on loopback with its own config and (fresh) storage."""
+    assert ALERTMANAGER is not None
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "alertmanager.yml"
     config.write_text(
         "route:\n"
         "  receiver: local\n"
@@ -107,13 +107,12 @@ def alertmanager(tmp_path: Path, receiver: tuple[Receiver, str]) -> Iterator[Ale
         f"      - url: {receiver_url}/from-alertmanager\n"
         "        send_resolved: true\n"
     )
-    port = free_port()
-    log = (tmp_path / "alertmanager.log").open("wb")
+    log = (directory / "alertmanager.log").open("wb")
     process = subprocess.Popen(
         [
             ALERTMANAGER,
             f"--config.file={config}",
-            f"--storage.path={tmp_path / 'am-data'}",
+            f"--storage.path={directory / 'am-data'}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--cluster.listen-address=",
         ],
@@ -123,20 +122,36 @@ def alertmanager(tmp_path: Path, receiver: tuple[Receiver, str]) -> Iterator[Ale
     )
     log.close()
     url = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + 10
+    while not ready(f"{url}/-/ready"):
+        if process.poll() is not None or time.monotonic() > end:
+            stop_process(process)
+            raise AssertionError((directory / "alertmanager.log").read_text())
+        time.sleep(0.05)
+    return Alertmanager(process, url)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
     try:
-        end = time.monotonic() + 10
-        while not ready(f"{url}/-/ready"):
-            assert process.poll() is None, (tmp_path / "alertmanager.log").read_text()
-            assert time.monotonic() < end, "Alertmanager not ready in 10 s"
-            time.sleep(0.05)
-        yield Alertmanager(process, url)
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+@pytest.fixture
+def alertmanager(tmp_path: Path, receiver: tuple[Receiver, str]) -> Iterator[Alertmanager]:
+    if ALERTMANAGER is None:
+        pytest.skip(
+            "prometheus-alertmanager not installed (apt-get install prometheus-alertmanager)"
+        )
+    _, receiver_url = receiver
+    instance = start_alertmanager(tmp_path / "am", receiver_url, free_port())
+    try:
+        yield instance
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_process(instance.process)
 
 
 def ready(url: str) -> bool:
@@ -229,6 +244,7 @@ async def test_alert_reaches_the_webhook_and_alertmanager_then_resolves(
             assert shown["status"]["state"] == "active"
             assert shown["labels"]["level"] == "warning"
             assert shown["labels"]["rule"] == "children_killed_24h"
+            assert shown["generatorURL"] == (f"http://127.0.0.1:8080/alerts/{fired.fingerprint}")
             assert shown["annotations"]["summary"] == fired.summary
             [notice] = target.got["/from-alertmanager"]
             assert notice["alerts"][0]["labels"]["fingerprint"] == fired.fingerprint
@@ -266,19 +282,8 @@ async def test_alert_reaches_the_webhook_and_alertmanager_then_resolves(
         assert registry.get_sample_value("vigil_notifications_pending", {"channel": channel}) == 0
 
 
-async def test_module_entry_point_serves_metrics_and_stops_on_sigterm(
-    broker: EmbeddedBroker, topics: Topics
-) -> None:
-    env = {
-        **os.environ,
-        "VIGIL_KAFKA_BOOTSTRAP": broker.bootstrap,
-        "VIGIL_TOPIC_PREFIX": topics.prefix,
-        "VIGIL_HTTP_PORT": "0",
-        "VIGIL_BROKER_SESSION_TIMEOUT": "2",
-        "VIGIL_BROKER_HEARTBEAT_INTERVAL": "0.5",
-        "VIGIL_APP_ID_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
-    }
-    process = await asyncio.create_subprocess_exec(
+async def start_notifier(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "services.notifier",
@@ -287,6 +292,36 @@ async def test_module_entry_point_serves_metrics_and_stops_on_sigterm(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def test_module_entry_point_refuses_to_start_with_no_channel(
+    broker: EmbeddedBroker, topics: Topics
+) -> None:
+    env = {**os.environ, "VIGIL_KAFKA_BOOTSTRAP": broker.bootstrap}
+    for name in list(env):
+        if name.startswith("VIGIL_NOTIFIER_"):
+            del env[name]
+    process = await start_notifier(env)
+    output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert b"refusing to start: no channel configured" in output
+    assert b"VIGIL_NOTIFIER_CONSOLE=true" in output
+
+
+async def test_module_entry_point_serves_metrics_and_stops_on_sigterm(
+    broker: EmbeddedBroker, topics: Topics
+) -> None:
+    env = {
+        "VIGIL_NOTIFIER_CONSOLE": "true",
+        **os.environ,
+        "VIGIL_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "VIGIL_TOPIC_PREFIX": topics.prefix,
+        "VIGIL_HTTP_PORT": "0",
+        "VIGIL_BROKER_SESSION_TIMEOUT": "2",
+        "VIGIL_BROKER_HEARTBEAT_INTERVAL": "0.5",
+        "VIGIL_APP_ID_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+    }
+    process = await start_notifier(env)
     try:
         assert process.stdout is not None
         line = b""
@@ -307,11 +342,13 @@ async def test_module_entry_point_serves_metrics_and_stops_on_sigterm(
             await process.wait()
 
 
-async def test_a_refused_alert_goes_to_the_dead_letter_topic(
+async def test_a_refused_alert_is_dead_lettered_and_its_redrive_reaches_only_that_channel(
     broker: EmbeddedBroker, topics: Topics, receiver: tuple[Receiver, str]
 ) -> None:
     target, receiver_url = receiver
-    settings = notifier_settings(broker, topics, webhook_urls=[f"{receiver_url}/reject"])
+    settings = notifier_settings(
+        broker, topics, webhook_urls=[f"{receiver_url}/reject", f"{receiver_url}/hook"]
+    )
     await create_topics(broker.bootstrap, [topics.alerts, topics.deadletters])
     alert = sample_alert()
     stop = asyncio.Event()
@@ -328,12 +365,118 @@ async def test_a_refused_alert_goes_to_the_dead_letter_topic(
         while await committed(broker.bootstrap, settings.group_id, topics.alerts) != 1:
             assert time.monotonic() < end, "offset 1 never committed"
             await asyncio.sleep(0.1)
+        assert len(target.got["/reject"]) == 1 and len(target.got["/hook"]) == 1
+        # the receiver is fixed; the analyst re-drives the dead letter to the alerts topic
+        target.rejecting = False
+        args = ["deadletters", "redrive", "--offset", str(record.offset)]
+        args += ["--bootstrap", broker.bootstrap, "--topic-prefix", topics.prefix]
+        assert await asyncio.to_thread(cli_main, args) == 0
+
+        async def redelivered() -> bool:
+            return len(target.got["/reject"]) == 2
+
+        await until(redelivered)
+        await asyncio.sleep(1)  # the healthy webhook would get it again now
     finally:
         await reader.stop()
         stop.set()
         await asyncio.wait_for(notifier, 15)
-    assert len(target.got["/reject"]) == 1
+    assert len(target.got["/hook"]) == 1  # it had delivered it: never again
+    assert target.got["/reject"][1] == alert.model_dump(mode="json")
     assert letter.service == "notifier" and letter.error_type == "delivery"
     assert "HTTP 400: unknown field 'seq'" in letter.reason
     assert (letter.source_topic, letter.source_offset) == (topics.alerts, 0)
     assert original_value(letter) == alert.model_dump_json().encode()
+
+
+async def test_alertmanager_gets_active_alerts_re_sent_with_labels_and_after_its_restart(
+    broker: EmbeddedBroker,
+    topics: Topics,
+    receiver: tuple[Receiver, str],
+    alertmanager: Alertmanager,
+    tmp_path: Path,
+) -> None:
+    """Alertmanager's client conventions: labels name the rule and the place, the alert is
+    re-sent every interval with endsAt a few intervals ahead (so an Alertmanager restart,
+    which forgets everything, gets it back), and it is resolved explicitly."""
+    _, receiver_url = receiver
+    settings = notifier_settings(
+        broker,
+        topics,
+        alertmanager_url=alertmanager.url,
+        alertmanager_resend_interval=1.0,
+        alertmanager_ends_after=3,
+        alert_url_base="https://vigil.example",
+    )
+    await create_topics(broker.bootstrap, [topics.alerts, topics.deadletters])
+    fired = sample_alert(seq=1, level="critical")
+    resolved = sample_alert(seq=2, transition=Transition.RESOLVED, previous_level="critical")
+    registry = CollectorRegistry()
+    stop = asyncio.Event()
+    notifier = asyncio.create_task(run(settings, stop, registry))
+    am = alertmanager
+    selector = {"filter": f'fingerprint="{fired.fingerprint}"'}
+
+    async with aiohttp.ClientSession() as http:
+
+        async def listed() -> list[dict[str, Any]]:
+            try:
+                async with http.get(f"{am.url}/api/v2/alerts", params=selector) as resp:
+                    alerts: list[dict[str, Any]] = await resp.json()
+                    return alerts
+            except aiohttp.ClientError:
+                return []  # restarting
+
+        try:
+            await produce(broker.bootstrap, topics.alerts, fired)
+
+            async def shown() -> bool:
+                return len(await listed()) == 1
+
+            await until(shown)
+            [first] = await listed()
+            assert first["labels"] == {
+                "alertname": "children_killed_24h",
+                "rule": "children_killed_24h",
+                "country": "SYR",
+                "admin1": "Idlib",
+                "severity": "critical",
+                "level": "critical",
+                "fingerprint": fired.fingerprint,
+            }
+            assert first["generatorURL"] == f"https://vigil.example/alerts/{fired.fingerprint}"
+            assert first["annotations"]["when"] == "2024-12-01"
+            ends = datetime.fromisoformat(first["endsAt"])
+            assert timedelta(seconds=1) < ends - datetime.now(UTC) <= timedelta(seconds=3.5)
+
+            async def re_sent() -> bool:
+                [now] = await listed() or [first]
+                return bool(
+                    now["updatedAt"] != first["updatedAt"] and now["endsAt"] > first["endsAt"]
+                )
+
+            await until(re_sent, 5)
+            assert [now["startsAt"] for now in await listed()] == [first["startsAt"]]
+            # Alertmanager keeps alerts in memory only: a restart forgets them ...
+            port = int(am.url.rsplit(":", 1)[1])
+            stop_process(am.process)
+            am.process = start_alertmanager(tmp_path / "am-2", receiver_url, port).process
+            # ... and the next re-send brings the alert back, with its original start
+            await until(shown, 5)
+            [back] = await listed()
+            assert back["labels"] == first["labels"] and back["startsAt"] == first["startsAt"]
+            await produce(broker.bootstrap, topics.alerts, resolved)
+
+            async def gone() -> bool:
+                return await listed() == []
+
+            await until(gone)
+            await asyncio.sleep(2.5)  # no re-send brings a resolved alert back
+            assert await listed() == []
+        finally:
+            stop.set()
+            await asyncio.wait_for(notifier, 15)
+    resends = registry.get_sample_value(
+        "vigil_notifier_resent_alerts_total", {"channel": "alertmanager", "outcome": "delivered"}
+    )
+    assert resends is not None and resends >= 2

@@ -66,6 +66,7 @@ async def test_every_service_gets_ready_logs_json_and_reports_its_lag(
         "VIGIL_APP_ID_PREFIX": f"{topics.prefix}vigil",
         "VIGIL_AGGREGATOR_TICK_INTERVAL_SECONDS": "0",
         "VIGIL_INGEST_TOKENS": "token",
+        "VIGIL_NOTIFIER_CONSOLE": "true",  # a notifier with no channel refuses to start
         "VIGIL_LOG_FORMAT": "json",
         "VIGIL_PROBE_INTERVAL_SECONDS": "0.5",
     }

@@ -118,6 +118,7 @@ async def test_a_service_alone_on_a_fresh_broker_creates_its_topics_and_takes_in
         VIGIL_TOPIC_PARTITIONS=str(PARTITIONS),
         VIGIL_HTTP_PORT=str(port),
         VIGIL_INGEST_TOKENS="t0ken",
+        VIGIL_NOTIFIER_CONSOLE="true",  # a notifier with no channel refuses to start
         **FAST_JOIN,
     )
     log = tmp_path / f"{name}.log"
@@ -184,7 +185,11 @@ async def test_a_topic_with_other_partitions_stops_the_aggregator_with_one_line(
 
 
 async def test_an_unreachable_broker_is_one_line_per_attempt_then_exit_3() -> None:
-    env = clean_env(VIGIL_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}", VIGIL_BROKER_WAIT_SECONDS="1")
+    env = clean_env(
+        VIGIL_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
+        VIGIL_BROKER_WAIT_SECONDS="1",
+        VIGIL_NOTIFIER_CONSOLE="true",
+    )
     started = time.monotonic()
     runs = await asyncio.gather(
         *(asyncio.to_thread(run_alone, name, env) for name in ("aggregator", "notifier"))

@@ -11,6 +11,7 @@ from services.aggregator.domain.alerting import (
     decide,
     fingerprint,
     prune_episodes,
+    quiet,
 )
 from services.aggregator.domain.rules import Level, Rule
 
@@ -30,11 +31,13 @@ STICKY = Rule(
     ("country", "admin1"),
     (Level("warning", 5, 3), Level("critical", 10, 8)),
 )
-F, E, D, R = (
+F, E, D, R, U, L = (
     Transition.FIRED,
     Transition.ESCALATED,
     Transition.DEESCALATED,
     Transition.RESOLVED,
+    Transition.UPDATED,
+    Transition.LATE,
 )
 
 
@@ -96,37 +99,36 @@ def test_episodes_record_announced_spans() -> None:
     assert state.episodes == [Episode(1 * H, 2 * H, 1), Episode(2 * H, 3 * H, 2)]
 
 
-def test_late_pair_from_quiet() -> None:
-    """A past window reached critical; now the value is 0: fire late, then resolve."""
+def test_a_late_crossing_is_one_notice_from_quiet() -> None:
+    """A past window reached critical; now the value is 0: ONE late notice, nothing firing."""
     state = AlertState(RULE.name, "g")
     now, past_end = 100 * H, 50 * H
     steps = decide(RULE, state, now, 0, peak=(11, past_end))
-    assert [(s.transition, s.level, s.seq, s.late) for s in steps] == [
-        (F, 2, 1, True),
-        (R, 0, 2, False),
+    assert [(s.transition, s.level, s.peak, s.seq, s.late, s.status) for s in steps] == [
+        (L, 0, 2, 1, True, AlertStatus.RESOLVED)
     ]
     assert (steps[0].value, steps[0].window_end) == (11, past_end)
-    assert (steps[1].value, steps[1].window_end) == (0, now)
     assert state.level == 0
     assert state.episodes == [Episode(past_end, past_end, 2)]
 
 
-def test_late_pair_returns_to_live_level() -> None:
+def test_a_late_notice_keeps_the_live_level() -> None:
     state = AlertState(RULE.name, "g")
     decide(RULE, state, 90 * H, 6)  # warning live
     steps = decide(RULE, state, 100 * H, 6, peak=(10, 80 * H))
-    assert [(s.transition, s.level, s.seq, s.late) for s in steps] == [
-        (E, 2, 2, True),
-        (D, 1, 3, False),
-    ]
+    assert [(s.transition, s.level, s.previous, s.peak, s.seq) for s in steps] == [(L, 1, 1, 2, 2)]
+    assert steps[0].status is AlertStatus.FIRING
     assert state.level == 1
-    assert state.episodes[-1] == Episode(100 * H, None, 1)
+    assert state.episodes == [Episode(90 * H, None, 1), Episode(80 * H, 80 * H, 2)]
+    # the open live episode is still the one closed by the next change
+    decide(RULE, state, 101 * H, 0)
+    assert state.episodes == [Episode(90 * H, 101 * H, 1), Episode(80 * H, 80 * H, 2)]
 
 
 def test_late_peak_and_live_crossing_together() -> None:
     state = AlertState(RULE.name, "g")
     steps = decide(RULE, state, 100 * H, 6, peak=(12, 90 * H))
-    assert [(s.transition, s.level, s.late) for s in steps] == [(F, 2, True), (D, 1, False)]
+    assert [(s.transition, s.level, s.late) for s in steps] == [(L, 0, True), (F, 1, False)]
 
 
 @pytest.mark.parametrize(
@@ -136,10 +138,10 @@ def test_late_peak_and_live_crossing_together() -> None:
         ([Episode(40 * H, 45 * H, 2)], (11, 50 * H), []),
         ([Episode(40 * H, 45 * H, 2)], (11, 45 * H + W - 1), []),
         # the same episode, but the peak window does not overlap it: announced
-        ([Episode(40 * H, 45 * H, 2)], (11, 45 * H + W), [(F, 2, True), (R, 0, False)]),
-        ([Episode(40 * H, 45 * H, 2)], (11, 40 * H - W), [(F, 2, True), (R, 0, False)]),
+        ([Episode(40 * H, 45 * H, 2)], (11, 45 * H + W), [(L, 0, True)]),
+        ([Episode(40 * H, 45 * H, 2)], (11, 40 * H - W), [(L, 0, True)]),
         # a warning episode does not cover a critical peak
-        ([Episode(40 * H, 45 * H, 1)], (11, 44 * H), [(F, 2, True), (R, 0, False)]),
+        ([Episode(40 * H, 45 * H, 1)], (11, 44 * H), [(L, 0, True)]),
         # a critical episode covers a warning peak
         ([Episode(40 * H, 45 * H, 2)], (6, 44 * H), []),
         # a peak below every level: nothing
@@ -162,9 +164,9 @@ def test_open_episode_covers_up_to_now() -> None:
 
 def test_a_late_crossing_is_announced_once() -> None:
     state = AlertState(RULE.name, "g")
-    assert len(decide(RULE, state, 100 * H, 0, peak=(10, 50 * H))) == 2
+    assert len(decide(RULE, state, 100 * H, 0, peak=(10, 50 * H))) == 1
     assert decide(RULE, state, 100 * H, 0, peak=(12, 52 * H)) == []
-    assert state.seq == 2
+    assert state.seq == 1
 
 
 def test_peak_not_above_live_level_changes_nothing() -> None:
@@ -181,7 +183,7 @@ def test_seq_increments_by_one_per_transition() -> None:
     ):
         seqs += [s.seq for s in decide(RULE, state, (hour + 100) * H, value, peak)]
     assert seqs == list(range(1, len(seqs) + 1))
-    assert len(seqs) == 7
+    assert len(seqs) == 6
 
 
 def test_fingerprint_stable_and_distinct() -> None:
@@ -218,3 +220,42 @@ def test_prune_episodes(horizon: float, kept: int) -> None:
     prune_episodes(state, horizon)
     assert len(state.episodes) == kept
     assert state.episodes[-1].last_end is None  # an open episode is never pruned
+
+
+UPDATING = Rule(
+    "updating",
+    "killed",
+    int(W),
+    ("country", "admin1"),
+    (Level("warning", 25, 20), Level("critical", 50, 40)),
+    update_step=5,
+)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([25, 29], [(F, 1, 1)]),  # a rise below the step: quiet
+        ([25, 30], [(F, 1, 1), (U, 1, 2)]),
+        ([25, 31, 33, 36], [(F, 1, 1), (U, 1, 2), (U, 1, 3)]),  # measured from the last one
+        ([25, 20, 29, 30], [(F, 1, 1), (U, 1, 2)]),  # a fall is not announced
+        ([25, 50, 54, 55], [(F, 1, 1), (E, 2, 2), (U, 2, 3)]),  # from the escalation's value
+        ([20, 24], []),  # not firing: no update
+        ([25, 10, 15], [(F, 1, 1), (R, 0, 2)]),
+    ],
+)
+def test_updates_announce_a_rise_by_the_step(
+    values: list[int], expected: list[tuple[Transition, int, int]]
+) -> None:
+    assert run(UPDATING, values) == expected
+
+
+def test_an_update_says_what_it_rose_from_and_quiet_agrees_with_decide() -> None:
+    state = AlertState(UPDATING.name, "g")
+    decide(UPDATING, state, 1 * H, 25)
+    assert quiet(UPDATING, state, 29) and not quiet(UPDATING, state, 30)
+    (update,) = decide(UPDATING, state, 2 * H, 31)
+    assert (update.was, update.value, update.status) == (25, 31, AlertStatus.FIRING)
+    assert state.value == 31 and AlertState.from_json(state.to_json()) == state
+    assert quiet(UPDATING, None, 24) and not quiet(UPDATING, None, 25)
+    assert not quiet(UPDATING, state, 19)  # resolves

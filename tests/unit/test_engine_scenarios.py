@@ -306,20 +306,21 @@ def test_an_idle_tick_moves_time_and_resolves() -> None:
     assert effects.windows[("children_24h", "SYR/Idlib")] == 0
 
 
-def test_a_late_report_completing_a_past_crossing_fires_late_then_resolves() -> None:
+def test_a_late_report_completing_a_past_crossing_is_one_late_notice() -> None:
     engine = make()
     assert feed(engine, report("i1", region="Idlib", children=4, hours=hours(1, 5))) == []
     assert feed(engine, report("a1", region="Aleppo", killed=1, hours=hours(3))) == []
     alerts = feed(engine, report("i2", region="Idlib", children=7, hours=hours(1, 10)))
-    assert [(a.seq, a.transition, a.level, a.value, a.late) for a in alerts] == [
-        (1, F, "critical", 11, True),
-        (2, R, None, 0, False),
+    assert [(a.seq, a.transition, a.level, a.peak_level, a.value, a.late) for a in alerts] == [
+        (1, Transition.LATE, None, "critical", 11, True),
     ]
-    late, back = alerts
+    (late,) = alerts
     assert (late.window_start, late.window_end) == (at(1, 10) - timedelta(days=1), at(1, 10))
     assert {e.incident_id for e in late.evidence} == {"i1", "i2"}
-    assert late.watermark == back.window_end == at(3)
-    assert "(late reports)" in late.summary
+    assert late.watermark == at(3) and late.threshold == 10
+    assert late.period == "2024-12-01 05:00 to 10:00 UTC"
+    assert "known only now from late reports" in late.summary
+    assert engine.alerts[late.fingerprint].level == 0  # nothing is firing because of it
     # a further late report inside the same past crossing is not announced again
     assert feed(engine, report("i3", region="Idlib", children=1, hours=hours(1, 12))) == []
 
@@ -341,7 +342,7 @@ def test_too_late_reports_are_ignored(late_hours: float, outcome: Outcome) -> No
         assert (effects.transitions, effects.incidents) == ([], {})
         assert "old" not in engine.views
     else:
-        assert [a.late for a in effects.transitions] == [True, False]
+        assert [(a.late, a.transition) for a in effects.transitions] == [(True, Transition.LATE)]
 
 
 def test_pruning_forgets_old_incidents_and_reports_their_deletion() -> None:

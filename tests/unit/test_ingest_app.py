@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
@@ -230,17 +231,30 @@ async def test_too_many_items_is_413(make_client: MakeClient, producer: FakeProd
     assert producer.sent == []
 
 
-@pytest.mark.parametrize("fake", [FakeProducer(fail_start=True), FakeProducer(hang=True)])
-async def test_broker_down_or_silent_is_503_with_retry_after(
-    make_client: MakeClient, registry: CollectorRegistry, fake: FakeProducer
+@pytest.mark.parametrize(
+    ("fake", "published"),
+    [(FakeProducer(fail_start=True), "none"), (FakeProducer(hang=True), "unknown")],
+    ids=["unreachable", "no-ack"],
+)
+async def test_broker_down_or_silent_is_503_saying_what_the_client_may_assume(
+    make_client: MakeClient, registry: CollectorRegistry, fake: FakeProducer, published: str
 ) -> None:
     client = await make_client(fake, publish_timeout_seconds=0.3, retry_after_seconds=7)
-    response = await client.post("/v1/reports", json=[sample_report()], headers=AUTH)
+    body = [sample_report("r-1"), sample_report("r-2"), {"report_id": "bad"}]
+    response = await client.post("/v1/reports", json=body, headers=AUTH)
     assert response.status == 503
     assert response.headers["Retry-After"] == "7"
     answer = await response.json()
-    assert answer["error"] == "broker_unavailable" and "retry" in answer["message"]
-    assert reports_count(registry, "unpublished") == 1
+    assert answer["error"] == "broker_unavailable" and answer["retry_after_seconds"] == 7
+    assert answer["published"] == published
+    assert answer["report_ids"] == ["r-1", "r-2"]
+    message = answer["message"]
+    assert "send the same reports again after 7 s" in message
+    if published == "none":
+        assert "nothing of this request was published" in message
+    else:
+        assert "may or may not be published" in message and "changes nothing" in message
+    assert reports_count(registry, "unpublished") == 2
     assert reports_count(registry, "accepted") == 0
 
 
@@ -297,3 +311,19 @@ async def test_dates_at_the_end_of_the_calendar_never_give_500(make_client: Make
     body = sample_report(reported_at="9999-12-31T23:00:00Z", occurred_at="2024-12-01T00:00:00Z")
     response = await client.post("/v1/reports", json=body, headers=AUTH)
     assert response.status in (202, 422)  # 422 while schemas/reports.py overflows there
+
+
+@pytest.mark.parametrize(("skew", "status"), [(None, 202), ("1h", 422)])
+async def test_future_skew_setting_reaches_the_guard(
+    make_client: MakeClient, skew: str | None, status: int
+) -> None:
+    """``VIGIL_FUTURE_SKEW`` is the skew ingest judges by: a report 2 h ahead of the wall
+    clock passes the default 16 h and is refused (422, naming the field) at 1 h."""
+    ahead = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report = sample_report("r-ahead", occurred_at=ahead, reported_at=ahead)
+    client = await (make_client() if skew is None else make_client(future_skew=skew))
+    response = await client.post("/v1/reports", json=report, headers=AUTH)
+    assert response.status == status, await response.text()
+    if status == 422:
+        fields = {e["field"] for e in (await response.json())["rejected"][0]["errors"]}
+        assert fields & {"occurred_at", "reported_at"}

@@ -58,7 +58,7 @@ def test_document_is_openapi_31_with_components() -> None:
     schemas = document["components"]["schemas"]
     assert {"IncidentReport", "Figure", "Location", "BatchResult", "ErrorBody"} <= set(schemas)
     responses = document["paths"]["/v1/reports"]["post"]["responses"]
-    assert set(responses) == {"202", "400", "401", "403", "413", "415", "422", "503"}
+    assert set(responses) == {"202", "400", "401", "403", "408", "413", "415", "422", "503"}
 
 
 def _app() -> Any:

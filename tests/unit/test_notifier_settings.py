@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from services.notifier.app import build_channels
+from services.notifier.channels import build_channels
 from services.notifier.settings import PAGERDUTY_EVENTS_V2_URL, NotifierSettings
 
 
@@ -42,5 +42,16 @@ async def test_only_configured_channels_are_active() -> None:
             pagerduty_routing_key="rk",
             alertmanager_url="http://127.0.0.1:9093/",
         )
-        names = [c.name for c in build_channels(settings, session)]
-    assert names == ["webhook-1", "slack", "pagerduty", "alertmanager"]
+        channels = build_channels(settings, session)
+        console = build_channels(NotifierSettings(console=True), session)
+    assert [c.name for c in channels] == ["webhook-1", "slack", "pagerduty", "alertmanager"]
+    assert [c.name for c in channels if c.keeps_active] == ["alertmanager"]
+    assert [c.min_interval for c in channels] == [0.0, 1.0, 0.0, 0.0]
+    assert [c.name for c in console] == ["console"]
+
+
+def test_alertmanager_ends_a_few_resend_intervals_ahead() -> None:
+    settings = NotifierSettings(alertmanager_resend_interval=30, alertmanager_ends_after=4)
+    assert settings.alertmanager_ttl == 120
+    with pytest.raises(ValueError):
+        NotifierSettings(alertmanager_ends_after=1)

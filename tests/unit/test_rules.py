@@ -66,6 +66,7 @@ rules:
     window: 90m
     group_by: [country]
     figure: high
+    update_step: 3
     levels:
       - {name: warning, threshold: 5}
       - {name: critical, threshold: 10, resolve_below: 8}
@@ -83,7 +84,15 @@ rules:
         ("country",),
         (Level("warning", 5, 5), Level("critical", 10, 8)),
         "high",
+        3,
+        "anything",
     )
+    assert second.update_step is None and second.description == ""
+    assert second.update_due(100) is None
+    ratio = Rule("r", "killed", 60, ("country",), (Level("w", 5, 5),), update_step=5)
+    assert ratio.update_due(25) == 30
+    ratio = Rule("r", "killed", 60, ("country",), (Level("w", 5, 5),), "low", 5, "", 0.2)
+    assert (ratio.update_due(25), ratio.update_due(1000)) == (30, 1200)
     assert first.value_key == "children_killed:high"
     assert second.group_by == ("country", "admin1")  # the default grouping
     assert second.figure == "low"
@@ -103,6 +112,16 @@ def test_repo_rules_file_loads() -> None:
     assert names["killed_24h"].levels[0].threshold == 25
 
 
+def test_shipped_rules_do_not_flap_and_say_what_they_count() -> None:
+    """Hysteresis on every level of every shipped rule (a value wavering around a threshold
+    must not fire and resolve again and again), an update step, a description."""
+    for rule in load_rules(REPO_RULES).rules:
+        assert rule.description, rule.name
+        assert rule.update_step, rule.name
+        for level in rule.levels:
+            assert level.resolve_below < level.threshold, (rule.name, level.name)
+
+
 @pytest.mark.parametrize(
     ("fields", "line", "words"),
     [
@@ -115,6 +134,11 @@ def test_repo_rules_file_loads() -> None:
         ({"figure": "middle"}, 2, "figure 'middle'"),
         ({"levels": "[]"}, 2, "at least one level"),
         ({"colour": "red"}, 2, "unknown key(s) ['colour']"),
+        ({"update_step": "0"}, 2, "update_step 0"),
+        ({"update_step": "5", "update_ratio": "-1"}, 2, "update_ratio -1"),
+        ({"update_ratio": "0.5"}, 2, "update_ratio needs update_step"),
+        ({"update_step": "many"}, 2, "update_step 'many'"),
+        ({"description": "[a, b]"}, 2, "must be text"),
         (
             {"levels": "[{name: a, threshold: 5}, {name: b, threshold: 5}]"},
             2,

@@ -1,16 +1,21 @@
-"""The alert lifecycle of one (rule, group): fire, escalate, de-escalate, resolve.
+"""The alert lifecycle of one (rule, group): fire, escalate, de-escalate, resolve, update.
 
 The *live* level is the rule's level for the window ending at the event-time clock T
-(with the rule's hysteresis on the way down). Nothing is emitted while it stays the same.
+(with the rule's hysteresis on the way down). Nothing is emitted while it stays the same,
+except an *update*: with the rule's ``update_step`` set, a value that rose by at least
+that step (and by ``update_ratio`` of itself) since it was last announced at the level in
+force is announced again (``updated``, its own seq, the level unchanged: no new page).
 
 Late reports: when an incident changes, every window containing it that ends by T is
 searched for its peak. If a past window reached a level above both the announced and
 the live level, and no announced episode at that level or above overlaps that window,
-the crossing is announced *late*: a transition up to the peak level carrying the past
-window's true start and end (``late=True``), then straight back to the live level. An
-episode is the span of window ends over which a level was announced; remembering them
-keeps a past crossing from being announced again by every further late report. A past
-crossing no higher than the level in force is not announced: the alert already says it.
+the crossing is announced *late*: ONE ``late`` notice carrying the past window's true
+start and end, its value and the level it reached (``peak``), while the level in force
+stays what it was (a late crossing is news about the past, never a page that resolves a
+moment later). An episode is the span of window ends over which a level was announced;
+remembering them keeps a past crossing from being announced again by every further late
+report. A past crossing no higher than the level in force is not announced: the alert
+already says it.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class AlertState:
     level: int = 0
     seq: int = 0
     episodes: list[Episode] = field(default_factory=list)
+    value: int = 0
+    """The value last announced at the level in force (updates are measured from it)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -53,6 +60,7 @@ class AlertState:
             "level": self.level,
             "seq": self.seq,
             "episodes": [[e.first_end, e.last_end, e.level] for e in self.episodes],
+            "value": self.value,
         }
 
     @classmethod
@@ -67,6 +75,7 @@ class AlertState:
             episodes=[
                 Episode(float(a), None if b is None else float(b), int(lv)) for a, b, lv in episodes
             ],
+            value=int(data.get("value") or 0),  # type: ignore[call-overload]
         )
 
 
@@ -82,6 +91,10 @@ class Step:
     value: int
     window_end: float
     late: bool
+    peak: int = 0
+    """Late notices: the level the past window reached (``level`` stays the one in force)."""
+    was: int = 0
+    """Updates: the value announced before this one."""
 
 
 def _kind(previous: int, level: int) -> Transition:
@@ -93,6 +106,22 @@ def _kind(previous: int, level: int) -> Transition:
 def _overlaps(episode: Episode, end: float, width: float, now: float) -> bool:
     last = now if episode.last_end is None else episode.last_end
     return episode.first_end - width < end < last + width
+
+
+def quiet(rule: Rule, state: AlertState | None, live_value: int) -> bool:
+    """True when ``decide`` with no peak would emit nothing for ``live_value``: the engine
+    skips the decision for such a group (its hot path)."""
+    if state is None or state.level == 0:
+        return live_value < rule.levels[0].threshold
+    if rule.level_for(live_value, state.level) != state.level:
+        return False
+    due = rule.update_due(state.value)
+    return due is None or live_value < due
+
+
+def _rose(rule: Rule, state: AlertState, live_value: int) -> bool:
+    due = rule.update_due(state.value)
+    return due is not None and live_value >= due
 
 
 def decide(
@@ -111,39 +140,65 @@ def decide(
     width = rule.window_seconds
     live = rule.level_for(live_value, state.level)
 
-    def move(level: int, value: int, end: float, late: bool) -> None:
-        previous = state.level
-        state.seq += 1
-        status = AlertStatus.FIRING if level else AlertStatus.RESOLVED
-        steps.append(
-            Step(state.seq, _kind(previous, level), status, level, previous, value, end, late)
-        )
-        state.level = level
-
     if peak is not None:
         peak_value, peak_end = peak
         peak_level = rule.fire_level(peak_value)
         if peak_level > max(state.level, live) and not any(
             e.level >= peak_level and _overlaps(e, peak_end, width, now) for e in state.episodes
         ):  # (the episodes are scanned only for a peak above the levels in force)
-            _close(state, now)
-            move(peak_level, peak_value, peak_end, late=True)
+            state.seq += 1
+            status = AlertStatus.FIRING if state.level else AlertStatus.RESOLVED
+            steps.append(
+                Step(
+                    state.seq,
+                    Transition.LATE,
+                    status,
+                    state.level,
+                    state.level,
+                    peak_value,
+                    peak_end,
+                    late=True,
+                    peak=peak_level,
+                )
+            )
             state.episodes.append(Episode(peak_end, peak_end, peak_level))
     if live != state.level:
         _close(state, now)
-        move(live, live_value, now, late=False)
+        previous = state.level
+        state.seq += 1
+        status = AlertStatus.FIRING if live else AlertStatus.RESOLVED
+        steps.append(
+            Step(state.seq, _kind(previous, live), status, live, previous, live_value, now, False)
+        )
+        state.level = live
+        state.value = live_value
         if live:
             state.episodes.append(Episode(now, None, live))
+    elif live and _rose(rule, state, live_value):
+        state.seq += 1
+        steps.append(
+            Step(
+                state.seq,
+                Transition.UPDATED,
+                AlertStatus.FIRING,
+                live,
+                live,
+                live_value,
+                now,
+                False,
+                was=state.value,
+            )
+        )
+        state.value = live_value
     return steps
 
 
 def _close(state: AlertState, now: float) -> None:
-    # Every episode is appended after this ran, and only the live one is left open, so
-    # an open episode is always the last: look from the end, stop at a closed one.
+    # Only the live episode is ever open, but late episodes (closed) may follow it.
     for episode in reversed(state.episodes):
-        if episode.last_end is not None:
+        if episode.last_end is None:
+            episode.last_end = now
             return
-        episode.last_end = now
 
 
 def prune_episodes(state: AlertState, horizon: float) -> None:

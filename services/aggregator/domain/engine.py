@@ -39,7 +39,13 @@ from dataclasses import dataclass, field
 from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import ReportKind
-from services.aggregator.domain.alerting import AlertState, decide, fingerprint, prune_episodes
+from services.aggregator.domain.alerting import (
+    AlertState,
+    decide,
+    fingerprint,
+    prune_episodes,
+    quiet,
+)
 from services.aggregator.domain.clock import Clock
 from services.aggregator.domain.evidence import EvidenceCache, build_alert
 from services.aggregator.domain.ids import IdEntry, ReportIds, report_digest
@@ -472,9 +478,7 @@ class Engine:
                 if key == late_key:
                     assert new is not None
                     peak = self._peak(rule, key, new, level, live)
-                if peak is None and (
-                    live < first if level == 0 else rule.level_for(live, level) == level
-                ):
+                if peak is None and (live < first if level == 0 else quiet(rule, known, live)):
                     windows[(rule.name, key)] = live  # nothing to decide: no step, no change
                     continue
                 state = known or AlertState(rule.name, key)

@@ -9,12 +9,16 @@ or more *levels* (ascending thresholds). Example::
         window: 24h                   # any duration: 90m, 24h, 7d, 3600s
         group_by: [country, admin1]   # country | admin1 | admin2, coarse to fine
         figure: low                   # which end of a range figure ("between 5 and 8")
+        description: Children killed in one governorate within 24 hours.
+        update_step: 5                # while firing, announce a rise of 5 or more ...
+        update_ratio: 0.2             # ... and of 20% or more of the value last announced
         levels:
           - {name: critical, threshold: 10, resolve_below: 8}   # resolve_below: hysteresis
 """
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -49,6 +53,19 @@ class Rule:
     group_by: tuple[str, ...]
     levels: tuple[Level, ...]
     figure: Literal["low", "high"] = "low"
+    update_step: int | None = None
+    """While firing, a value that rose this much since last announced is an update."""
+    description: str = ""
+    update_ratio: float = 0.0
+    """... and by at least this share of the value last announced (large windows: a 7-day
+    country total in the thousands is not news at every +50)."""
+
+    def update_due(self, announced: int) -> int | None:
+        """The value at which an alert last announced at ``announced`` is updated (None:
+        this rule sends no updates)."""
+        if self.update_step is None:
+            return None
+        return announced + max(self.update_step, math.ceil(announced * self.update_ratio))
 
     @cached_property
     def value_key(self) -> str:
@@ -108,7 +125,17 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
-_RULE_KEYS = {"name", "measure", "window", "group_by", "levels", "figure", "description"}
+_RULE_KEYS = {
+    "name",
+    "measure",
+    "window",
+    "group_by",
+    "levels",
+    "figure",
+    "description",
+    "update_step",
+    "update_ratio",
+}
 _LEVEL_KEYS = {"name", "threshold", "resolve_below"}
 
 
@@ -142,7 +169,30 @@ def _rule(raw: Any, where: str) -> Rule:
             raise ValueError(f"level thresholds {thresholds} must strictly increase")
         if len({lvl.name for lvl in levels}) != len(levels):
             raise ValueError("level names must be unique within a rule")
-        return Rule(name, measure, window, group_by, levels, figure)
+        update_step = raw.get("update_step")
+        if update_step is not None and (
+            not isinstance(update_step, int) or isinstance(update_step, bool) or update_step < 1
+        ):
+            raise ValueError(f"update_step {update_step!r} must be a whole number >= 1")
+        ratio = raw.get("update_ratio", 0.0)
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 <= ratio <= 10:
+            raise ValueError(f"update_ratio {ratio!r} must be a number from 0 to 10")
+        if ratio and update_step is None:
+            raise ValueError("update_ratio needs update_step")
+        description = raw.get("description", "")
+        if not isinstance(description, str):
+            raise ValueError(f"description {description!r} must be text")
+        return Rule(
+            name,
+            measure,
+            window,
+            group_by,
+            levels,
+            figure,
+            update_step,
+            " ".join(description.split()),
+            float(ratio),
+        )
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{where}: rule {raw.get('name', '?')!r}: {exc}") from None
 

@@ -1,8 +1,9 @@
-"""Which alert transitions the notifier sends: new ones (by seq) at or above a minimum level."""
+"""Which alert transitions the notifier sends: those at or above a minimum level.
+
+(Which transitions a channel already delivered is the delivery ledger's business:
+``domain.ledger``.)"""
 
 from __future__ import annotations
-
-from collections.abc import MutableMapping
 
 from schemas.alerts import Alert
 
@@ -31,26 +32,9 @@ def passes_min_level(alert: Alert, min_level: str) -> bool:
 
     Using both means the on-call channel hears about every change of an alert it was told
     about: a resolve or de-escalation of a critical alert is sent even though the level
-    after it (None, or warning) is below the minimum.
+    after it (None, or warning) is below the minimum. A late notice counts with the level
+    its past window reached.
     """
     floor = level_rank(min_level)
-    return max(level_rank(alert.level), level_rank(alert.previous_level)) >= floor
-
-
-class SeqFilter:
-    """Highest seq seen per fingerprint; admits only transitions newer than that.
-
-    Kafka delivers at least once (replays after a rebalance or restart), so the same
-    transition, or an older one, can arrive again. ``seen`` is injectable so that tests
-    and a future persistent store can provide the state.
-    """
-
-    def __init__(self, seen: MutableMapping[str, int] | None = None) -> None:
-        self.seen: MutableMapping[str, int] = {} if seen is None else seen
-
-    def admit(self, fingerprint: str, seq: int) -> bool:
-        """True (and remembered) when ``seq`` is above every seq seen for ``fingerprint``."""
-        if seq <= self.seen.get(fingerprint, 0):
-            return False
-        self.seen[fingerprint] = seq
-        return True
+    ranks = (level_rank(alert.level), level_rank(alert.previous_level))
+    return max(*ranks, level_rank(alert.peak_level)) >= floor

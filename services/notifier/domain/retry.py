@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
@@ -14,6 +16,25 @@ class Outcome(StrEnum):
     DELIVERED = "delivered"
     RETRY = "retry"
     PERMANENT = "permanent"
+    SKIPPED = "skipped"
+    """The channel has nothing to send for this transition (settled without a request)."""
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait: delay-seconds or an HTTP-date
+    (RFC 9110 10.2.3). None when absent or unreadable (then the backoff applies)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
 
 
 def classify_status(status: int | None) -> Outcome:
@@ -63,6 +84,17 @@ class RetryPolicy:
     def delay(self, attempt: int, rng: Callable[[], float]) -> float:
         """Seconds to wait after failed attempt ``attempt``; ``rng`` returns floats in [0, 1)."""
         return self.ceiling(attempt) * (1.0 - self.jitter * rng())
+
+    def wait(
+        self, attempt: int, rng: Callable[[], float], retry_after: float | None, cap: float
+    ) -> float:
+        """The backoff delay, but never shorter than what the endpoint asked for with
+        ``Retry-After`` (itself capped at ``cap``, so a hostile value cannot stall a
+        channel for days)."""
+        delay = self.delay(attempt, rng)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, cap))
+        return delay
 
     def gives_up(self, attempt: int) -> bool:
         """True when failed attempt ``attempt`` was the last one allowed."""

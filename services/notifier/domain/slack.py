@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from schemas.alerts import Alert
+from schemas.alerts import Alert, Transition
 from services.notifier.domain.payloads import JSON
 from services.notifier.domain.text import (
     evidence_lines,
     headline,
-    region,
-    shown_level,
+    period_text,
+    rule_text,
     value_text,
-    window_text,
+    verification_words,
 )
 
 EVIDENCE_SHOWN = 3
@@ -31,13 +31,28 @@ def _field(title: str, value: str) -> JSON:
     return {"type": "mrkdwn", "text": _clip(f"*{title}*\n{escape(value)}", 1900)}
 
 
-def slack_payload(alert: Alert) -> JSON:
-    level = shown_level(alert) or "-"
-    if alert.previous_level and alert.level and alert.previous_level != alert.level:
-        level = f"{alert.level} (was {alert.previous_level})"
-    elif alert.level is None:
-        level = f"resolved (was {alert.previous_level or '-'})"
+def _level(alert: Alert) -> str:
+    if alert.transition is Transition.LATE:
+        now = alert.level or "nothing firing"
+        return f"a past window reached {alert.peak_level} (now: {now})"
+    if alert.level is None:
+        return f"resolved (was {alert.previous_level or '-'})"
+    if alert.previous_level and alert.previous_level != alert.level:
+        return f"{alert.level} (was {alert.previous_level})"
+    return alert.level
+
+
+def slack_payload(alert: Alert, url: str | None = None) -> JSON:
     evidence = evidence_lines(alert, EVIDENCE_SHOWN) or ["(no incidents listed)"]
+    facts = [
+        _field("Level", _level(alert)),
+        _field("When", period_text(alert)),
+        _field("Value", value_text(alert)),
+        _field("Rule", rule_text(alert)),
+    ]
+    if alert.perpetrators:
+        facts.append(_field("Alleged perpetrators", ", ".join(alert.perpetrators)))
+    link = f" · <{url}|open>" if url else ""
     blocks: list[JSON] = [
         {
             "type": "header",
@@ -46,14 +61,16 @@ def slack_payload(alert: Alert) -> JSON:
         {
             "type": "section",
             "text": {"type": "mrkdwn", "text": _clip(escape(alert.summary), SECTION_LIMIT)},
-            "fields": [
-                _field("Level", level),
-                _field("Rule", alert.rule),
-                _field("Region", region(alert)),
-                _field("Value / threshold", value_text(alert)),
-                _field("Window", window_text(alert)),
-                _field("Confidence", f"{alert.confidence:.0%}"),
-            ],
+            "fields": facts,
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": _clip(
+                    f"*Verification*\n{escape(verification_words(alert))}", SECTION_LIMIT
+                ),
+            },
         },
         {
             "type": "section",
@@ -70,10 +87,9 @@ def slack_payload(alert: Alert) -> JSON:
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": escape(f"fingerprint {alert.fingerprint} · transition {alert.seq}"),
+                    "text": escape(f"alert {alert.fingerprint} #{alert.seq}") + link,
                 }
             ],
         },
     ]
-    text = _clip(escape(f"{headline(alert)}: {alert.summary}"), SECTION_LIMIT)
-    return {"text": text, "blocks": blocks}
+    return {"text": _clip(escape(headline(alert)), SECTION_LIMIT), "blocks": blocks}
