@@ -363,3 +363,15 @@ def test_appositive_lists_and_descriptions(text: str, killed: int) -> None:
 )
 def test_a_monitors_periodic_count_is_a_summary(text: str, killed: int) -> None:
     assert kinds(text) == [("summary", killed)]
+
+
+def test_an_intent_drops_only_its_own_clause() -> None:
+    text = (
+        "Gunmen tried to kill the mayor of the town, killing two of his guards in Daraa on Monday."
+    )
+    assert kinds(text) == [("incident", 2)]
+
+
+def test_as_of_a_time_for_one_event_is_its_toll() -> None:
+    text = "As of Monday evening, the death toll from the car bomb in Azaz had risen to 20."
+    assert kinds(text) == [("incident", 20)]

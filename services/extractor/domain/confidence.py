@@ -5,8 +5,9 @@ event of the conflict. These rules find the evidence against that; when in doubt
 extractor emits a summary or nothing, never a false incident:
 - a hedge puts the figure in doubt ("may have killed up to 80", "possibly resulting in the
   deaths of 70", "whether its strikes claimed more than 100 lives", "conflicting reports
-  suggest one died"), an intent is no death ("threatened to kill 10 hostages"), an
-  anniversary names an earlier event: the figures after it are dropped (``hedge_at``);
+  suggest one died"), an anniversary names an earlier event: the figures after it are
+  dropped; an intent is no death ("threatened to kill 10 hostages"): its clause is
+  dropped (``without_doubt``);
 - the deaths are not the conflict's: accidents ("the vehicle mishap", "a jet crashed on a
   school", "died in a fire in the camp"), family quarrels without an armed clash, an
   obituary ("dead at 54") (``not_conflict``);
@@ -33,21 +34,26 @@ _HEDGES = re.compile(
     r"(?:killed|claimed|caused|inflicted|left|resulted)\b"
     r"|\bconflict(?:ed|ing)\s+reports?\s+(?:suggests?|said|say|indicated?)\b"
     r"|\bnot\s+(?:confident|sure|certain)\s+(?:that\s+)?(?:\w+\s+){0,3}killed\b"
-    # intent, not deaths: "threatened to kill 10 hostages", "a plot to kill 30"
-    r"|\b(?:threat\w*|plots?|plotted|plotting|plann\w*|plans?|attempt\w*|tr(?:y|ied|ying)|"
-    r"intend\w*|vow\w*|sought|seek\w*|aim\w*|want\w*|order\w*)\s+to\s+"
-    r"(?:kill|execute|wound|injure|massacre)\b"
     # a commemoration names an earlier event
     r"|\b(?:anniversary|commemorat\w+|memorial)\b",
     re.IGNORECASE,
 )
+# An intent is no death ("threatened to kill 10 hostages", "a plot to kill 30"); only its
+# own clause is dropped ("tried to kill the mayor, killing two of his guards").
+_INTENT = re.compile(
+    r"\b(?:threat\w*|plots?|plotted|plotting|plann\w*|plans?|attempt\w*|tr(?:y|ied|ying)|"
+    r"intend\w*|vow\w*|sought|seek\w*|aim\w*|want\w*|order\w*)\s+to\s+"
+    r"(?:kill|execute|wound|injure|massacre)\b[^,;]*",
+    re.IGNORECASE,
+)
 
 
-def hedge_at(text: str) -> int | None:
-    """Where a hedge starts ("may have killed up to 80"), or None: the figures from there
-    on are in doubt and are not recorded."""
+def without_doubt(text: str) -> str:
+    """The sentence without what it puts in doubt: from a hedge on ("may have killed up to
+    80" and all after it), and the clause of an intent ("threatened to kill 10 hostages")."""
+    text = _INTENT.sub(lambda m: " " * len(m.group()), text)
     m = _HEDGES.search(text)
-    return m.start() if m else None
+    return text[: m.start()] if m else text
 
 
 _ACCIDENT = re.compile(
@@ -175,8 +181,10 @@ def cumulative(text: str, *, placed: bool, dated: bool) -> bool:
     ``placed``: the sentence names a place below the country (a region or a town);
     ``dated``: it names the incident's day.
     """
-    if _LIST_LINE.match(text) or _AS_OF.search(text) or _SAME_PERIOD.search(text):
+    if _LIST_LINE.match(text) or _SAME_PERIOD.search(text):
         return True
+    if _AS_OF.search(text) and not _ONE_EVENT.search(text):
+        return True  # "as of Saturday, 24 killed in attacks" (not "the toll of the blast")
     if _THIS_MONTH.search(text) or _SEVERAL_CAMPAIGNS.search(text) or _TIMES.search(text):
         return True
     if not dated and _IN_OPERATIONS.search(text):

@@ -7,6 +7,13 @@ Rules (each one is tested):
   dateline's day, else ``reported_at``'s). Its region is the first gazetteer region it
   names, else the last one named before it. Its source is the one it attributes to
   ("according to ...", "witnesses said"), else the ``source`` passed in.
+- Precision first (``confidence.py``): an incident only when the figure is one incident's
+  toll. What a hedge puts in doubt ("may have killed up to 80", "whether ... killed") and
+  an intent ("threatened to kill 10") give no figure; accidents, quarrels and obituaries
+  are not the conflict; a figure that sums up several events though no period word is
+  said (a report's list line, "as of Saturday", "the same period", "this month alone",
+  "the two offensives", "N times", "in recent days", a month's total, a monitor's periodic
+  count, a present perfect toll tied to no day, place or single event) is a summary.
 - A claim that sums up a period or many attacks is a summary (``tallies.py``: "since
   <date>", "over the past week", "the war has killed", "21 attacks left 37 dead"; kind
   summary, period_start = the period's first day when the text gives it, occurred_at = the
@@ -23,6 +30,9 @@ Rules (each one is tested):
   is skipped. A toll of 1,000 or more with no day and no single event named is a summary.
 - A headline (text before a date stamp) whose toll the body matches or exceeds, for the
   same country and region, is the body's incident (``claims.fold_headlines``).
+- A coding statement ("Fatalities coded as 0 (VoJ reported 1)") is the incident's killed
+  figure for every source (``claims.apply_coding``); a publication stamp opening a text
+  ("21 Jul 2016 ...") is not the incident's day.
 - Claims with one (country, region, day, kind, period) in one text are one incident:
   one incident_id. Claims of one incident from one source are one report (``claims.py``):
   figures from several sentences combine by the stated total if any, else the maximum (a
@@ -138,8 +148,7 @@ def extract_all(
     last_killed: int | None = None
     for k, sent in enumerate(split):
         s = sent.text
-        hedge = confidence.hedge_at(s)
-        figures = sentence_figures(s if hedge is None else s[:hedge])
+        figures = sentence_figures(confidence.without_doubt(s))
         stated = figures.figures.get("killed")
         whole = stated.pick("low") if stated else last_killed
         divided = False  # a division names the parts' places, not a new place for the story
