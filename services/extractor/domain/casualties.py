@@ -333,6 +333,8 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
             and (ascii_digits(obj.low[:1]) or obj.low in ("others", "more"))
         ):
             obj = None  # "10 civilians killed 15 injured", "8 killed others injured"
+        if obj is not None and ascii_digits(obj.low[:1]) and _other_measure_after(first, after, at):
+            obj = None  # "One person killed 16 others injured": a headline's two figures
         if (
             obj is not None
             and obj.start - rest[0].end <= 1
@@ -348,6 +350,17 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
     if INJURE_WORDS.match(first):
         return INJURED, False
     return None, False
+
+
+def _other_measure_after(verb: str, after: list[Token], at: int) -> bool:
+    """After the count at ``at`` and its short noun group ("16 others", "16 people") comes a
+    participle of the other measure ("killed 16 others injured"): two figures, not a verb and
+    its object."""
+    n = _group(after[at + 1 :], 4)
+    word = after[at + 1 + n].low if at + 1 + n < len(after) else ""
+    if n > 3 or word not in PARTICIPLES:
+        return False
+    return bool(KILL_WORDS.match(verb)) != bool(KILL_WORDS.match(word))
 
 
 def _casualty_word(low: str) -> bool:
@@ -699,6 +712,8 @@ def _appositive_parts(found: list[Mention]) -> None:
         if m.subgroup or m.head not in _GENERIC or k + 1 >= len(found):
             continue
         left = found[k + 1].left.split()
+        if left[-1:] and left[-1] in _AND:
+            continue  # "Three members and three fighters": a list, not parts
         comma = left[-1:] == [","]  # "2 regime members, a lieutenant and a captain, were"
         if not _bare_group(" ".join(left[:-1] if comma else left)):
             continue
@@ -792,6 +807,7 @@ def _propagate(found: list[Mention]) -> None:
             while words and words[-1] in DETERMINERS:
                 words.pop()  # "a man and his wife were executed"
             phrase = bool(COORD_PHRASE.search(" ".join(words))) and len(words) <= 8
+            listed = bool(words) and words[-1] in _AND  # "A and B": neither is the other's parent
             coord_right = phrase or (
                 n > 0 and len(words) <= 5 and (len(words) <= 2 or words[-1] in COORD)
             )
@@ -799,10 +815,12 @@ def _propagate(found: list[Mention]) -> None:
                 m.measure, m.via, changed = nxt.measure, "coordination", True
             elif m.subgroup and prv and prv.measure:
                 m.measure, m.via, changed = prv.measure, "coordination", True
-            elif nxt and nxt.measure and nxt.subgroup and n == len(m.right):
+            elif nxt and nxt.measure and nxt.subgroup and n == len(m.right) and not listed:
                 m.measure, m.via, changed = nxt.measure, "parent", True
             elif nxt and nxt.measure and coord_right and (phrase or n >= len(words)):
                 m.measure, m.via, changed = nxt.measure, "coordination", True
+                if listed and nxt.subgroup and nxt.via == "right":
+                    m.subgroup = True  # "Five women and 13 rebels were among the dead"
             elif prv and prv.measure and (_coordinated_left(m) or m.subgroup):
                 m.measure, m.via, changed = prv.measure, "coordination", True
         if not changed:
@@ -833,6 +851,7 @@ def _repeats(found: list[Mention]) -> None:
         for earlier in found[:k]:
             if (
                 earlier.repeat
+                or _listed_with(earlier, found, m)
                 or earlier.measure != m.measure
                 or earlier.subgroup != m.subgroup
                 or (m.head in CHILD) != (earlier.head in CHILD)
@@ -847,6 +866,20 @@ def _repeats(found: list[Mention]) -> None:
             else:
                 m.repeat = True
             break
+
+
+def _listed_with(earlier: Mention, found: list[Mention], m: Mention) -> bool:
+    """ "Three members and three fighters were killed": the two are one list (joined by a
+    coordinator inside one short noun group), so equal figures are two groups, not one toll
+    said twice."""
+    k = found.index(m)
+    if found[k - 1] is not earlier or earlier.via != "coordination":
+        return False
+    words = [w for w in m.left.split() if w not in DETERMINERS]
+    return bool(words) and words[-1] in _AND and _bare_group(" ".join(words[:-1]))
+
+
+_AND = frozenset({"and", "&", "plus"})
 
 
 def add(figures: list[Figure]) -> Figure:

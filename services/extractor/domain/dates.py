@@ -66,6 +66,22 @@ RECENT = timedelta(days=31)
 of 3 January about 30 December is news)."""
 
 
+# "the city that has been divided since July 2012", "Douma, under siege since 2013", "the area
+# held by rebels since 2013": a state of the place (who holds it, how it is split), not the
+# period of a toll nor the year of its event.
+_STATE_SINCE = re.compile(
+    r"\b(?:divided|held|controlled|split|occupied|closed|run|governed|administered|encircled"
+    r"|under\s+(?:[\w-]+\s+)?(?:control|siege|rule)|in\s+(?:[\w-]+\s+)?hands)"
+    r"(?:\s+by\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)?\s+since\s+[^,.;]{1,40}",
+    re.IGNORECASE,
+)
+
+
+def without_states(text: str) -> str:
+    """The text with "since ..." phrases that date a place's state blanked out (same length)."""
+    return _STATE_SINCE.sub(lambda m: " " * len(m.group()), text)
+
+
 def historical(text: str, reference: date) -> bool:
     """True when what the sentence reports happened in an earlier year and is named as
     history: a year ("the siege of 2016, which killed thousands", "in March 2019", "the 2019
@@ -73,7 +89,8 @@ def historical(text: str, reference: date) -> bool:
     date ("a deadly March 18, 2019, attack"), or a month that lies in the previous year ("In
     September ..." told in July), more than ``RECENT`` before the reference day; and the
     sentence names no recent day ("on Monday", "on December 30, 2021" told on 3 January).
-    "born in 1976" is not the event's year."""
+    "born in 1976" is not the event's year, nor "divided since 2012"."""
+    text = without_states(text)
     cutoff = reference - RECENT
     old = [
         date(int(y), 12, 31)
@@ -215,6 +232,7 @@ def stamp_end(text: str) -> int:
 
 def period_start(text: str, reference: date) -> date | None:
     """Start of a cumulative period the sentence sums up, or None if it is not a summary."""
+    text = without_states(text)
     for m in _SINCE.finditer(text):
         rest = text[m.end() : m.end() + 40]
         days = absolute_dates(rest, reference)

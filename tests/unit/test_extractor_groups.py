@@ -1,0 +1,104 @@
+"""The extractor's third pass, continued (issue 12): lists of counted groups, headline pairs,
+states of a place dated with "since". Each test is written from a class of wording, with
+invented sentences, not from one sentence of the labelled set."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas.reports import IncidentReport
+from services.extractor.domain import extract
+
+REPORTED = datetime(2022, 11, 2, 12, tzinfo=UTC)
+
+
+def reports(text: str) -> list[IncidentReport]:
+    return extract(text, reported_at=REPORTED, default_country="SYR")
+
+
+def kinds(text: str) -> list[tuple[str, int | None]]:
+    """(kind, killed low end) of each report."""
+    return [
+        (r.kind.value, r.casualties.killed.pick("low") if r.casualties.killed else None)
+        for r in reports(text)
+    ]
+
+
+def figure(text: str, measure: str) -> int | None:
+    found = [getattr(r.casualties, measure) for r in reports(text)]
+    lows = [f.pick("low") for f in found if f is not None]
+    return sum(lows) if lows else None
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        # equal figures in one list are two groups, not one toll said twice
+        ("Three police officers and three SDF fighters lost their lives in the attack.", 6),
+        ("Two soldiers and two civilians were killed in the blast in Azaz on Monday.", 4),
+        ("Four guards and four prisoners died in the shelling of the prison on Monday.", 8),
+        # a list of groups that were "among the dead": none is the other's part
+        ("Five women and 13 fighters were among the dead in the Idlib strike.", 18),
+        ("Two nurses and seven patients were among those killed in Daraa on Monday.", 9),
+        # a general noun followed by its parts stays one group
+        ("Three civilians two women and a man were killed in Daraa on Monday.", 3),
+    ],
+)
+def test_a_list_of_counted_groups_adds_up(text: str, killed: int) -> None:
+    assert kinds(text) == [("incident", killed)]
+
+
+def test_women_listed_among_the_dead_are_women_killed() -> None:
+    text = "Four women and nine fighters were among the dead in the Idlib strike."
+    assert figure(text, "killed") == 13
+    assert figure(text, "women_killed") == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "killed", "injured"),
+    [
+        ("One person killed 16 others injured in rocket attacks on Aleppo on Monday", 1, 16),
+        ("Two soldiers killed 5 others wounded in a mortar attack in Daraa", 2, 5),
+        ("Three civilians injured 2 others killed in shelling on Idlib on Monday", 2, 3),
+    ],
+)
+def test_a_headline_pair_without_a_comma_is_two_figures(
+    text: str, killed: int, injured: int
+) -> None:
+    assert figure(text, "killed") == killed
+    assert figure(text, "injured") == injured
+
+
+def test_a_verb_with_its_object_stays_one_figure() -> None:
+    assert kinds("Gunmen killed 16 people in Azaz on Monday.") == [("incident", 16)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "14 people were killed in different circumstances in Syria on Monday",
+        "Nine civilians died in separate events across the north on Monday.",
+    ],
+)
+def test_a_toll_of_different_events_is_a_summary(text: str) -> None:
+    assert [k for k, _ in kinds(text)] == ["summary"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shelling killed two civilians in the city that has been divided since July 2012.",
+        "A car bomb killed five people in Douma, under siege since 2013, on Monday.",
+        "Rockets killed three people in the district held by rebels since 2014.",
+        "The strike killed four people in the town, in rebel hands since 2015.",
+    ],
+)
+def test_since_that_dates_a_places_state_is_no_period(text: str) -> None:
+    assert [k for k, _ in kinds(text)] == ["incident"]
+
+
+def test_since_a_date_still_makes_a_toll_a_summary() -> None:
+    text = "Shelling has killed 40 civilians in the city since July 2022."
+    assert kinds(text) == [("summary", 40)]
