@@ -102,3 +102,25 @@ def test_since_that_dates_a_places_state_is_no_period(text: str) -> None:
 def test_since_a_date_still_makes_a_toll_a_summary() -> None:
     text = "Shelling has killed 40 civilians in the city since July 2022."
     assert kinds(text) == [("summary", 40)]
+
+
+@pytest.mark.parametrize(
+    ("text", "killed", "children"),
+    [
+        ("An air raid hit the village, killing civilians including three children.", 3, 3),
+        ("Among the dead were two children, the White Helmets said on Monday.", 2, 2),
+        ("Among those killed in the raid on Monday were four children and a woman.", 5, 4),
+        ("Among the killed was a local emir, the monitor said on Monday.", 1, None),
+    ],
+)
+def test_parts_named_without_their_total_are_at_least_the_dead(
+    text: str, killed: int, children: int | None
+) -> None:
+    assert figure(text, "killed") == killed
+    assert figure(text, "children_killed") == children
+
+
+def test_parts_of_a_stated_total_are_not_added() -> None:
+    text = "Shelling killed 10 people including three children in Idlib on Monday."
+    assert figure(text, "killed") == 10
+    assert figure(text, "children_killed") == 3

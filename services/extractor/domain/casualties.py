@@ -634,8 +634,10 @@ def _read_measure(m: Mention, k: int, found: list[Mention]) -> None:
     elif include and L_BOTH.search(include.group(0).rsplit(" ", 1)[0]):
         return  # "killed and wounded, including a commander": no split
     elif part_of or include:
-        word = (part_of or include).group(1)  # type: ignore[union-attr]
-        m.measure = INJURED if word in ("wounded", "injured") else KILLED
+        found_by = part_of or include
+        assert found_by is not None
+        word = found_by.group(1) or found_by.group(2)
+        m.measure = INJURED if INJURE_WORDS.match(word) else KILLED
         m.subgroup, m.via = True, "right" if part_of else "left"
     elif L_BOTH.search(tail):
         return
