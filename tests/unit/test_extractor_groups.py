@@ -124,3 +124,13 @@ def test_parts_of_a_stated_total_are_not_added() -> None:
     text = "Shelling killed 10 people including three children in Idlib on Monday."
     assert figure(text, "killed") == 10
     assert figure(text, "children_killed") == 3
+
+
+def test_a_headline_and_body_with_one_toll_are_one_incident_across_places() -> None:
+    # the headline names the city, the body its countryside: one toll told twice
+    text = (
+        "Strikes kill 45 after rebel fire on Damascus AFP Thursday 5 Feb 2015 At least 45 "
+        "people were killed in air strikes on rebel areas around Damascus on Thursday."
+    )
+    found = extract(text, reported_at=datetime(2015, 2, 6, tzinfo=UTC), default_country="SYR")
+    assert [r.casualties.killed.pick("low") for r in found if r.casualties.killed] == [45]

@@ -164,13 +164,18 @@ def fold_headlines(claims: dict[tuple[object, ...], Claim]) -> None:
     for rkey, claim in list(claims.items()):
         if not claim.headline or claim.key[4]:
             continue
+        story = [c for c in claims.values() if not c.headline and not c.key[4]]
         bodies = [
             c
-            for c in claims.values()
-            if not c.headline and not c.key[4] and _within(claim, c) and _same_place(claim, c)
+            for c in story
+            if _within(claim, c) and (_same_place(claim, c) or _same_killed(claim, c))
         ]
         if not bodies:
-            continue
+            # "32 killed in Daraa, Aleppo ... At least 22 people were killed Friday in Daraa":
+            # a headline above the one incident its body tells, in its place, sums it up.
+            bodies = [c for c in story if _same_place(claim, c) and _killed(c)]
+            if len(bodies) != 1 or len({c.key[0] for c in story}) != 1:
+                continue
         target = max(bodies, key=_killed)
         merge(target, claim.figures)
         target.sentences = claim.sentences + target.sentences
@@ -181,6 +186,19 @@ def fold_headlines(claims: dict[tuple[object, ...], Claim]) -> None:
 def _killed(claim: Claim) -> int:
     figure = claim.figures.figures.get("killed")
     return figure.pick("low") if figure else 0
+
+
+def _same_killed(a: Claim, b: Claim) -> bool:
+    """The same killed toll (in the same country): "Syria strikes kill 45 ... on Damascus ...
+    At least 45 people were killed in ... strikes ... around Damascus" is one toll told twice,
+    though the headline's place is the city and the body's its countryside."""
+    mine, theirs = a.figures.figures.get("killed"), b.figures.figures.get("killed")
+    return (
+        a.key[0] == b.key[0]
+        and mine is not None
+        and theirs is not None
+        and (same_toll(mine, theirs))
+    )
 
 
 def _same_place(a: Claim, b: Claim) -> bool:
