@@ -134,3 +134,47 @@ def test_a_headline_and_body_with_one_toll_are_one_incident_across_places() -> N
     )
     found = extract(text, reported_at=datetime(2015, 2, 6, tzinfo=UTC), default_country="SYR")
     assert [r.casualties.killed.pick("low") for r in found if r.casualties.killed] == [45]
+
+
+@pytest.mark.parametrize(
+    ("text", "injured"),
+    [
+        ("The number of civilians injured in the shelling of Azaz has risen to ten.", 10),
+        ("The number of people wounded in the attack on the market reached 25.", 25),
+    ],
+)
+def test_a_number_of_injured_risen_to_a_figure(text: str, injured: int) -> None:
+    assert figure(text, "injured") == injured
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Second Turkish drone attack in 2022 | Child injured in Al-Raqqah countryside",
+        "The 5th Israeli strike in 2022 killed two soldiers near Damascus airport.",
+    ],
+)
+def test_an_ordinal_event_of_the_year_is_that_event(text: str) -> None:
+    assert [k for k, _ in kinds(text)] == ["incident"]
+
+
+def test_a_years_total_is_still_a_summary() -> None:
+    assert kinds("Turkish drones killed 40 people in northern Syria in 2022.") == [("summary", 40)]
+
+
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        (
+            "A drone strike killed a civilian in Idlib on Monday, days after a review into a "
+            "2019 US bombing that killed dozens of civilians.",
+            1,
+        ),
+        ("It was the largest raid since the 2019 operation that killed the IS leader.", None),
+        ("Officials reopened the case of the 2018 strikes which killed 64 people in Baghouz.", None),
+    ],
+)
+def test_the_toll_of_an_earlier_years_event_in_a_clause_is_not_counted(
+    text: str, killed: int | None
+) -> None:
+    assert figure(text, "killed") == killed

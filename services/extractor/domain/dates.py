@@ -82,6 +82,29 @@ def without_states(text: str) -> str:
     return _STATE_SINCE.sub(lambda m: " " * len(m.group()), text)
 
 
+# "a review into a 2019 US bombing that killed dozens of civilians", "since the 2019 operation
+# which killed the ISIS leader": an earlier year's event named with its toll inside a sentence
+# that may report a new one. Group 1: the year.
+_PAST_EVENT_CLAUSE = re.compile(
+    r"\b(?:the|a|an|its|their)\s+((?:19|20)[0-9][0-9])\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:attack|strike|airstrike|air strike|raid|bombing|massacre|siege|offensive|"
+    r"campaign|battle|assault|operation|shelling|explosion|blast|incident|bombings|strikes|raids"
+    r"|attacks)\s+(?:in\s+[\w-]+\s+)?(?:that|which)\s+[^,.;]{0,120}",
+    re.IGNORECASE,
+)
+
+
+def without_history(text: str, reference: date) -> str:
+    """The text with the clauses of an earlier year's event ("the 2019 strike that killed 64
+    civilians") blanked out (same length), so their toll is not this sentence's."""
+    return _PAST_EVENT_CLAUSE.sub(
+        lambda m: " " * len(m.group())
+        if int(m.group(1)) < reference.year and date(int(m.group(1)), 12, 31) < reference - RECENT
+        else m.group(),
+        text,
+    )
+
+
 def historical(text: str, reference: date) -> bool:
     """True when what the sentence reports happened in an earlier year and is named as
     history: a year ("the siege of 2016, which killed thousands", "in March 2019", "the 2019

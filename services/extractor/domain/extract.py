@@ -148,7 +148,8 @@ def extract_all(
     last_killed: int | None = None
     for k, sent in enumerate(split):
         s = sent.text
-        figures = sentence_figures(confidence.without_doubt(s))
+        told = dates.without_history(s, anchor[1]) if anchor else s
+        figures = sentence_figures(confidence.without_doubt(told))
         stated = figures.figures.get("killed")
         whole = stated.pick("low") if stated else last_killed
         divided = False  # a division names the parts' places, not a new place for the story

@@ -164,6 +164,16 @@ _IN_YEAR = re.compile(
 )
 
 
+# "Third Turkish drone attack in 2023 | Child injured": the year ranks the event among others,
+# the figure is that event's.
+_ORDINAL_IN_YEAR = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+    r"\s+(?:[\w-]+\s+){0,4}?(?:attack|strike|airstrike|raid|bombing|explosion|incident|massacre)"
+    r"\s+(?:in|of|during)\s+(?:the\s+year\s+)?(?:19|20)[0-9]{2}\b",
+    re.IGNORECASE,
+)
+
+
 def _number(word: str) -> int | None:
     low = word.casefold()
     if ascii_digits(low):
@@ -260,6 +270,7 @@ def tally(text: str, reference: date) -> Tally | None:
     whole_year = _IN_YEAR.search(text)
     if (
         whole_year
+        and not _ORDINAL_IN_YEAR.search(text)
         and reference.year - 1 <= int(whole_year.group(1)) <= reference.year
         and not absolute_dates(text, reference)
         and incident_day(text, reference) is None

@@ -134,7 +134,8 @@ TOLL_FAR = re.compile(
     r"(?: to| at)?$"
 )
 INJURED_FAR = re.compile(
-    r"\bnumber of (?:the )?(?:injured|wounded|injuries)\b[^.;]{0,140}?\b(?:rose|risen|"
+    r"\bnumber of (?:the )?(?:injured|wounded|injuries|(?:those|people|civilians|persons)"
+    r"(?: who were)? (?:injured|wounded))\b[^.;]{0,140}?\b(?:rose|risen|"
     r"reached|increased|climbed|jumped|at|to)(?: to| at)?$"
 )
 # "kills and injures three", "killed or wounded": killed and injured together, no split.
