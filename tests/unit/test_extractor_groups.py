@@ -171,7 +171,7 @@ def test_a_years_total_is_still_a_summary() -> None:
             1,
         ),
         ("It was the largest raid since the 2019 operation that killed the IS leader.", None),
-        ("Officials reopened the case of the 2018 strikes which killed 64 people in Baghouz.", None),
+        ("They reopened the case of the 2018 strikes which killed 64 people in Baghouz.", None),
     ],
 )
 def test_the_toll_of_an_earlier_years_event_in_a_clause_is_not_counted(

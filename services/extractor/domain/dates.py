@@ -98,9 +98,12 @@ def without_history(text: str, reference: date) -> str:
     """The text with the clauses of an earlier year's event ("the 2019 strike that killed 64
     civilians") blanked out (same length), so their toll is not this sentence's."""
     return _PAST_EVENT_CLAUSE.sub(
-        lambda m: " " * len(m.group())
-        if int(m.group(1)) < reference.year and date(int(m.group(1)), 12, 31) < reference - RECENT
-        else m.group(),
+        lambda m: (
+            " " * len(m.group())
+            if int(m.group(1)) < reference.year
+            and date(int(m.group(1)), 12, 31) < reference - RECENT
+            else m.group()
+        ),
         text,
     )
 
