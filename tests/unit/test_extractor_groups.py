@@ -178,3 +178,28 @@ def test_the_toll_of_an_earlier_years_event_in_a_clause_is_not_counted(
     text: str, killed: int | None
 ) -> None:
     assert figure(text, "killed") == killed
+
+
+def admin1(text: str) -> set[str | None]:
+    return {r.location.admin1 for r in reports(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # a town's name that begins a longer proper name is not that town
+        ("Shelling killed two people in the Bab Sharqi area of Old Damascus on Monday.", "Damascus"),
+        ("A rocket injured three people in the Bab Touma neighbourhood in Damascus.", "Damascus"),
+        # place words after a town keep the town
+        ("Manbij Military Council said a drone killed two people on Monday.", "Aleppo"),
+        ("A shell killed a child in Kafr Nabl, Idlib countryside, on Monday.", "Idlib"),
+    ],
+)
+def test_a_town_inside_a_longer_name_is_not_placed(text: str, region: str) -> None:
+    assert admin1(text) == {region}
+
+
+def test_a_title_case_headline_still_places_its_town() -> None:
+    assert admin1("Syrian Army Kills 18 ISIL Terrorists in Deir Ezzor Advances in Jobar") == {
+        "Deir ez-Zor"
+    }
