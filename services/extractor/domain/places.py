@@ -27,6 +27,8 @@ from schemas.reports import Admin1Source
 from services.common.gazetteer import Gazetteer
 from services.common.gazetteer.towns import Town, Towns
 
+from .text import words
+
 
 @dataclass(frozen=True)
 class Place:
@@ -135,11 +137,11 @@ def regions(text: str, gazetteer: Gazetteer, country: str | None = None) -> list
 
 # Words that may follow a town's name in one capitalised run without making it another name
 # ("Manbij Military Council", "Idlib Countryside", "Raqqa City").
-_AFTER_TOWN = frozenset(
+_AFTER_TOWN = words(
     "city town village countryside province governorate district subdistrict area region "
     "camp military council airport airbase base hospital road highway prison old new north "
     "south east west northern southern eastern western central syria media centre center "
-    "front brigade brigades operations room police national general state and of in".split()
+    "front brigade brigades operations room police national general state and of in"
 )
 
 
@@ -154,7 +156,7 @@ def _name_goes_on(word: str) -> bool:
     low = word.casefold().strip("'’‘")
     if re.match(rf"{_PARTICLE}-\w", low):
         return True  # "al-Halabi"
-    if low.endswith(("ing", "ed", "es")) or low.endswith("s") and not low.endswith("ss"):
+    if low.endswith(("ing", "ed", "es")) or (low.endswith("s") and not low.endswith("ss")):
         return False  # "near the town of Manbij Killing 80", "... in Deir Ezour Advances"
     return word[:1].isupper() and low not in _AFTER_TOWN
 
