@@ -203,3 +203,39 @@ def test_a_title_case_headline_still_places_its_town() -> None:
     assert admin1("Syrian Army Kills 18 ISIL Terrorists in Deir Ezzor Advances in Jobar") == {
         "Deir ez-Zor"
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        (
+            "QAMISHLI, Syria (North Press) – Turkish shelling on the village of Hoshan near Ain "
+            "Issa killed two people on Monday.",
+            "Ar-Raqqa",
+        ),
+        (
+            "Damascus, SANA- An Israeli strike near Deir Ezzor city injured two soldiers.",
+            "Deir ez-Zor",
+        ),
+        # the filing town stays when the story names no other place
+        (
+            "HASAKAH, Syria (North Press) – Two people were killed in a drone strike on Monday.",
+            "Al-Hasakah",
+        ),
+    ],
+)
+def test_the_town_a_story_was_filed_from_is_not_its_place(text: str, region: str) -> None:
+    assert admin1(text) == {region}
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("A tank shell wounded two men in al-Hamidia village in Quneitra countryside.", "Quneitra"),
+        ("A drone killed two people in Al-Hamidia, Quneitra province, on Monday.", "Quneitra"),
+        # a governorate named later for another event does not move the town
+        ("A drone killed two people in Al-Hamidia on Monday and a shell hit Quneitra.", "Tartus"),
+    ],
+)
+def test_a_governorate_named_right_after_a_town_contains_it(text: str, region: str) -> None:
+    assert admin1(text) == {region}

@@ -161,6 +161,10 @@ def extract_all(
         if "killed" in figures.figures:
             last_killed = figures.figures["killed"].pick("low")
         found = [] if divided else places.regions(s, gazetteer, doc_country)
+        filed = places.filed_from(s)
+        if any(p.start >= filed for p in found):
+            found = [p for p in found if p.start >= filed]  # where it was filed from is not it
+        found = places.contained(s, found)
         if found:
             region = found[0]
         kind_here = context.event_type(s)

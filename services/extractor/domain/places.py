@@ -145,6 +145,37 @@ _AFTER_TOWN = words(
 )
 
 
+# "QAMISHLI, Syria (North Press) – ...", "Damascus, SANA- ...": the town a story was filed
+# from opens it, before the agency's name and a dash.
+_FILED = re.compile(
+    r"^\W*[A-Z][\w'’ -]{1,30}?,\s*(?:Syria\s*,?\s*)?(?:\([^()]{1,30}\)|[A-Z]{2,10})\s*[-–—:]"
+)
+
+
+def filed_from(sentence: str) -> int:
+    """End of a dateline's "TOWN, (Agency) -" opening the sentence, 0 when there is none."""
+    m = _FILED.match(sentence)
+    return m.end() if m else 0
+
+
+# "the village of al-Hamidia in Qunaitra northern countryside", "Hoshan, Raqqa province": the
+# governorate named right after a town contains it.
+_CONTAINER = re.compile(r"^[^.;]{0,25}?\b(?:in|of)\s+(?:the\s+)?$|^\s*(?:village|town)?\s*,\s*$")
+
+
+def contained(sentence: str, found: list[Place]) -> list[Place]:
+    """``found`` with a first town that the governorate named right after it contradicts
+    replaced by that governorate (a town's name recurs across governorates)."""
+    if len(found) < 2 or found[0].source is not Admin1Source.PLACE:
+        return found
+    town, then = found[0], found[1]
+    if then.source is not Admin1Source.TEXT or then.admin1 == town.admin1:
+        return found
+    if not _CONTAINER.match(sentence[town.end : then.start]):
+        return found
+    return [then, *found[2:]]
+
+
 def _title_case(text: str) -> bool:
     """A headline in Title Case: capitalised words say nothing about names."""
     alpha = re.findall(r"\b[A-Za-z][a-z]+\b", text)
