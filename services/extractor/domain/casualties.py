@@ -358,8 +358,8 @@ def _other_measure_after(verb: str, after: list[Token], at: int) -> bool:
     its object."""
     n = _group(after[at + 1 :], 4)
     word = after[at + 1 + n].low if at + 1 + n < len(after) else ""
-    if n > 3 or word not in PARTICIPLES:
-        return False
+    if n > 3 or word not in PARTICIPLES or any(t.low in COORD for t in after[at + 1 : at + 1 + n]):
+        return False  # "killed 20 people and injured 30": one verb's object, then another verb
     return bool(KILL_WORDS.match(verb)) != bool(KILL_WORDS.match(word))
 
 

@@ -27,8 +27,6 @@ from schemas.reports import Admin1Source
 from services.common.gazetteer import Gazetteer
 from services.common.gazetteer.towns import Town, Towns
 
-from .text import words
-
 
 @dataclass(frozen=True)
 class Place:
@@ -135,16 +133,6 @@ def regions(text: str, gazetteer: Gazetteer, country: str | None = None) -> list
     return sorted(found, key=lambda p: p.start)
 
 
-# Words that may follow a town's name in one capitalised run without making it another name
-# ("Manbij Military Council", "Idlib Countryside", "Raqqa City").
-_AFTER_TOWN = words(
-    "city town village countryside province governorate district subdistrict area region "
-    "camp military council airport airbase base hospital road highway prison old new north "
-    "south east west northern southern eastern western central syria media centre center "
-    "front brigade brigades operations room police national general state and of in"
-)
-
-
 # "QAMISHLI, Syria (North Press) – ...", "Damascus, SANA- ...": the town a story was filed
 # from opens it, before the agency's name and a dash.
 _FILED = re.compile(
@@ -176,20 +164,10 @@ def contained(sentence: str, found: list[Place]) -> list[Place]:
     return [then, *found[2:]]
 
 
-def _title_case(text: str) -> bool:
-    """A headline in Title Case: capitalised words say nothing about names."""
-    alpha = re.findall(r"\b[A-Za-z][a-z]+\b", text)
-    return len(alpha) >= 4 and sum(w[0].isupper() for w in alpha) > 0.6 * len(alpha)
-
-
 def _name_goes_on(word: str) -> bool:
-    """The next word of the run continues a proper name (not a place word nor a particle)."""
-    low = word.casefold().strip("'’‘")
-    if re.match(rf"{_PARTICLE}-\w", low):
-        return True  # "al-Halabi"
-    if low.endswith(("ing", "ed", "es")) or (low.endswith("s") and not low.endswith("ss")):
-        return False  # "near the town of Manbij Killing 80", "... in Deir Ezour Advances"
-    return word[:1].isupper() and low not in _AFTER_TOWN
+    """The next word of the run continues an Arabic proper name ("Sulaiman al-Halabi"): a
+    capitalised word alone may be a place word or a Title Case headline's, so it does not."""
+    return re.match(rf"{_PARTICLE}-\w", word.casefold()) is not None  # "al-Halabi"
 
 
 def _towns_in(
@@ -198,7 +176,6 @@ def _towns_in(
     """Towns named by parts of one capitalised run, longest parts first."""
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", span)]
     found: list[Place] = []
-    title_case = _title_case(text)
     used = [False] * len(words)
     for size in range(min(MAX_WORDS, len(words)), 0, -1):
         for i in range(len(words) - size + 1):
@@ -216,12 +193,12 @@ def _towns_in(
                 continue
             if _PART_OF.match(text[end : end + 40]):
                 continue  # "the Sulaymaniyah neighborhood of ... Aleppo": the city decides
-            if i + size < len(words) and not title_case:
+            if i + size < len(words):
                 nxt = (offset + words[i + size][0], offset + words[i + size][1])
                 if _name_goes_on(text[nxt[0] : nxt[1]]) and not any(
                     a < nxt[1] and nxt[0] < b for a, b in taken
                 ):
-                    continue  # "Bab Sharqi", "Sulaiman al-Halabi": a longer name, not the town
+                    continue  # "Sulaiman al-Halabi": a longer name, not the town
             town = towns[0]
             place = Place(
                 town.country,
