@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lock run test test-fast lint format typecheck check-generated schemas openapi \
-        system-deps bench replay-airwars replay-samples import-samples accuracy clean
+        system-deps bench bench-recovery replay-airwars replay-samples import-samples accuracy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,7 +39,7 @@ lock: ## re-resolve requirements/*.lock after a change to pyproject.toml (UPGRAD
 	  --python-version 3.11 --generate-hashes --quiet -o requirements/runtime.lock
 
 run: $(STAMP) ## run Vigil on an embedded broker with the sample feed (Ctrl-C stops it all)
-	$(PY) -m services.demo $(ARGS)
+	$(PY) -m tools.demo $(ARGS)
 
 system-deps: ## install Prometheus + Alertmanager (Debian) for the tests that need them
 	@if command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null; then :; \
@@ -77,6 +77,9 @@ openapi: $(STAMP) ## regenerate services/ingest/openapi.json
 
 bench: $(STAMP) ## throughput + latency benchmark on the embedded broker (prints numbers)
 	$(PY) scripts/bench.py
+
+bench-recovery: $(STAMP) ## recovery time, memory per incident, loop stall and re-sends of a replacement aggregator (SIZES=50000,150000)
+	$(PY) scripts/bench_recovery.py --sizes $(or $(SIZES),50000,150000)
 
 replay-airwars: $(STAMP) ## replay ../shared/data/airwars_syria_incidents.csv and print alerts
 	$(VIGIL) replay airwars $(SHARED)/data/airwars_syria_incidents.csv

@@ -8,7 +8,8 @@ v2 (schemas/COMPATIBILITY.md: a new enum value is a breaking change, so a new ve
 the transitions ``updated`` (a rising toll while the level holds: no new page) and
 ``late`` (one notice about a past window, the level in force unchanged) are new. Also new,
 all optional with defaults: ``description``, ``value_text``, ``period``, ``period_first``,
-``period_last``, ``verification_text``, ``perpetrators``, ``peak_level``, and in the
+``period_last``, ``verification_text``, ``perpetrators``, ``peak_level``, ``levels`` and
+the ranks ``level_rank``, ``previous_level_rank``, ``peak_level_rank``, and in the
 evidence ``kind``, ``occurred_precision``, ``alleged_perpetrators``, ``confirmed_by``.
 v1 (``schemas/json/alert.v1.schema.json``, frozen) is no longer written.
 """
@@ -96,6 +97,19 @@ class Alert(BaseModel):
     transition: Transition
     level: str | None = Field(description="Level now in force; None once resolved.")
     previous_level: str | None
+    levels: list[str] = Field(
+        default_factory=list,
+        description="The rule's level names, lowest first: a level's rank is its position "
+        "here counted from 1. Rules name their levels freely; order levels by rank, not name.",
+    )
+    level_rank: int | None = Field(
+        default=None,
+        ge=1,
+        description="Rank of ``level`` in ``levels`` (1 = lowest); None once resolved.",
+    )
+    previous_level_rank: int | None = Field(
+        default=None, ge=1, description="Rank of ``previous_level`` in ``levels``."
+    )
     measure: str
     value: int = Field(description="The window total that caused this transition.")
     value_text: str = Field(
@@ -141,6 +155,9 @@ class Alert(BaseModel):
     )
     peak_level: str | None = Field(
         default=None, description="Late notices only: the level the past window reached."
+    )
+    peak_level_rank: int | None = Field(
+        default=None, ge=1, description="Rank of ``peak_level`` in ``levels``."
     )
     evidence: list[EvidenceIncident]
     evidence_omitted: int = Field(ge=0, description="Incidents left out of evidence (size cap).")

@@ -17,7 +17,12 @@ class DeadLetter(BaseModel):
     schema_version: Literal[1] = 1
     service: str
     reason: str = Field(description="Human-readable: what was wrong with the record.")
-    error_type: str = Field(description="Machine-readable class: decode, validation, ...")
+    error_type: str = Field(
+        description="Why it was rejected, one of services.common.errors.RejectionKind: decode, "
+        "validation, future, conflict, too_late, unplaced, too_large, too_many, delivery, io, "
+        "encoding, export, redrive (values are only added; a consumer treats an unknown one "
+        "like any rejection)."
+    )
     source_topic: str
     source_partition: int
     source_offset: int

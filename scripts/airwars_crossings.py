@@ -47,8 +47,8 @@ if str(ROOT) not in sys.path:
 
 from services.common.gazetteer import Gazetteer  # noqa: E402
 from services.common.gazetteer.coordinates import resolve_admin1  # noqa: E402
-from services.importers import airwars  # noqa: E402
-from services.importers.fields import Rejected  # noqa: E402
+from tools.importers import airwars  # noqa: E402
+from tools.importers.fields import Rejected  # noqa: E402
 
 DEFAULT_FILE = ROOT.parent / "shared" / "data" / "airwars_syria_incidents.csv"
 COUNTRY = "SYR"  # the file is Airwars' Syria data set: every accepted row is SYR

@@ -46,11 +46,11 @@ from scripts.bench_measure import (  # noqa: E402
     wait_consumed,
 )
 from services.aggregator.settings import DEFAULT_RULES  # noqa: E402
-from services.common.broker import start_broker  # noqa: E402
 from services.common.kafka import create_vigil_topics  # noqa: E402
 from services.common.publisher import make_producer  # noqa: E402
-from services.common.stack import Stack, wait_http  # noqa: E402
 from services.common.topics import Topics  # noqa: E402
+from tools.broker import start_broker  # noqa: E402
+from tools.stack import Stack, wait_http  # noqa: E402
 
 SERVICES = ("classifier", "aggregator")
 DESIGNED_EVERY = 10

@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.bench_data import realistic_stream, warmup_record  # noqa: E402
 from scripts.bench_measure import cpu_seconds, publish, wait_consumed  # noqa: E402
-from services.common.broker import start_broker  # noqa: E402
 from services.common.kafka import create_vigil_topics  # noqa: E402
 from services.common.publisher import make_producer  # noqa: E402
-from services.common.stack import Stack, wait_http  # noqa: E402
 from services.common.topics import Topics  # noqa: E402
+from tools.broker import start_broker  # noqa: E402
+from tools.stack import Stack, wait_http  # noqa: E402
 
 SERVICE = "classifier"
 PREFIX = "benchc."

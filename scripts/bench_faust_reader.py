@@ -19,7 +19,7 @@ from typing import Any
 
 import faust
 
-from services.common.broker import LOOPBACK, free_port
+from tools.broker import LOOPBACK, free_port
 
 
 def main(bootstrap: str, topic: str, expected: int) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from services.common.broker import EmbeddedBroker, start_broker
 from services.common.topics import Topics
+from tools.broker import EmbeddedBroker, start_broker
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -28,6 +28,11 @@ def wire(app: App, topics: Topics, aggregator: Aggregator, tick_interval: float)
 
     app.on_partitions_assigned.connect(forget_partitions)  # type: ignore[arg-type]  # mode stubs
 
+    async def stop(sender: Any, **kwargs: Any) -> None:
+        await aggregator.stop()  # the input consumer stopped; the producer not yet
+
+    app.on_before_shutdown.connect(stop)  # type: ignore[arg-type]  # mode stubs
+
     if tick_interval > 0:
         ticks = app.topic(ticks_topic)
 

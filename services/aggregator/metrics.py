@@ -140,6 +140,15 @@ class AggregatorMetrics(StreamMetrics):
                 del self._windows[(rule, label)]
                 self.window.remove(rule, label, measure)  # no-op when never shown
 
+    def forget_views(self) -> None:
+        """Partitions moved: drop every window and clock series, so a worker never shows
+        the groups of a partition it gave away (Prometheus would add them to the new
+        owner's). Each partition it keeps or receives records its groups again when it is
+        rebuilt (``Aggregator.countries``), at its next input or tick."""
+        self._windows.clear()
+        self.window.clear()
+        self.watermark.clear()
+
     def record_watermarks(self, clocks: Iterable[tuple[str, float | None]]) -> None:
         for country, now in clocks:
             if now is not None:

@@ -8,8 +8,8 @@ rebuilt from the tables after every rebalance. Every input is decided on its own
 offset order, so alerts do not depend on how records were batched; the state writes of
 a batch (each key once) and its alerts go out together. Transitions pass through an
 outbox: written with the state, handed to the producer without waiting, and cleared
-once the broker acknowledged them (``settle``), so a worker killed at any point loses
-no alert.
+as soon as the broker acknowledged them (not at the next input), so a worker killed at
+any point loses no alert and a restarted one re-sends none the broker acknowledged.
 
 Error policy: an undecodable record or a bad tick is a dead letter (``decode``); a
 report refused by the rules (``future``, ``conflict``, ``too_late``) is a dead letter
@@ -19,10 +19,13 @@ on. A failed alert send is a broken broker and crashes the worker.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from schemas.alerts import Alert
@@ -34,12 +37,30 @@ from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.state import StateTables
 from services.common.batches import Record
 from services.common.codec import decode
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
 from services.common.streams import elapsed, letter_for, send_dead_letter
 
 log = logging.getLogger(__name__)
 
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block; what the block built is then
+    frozen (``gc.freeze``: left out of later collections, freed by reference counting as
+    usual; the worker unfreezes and collects everything every ten minutes)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
+
+
 SERVICE = "aggregator"
+STOP_WAIT_SECONDS = 5.0
+"""Longest a stopping worker waits for the broker to acknowledge the alerts it sent."""
 
 
 class Incoming(Protocol):
@@ -89,6 +110,9 @@ class Aggregator:
         self.wall = wall
         self.partitions: dict[int, Countries] = {}
         self.sending: dict[int, list[tuple[list[Alert], list[Any]]]] = {}
+        """Alerts handed to the producer and not yet acknowledged, per partition."""
+        self._flushing: set[asyncio.Future[None]] = set()
+        self._generation = 0  # of partition assignments (``forget``)
 
     # -- a batch ---------------------------------------------------------------------------
 
@@ -105,7 +129,9 @@ class Aggregator:
                 try:
                     tick_wall = float(json.loads(message.value or b"")["wall"])
                 except (ValueError, KeyError, TypeError) as exc:
-                    await self.reject(message, RejectedInput(f"bad tick: {exc}", "decode"))
+                    await self.reject(
+                        message, RejectedInput(f"bad tick: {exc}", RejectionKind.DECODE)
+                    )
                     continue
                 countries.tick(tick_wall, batch)
                 continue
@@ -117,6 +143,7 @@ class Aggregator:
             outcome = countries.process(incident, wall, batch, message.offset).outcome
             assert outcome is not None
             if outcome in (Outcome.APPLIED, Outcome.SUMMARY):
+                self.tables.interner.compact(incident)  # kept by its engine: held cheaply
                 key = (incident.region.country, incident.report.report_id)
                 arrived[key] = (message.value or b"").decode("utf-8")
             elif outcome in REFUSED:
@@ -134,7 +161,7 @@ class Aggregator:
     async def refuse(self, message: Incoming, outcome: Outcome, reason: str) -> None:
         """A valid report the rules refused: dead letter with the reason, re-drivable
         (counted with the batch's outcomes)."""
-        letter = letter_for(SERVICE, message, RejectedInput(reason, outcome.value))
+        letter = letter_for(SERVICE, message, RejectedInput(reason, RejectionKind(outcome.value)))
         await self.dead_letters.send(key=message.key, value=letter.model_dump_json().encode())
         log.info("refused %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
 
@@ -145,7 +172,11 @@ class Aggregator:
         rebalance (re-sending what the outbox still holds, and reconciling)."""
         countries = self.partitions.get(partition)
         if countries is None:
-            countries, undelivered = self.tables.rebuild(partition, self.config)
+            while True:  # again if a rebalance came while it was rebuilt
+                generation = self._generation
+                countries, undelivered = await self.rebuild(partition)
+                if generation == self._generation:
+                    break
             self.partitions[partition] = countries
             log.info(
                 "partition %s: rebuilt %d countries, %d incidents, %d undelivered alerts",
@@ -156,15 +187,34 @@ class Aggregator:
             )
             await self.publish(partition, undelivered)
             await self.apply(partition, countries, countries.reconcile())
+            self.metrics.record_watermarks(countries.clocks().items())
             self.record_firing()
         self.settle(partition)
         return countries
 
+    async def rebuild(self, partition: int) -> tuple[Countries, list[Alert]]:
+        """The partition's countries from the tables, and its undelivered alerts. It runs
+        in a thread, so the event loop goes on answering ``/healthz``, ``/metrics`` and
+        the group's heartbeats however large the state (Python switches threads every
+        few milliseconds). The tables are read as snapshots, and nothing but an
+        acknowledgement (which clears an outbox entry: at worst its alert is sent once
+        more) changes them meanwhile: the consumer waits for this batch. The cyclic
+        garbage collector is paused while millions of objects are built (it would walk
+        them all, again and again: two thirds of the time), and what was built is then
+        moved out of its view (``gc.freeze``)."""
+        return await asyncio.to_thread(self._rebuild_now, partition)
+
+    def _rebuild_now(self, partition: int) -> tuple[Countries, list[Alert]]:
+        with collector_paused():
+            return self.tables.rebuild(partition, self.config)
+
     def forget(self) -> None:
         """Partitions were (re)assigned: rebuild each from the recovered tables on next
         use; what is unacknowledged is still in the outbox."""
+        self._generation += 1
         self.partitions.clear()
         self.sending.clear()
+        self.metrics.forget_views()
 
     # -- output ------------------------------------------------------------------------------
 
@@ -172,7 +222,7 @@ class Aggregator:
         self, partition: int, alerts: list[Alert], encoded: Sequence[str] | None = None
     ) -> None:
         """Hand the alerts to the producer, in order, without waiting for the broker: the
-        outbox keeps them until ``settle`` sees them acknowledged (and Faust flushes the
+        outbox keeps them until the broker acknowledged them (and Faust flushes the
         producer before it commits an input's offset). ``encoded``: their JSON, if known."""
         if not alerts:
             return
@@ -183,13 +233,58 @@ class Aggregator:
                 for a, text in zip(alerts, texts, strict=True)
             ]
         )
-        self.sending.setdefault(partition, []).append((alerts, futures))
+        entry = (alerts, futures)
+        self.sending.setdefault(partition, []).append(entry)
+        self._on_acknowledged(partition, entry)
         self.metrics.record_transitions(alerts)
         for alert in alerts:
             log.info("alert %s", alert.summary)
 
+    def _on_acknowledged(self, partition: int, entry: tuple[list[Alert], list[Any]]) -> None:
+        """Clear ``entry``'s alerts from the outbox as soon as the broker acknowledged all of
+        them (not at the partition's next input: a worker stopped meanwhile would have
+        re-sent them). A failed send is left in ``sending`` for ``settle`` to raise."""
+        futures = entry[1]
+        waiting = [f for f in futures if not f.done()]
+        if not waiting:
+            self._acknowledged(partition, entry)
+            return
+        count = len(waiting)
+
+        def one_done(_: Any) -> None:
+            nonlocal count
+            count -= 1
+            if count == 0:
+                self._acknowledged(partition, entry)
+
+        for future in waiting:
+            future.add_done_callback(one_done)
+
+    def _acknowledged(self, partition: int, entry: tuple[list[Alert], list[Any]]) -> None:
+        if any(f.cancelled() or f.exception() is not None for f in entry[1]):
+            return  # a broken broker: ``settle`` raises at the next input
+        entries = self.sending.get(partition, [])
+        if any(e is entry for e in entries):
+            entries[:] = [e for e in entries if e is not entry]
+        self.tables.delivered(entry[0])  # also after a rebalance: they were acknowledged
+        if self.flush_writes is not None:
+            task = asyncio.ensure_future(self.flush_writes())
+            self._flushing.add(task)
+            task.add_done_callback(self._flushing.discard)
+
+    async def stop(self, wait_seconds: float = STOP_WAIT_SECONDS) -> None:
+        """At shutdown (the input consumer stopped): wait up to ``wait_seconds`` for the
+        broker to acknowledge what was sent, then for the outbox deletions to reach the
+        changelog, so that a replacement re-sends nothing the broker acknowledged."""
+        pending = [f for entries in self.sending.values() for _, fs in entries for f in fs]
+        if pending:
+            await asyncio.wait(pending, timeout=wait_seconds)
+        while self._flushing:
+            await asyncio.gather(*self._flushing, return_exceptions=True)
+
     def settle(self, partition: int) -> None:
-        """Clear from the outbox what the broker acknowledged."""
+        """Clear from the outbox what the broker acknowledged (done as acknowledgements
+        arrive; here a failed send is raised: a broken broker crashes the worker)."""
         waiting = []
         for alerts, futures in self.sending.get(partition, []):
             if all(f.done() for f in futures):

@@ -17,11 +17,15 @@ state), ``clocks`` (country -> clock), ``outbox`` (fingerprint#seq -> alert).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from schemas.alerts import Alert
 from schemas.incidents import ClassifiedIncident
+from services.aggregator.compact import Interner
 from services.aggregator.domain.alerting import AlertState
 from services.aggregator.domain.clock import Clock
 from services.aggregator.domain.countries import Countries
@@ -88,9 +92,23 @@ def encode_reports(
     return f'{{"p":{partition},"r":{{{body}}}}}'.encode()
 
 
-def decode_reports(raw: bytes) -> tuple[int, Reports]:
-    data = json.loads(raw)
-    return int(data["p"]), {k: ClassifiedIncident.model_validate(v) for k, v in data["r"].items()}
+class _ReportsRecord(BaseModel):
+    """An incident record as ``encode_reports`` writes it, validated from its JSON in one
+    call (no ``json.loads`` first: a third less time in a rebuild)."""
+
+    p: int
+    r: dict[str, ClassifiedIncident]
+
+
+def decode_reports(raw: bytes, interner: Interner | None = None) -> tuple[int, Reports]:
+    """``encode_reports``'s record: (partition, reports); with ``interner`` the reports'
+    repeated parts are shared (see ``compact``)."""
+    data = _ReportsRecord.model_validate_json(raw)
+    reports = data.r
+    if interner is not None:
+        for incident in reports.values():
+            interner.compact(incident)
+    return data.p, reports
 
 
 def _outbox_key(alert: Alert) -> bytes:
@@ -116,7 +134,18 @@ def encode_id(partition: int, entry: IdEntry) -> bytes:
     ).encode()
 
 
+_ID_RECORD = re.compile(
+    rb'\{"p":(\d+),"d":"([0-9a-f]*)","at":([^,]+),"i":"([^"\\]*)","o":(-?\d+)\}'
+)
+"""``encode_id``'s record whose incident id needs no JSON escape (ids are plain ASCII
+identifiers): read without ``json.loads`` (a third faster; 150k of them in a rebuild)."""
+
+
 def decode_id(raw: bytes) -> tuple[int, IdEntry]:
+    match = _ID_RECORD.fullmatch(raw)
+    if match is not None:
+        p, digest, at, incident, origin = match.groups()
+        return int(p), IdEntry(digest.decode(), float(at), incident.decode(), int(origin))
     data = json.loads(raw)
     entry = IdEntry(str(data["d"]), float(data["at"]), str(data["i"]), int(data["o"]))
     return int(data["p"]), entry
@@ -141,6 +170,8 @@ class StateTables:
         self.outbox = outbox
         self.ids = ids
         self._json: dict[bytes, dict[str, str]] = {}  # incident key -> report id -> JSON
+        self.interner = Interner()
+        """Shares the repeated parts of the reports the engines hold (``compact``)."""
         self._outbox_partition: dict[bytes, int] = {}
 
     @classmethod
@@ -217,8 +248,10 @@ class StateTables:
                 self.outbox.delete(partition, key)
 
     def _mine(self, store: Store, partition: int) -> Iterable[tuple[Key, int, Reports]]:
-        for key, raw in store.items():
-            p, reports = decode_reports(raw)
+        for key, raw in list(store.items()):  # a snapshot: rebuilt in a thread
+            if raw.startswith(b'{"p":') and not raw.startswith(b'{"p":%d,' % partition):
+                continue  # another partition's record: not decoded
+            p, reports = decode_reports(raw, self.interner)
             if p == partition:
                 yield unscoped(key), p, reports
 
@@ -228,23 +261,23 @@ class StateTables:
         incidents = [(c, i, r) for (c, i), _, r in self._mine(self.incidents, partition)]
         summaries = [(c, i, r) for (c, i), _, r in self._mine(self.summaries, partition)]
         states = []
-        for raw in self.alerts.values():
+        for raw in list(self.alerts.values()):
             data = json.loads(raw)
             if data["p"] == partition:
                 states.append(AlertState.from_json(data["s"]))
         clocks = []
-        for key, raw in self.clocks.items():
+        for key, raw in list(self.clocks.items()):
             if json.loads(raw).get("p") == partition:
                 clocks.append((key.decode(), decode_clock(raw)))
         ids = []
-        for key, raw in self.ids.items():
+        for key, raw in list(self.ids.items()):
             p, entry = decode_id(raw)
             if p == partition:
                 country, report_id = unscoped(key)
                 ids.append((country, report_id, entry))
         countries.restore(incidents, states, clocks, summaries, ids)
         undelivered = []
-        for raw in self.outbox.values():
+        for raw in list(self.outbox.values()):
             data = json.loads(raw)
             if data["p"] == partition:
                 undelivered.append(Alert.model_validate_json(data["a"]))

@@ -13,7 +13,7 @@ from services.classifier.logic import SeverityRules, classify, encode_classified
 from services.classifier.metrics import ClassifierMetrics
 from services.common.batches import Record, send_batches
 from services.common.codec import decode
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
 from services.common.eventtime import FutureGuard
 from services.common.gazetteer import Gazetteer
 from services.common.streams import elapsed, send_dead_letter
@@ -43,7 +43,7 @@ def wire(
             try:
                 report = decode(IncidentReport, message.value)
                 if guard.field(report, wall) is not None:  # no clock moves beyond it
-                    raise RejectedInput(guard.reason(report, wall) or "", "future")
+                    raise RejectedInput(guard.reason(report, wall) or "", RejectionKind.FUTURE)
             except RejectedInput as error:
                 await send_dead_letter(dlq, "classifier", message, error, metrics)
                 continue

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -32,15 +32,21 @@ def explain(error: ValidationError, limit: int = 10) -> str:
 
 def decode(model: type[M], value: bytes | None) -> M:
     if value is None:
-        raise RejectedInput("record has no value (tombstone)", "decode")
+        raise RejectedInput("record has no value (tombstone)", RejectionKind.DECODE)
     if len(value) > MAX_RECORD_BYTES:
-        raise RejectedInput(f"record is {len(value)} bytes, over {MAX_RECORD_BYTES}", "decode")
+        raise RejectedInput(
+            f"record is {len(value)} bytes, over {MAX_RECORD_BYTES}", RejectionKind.DECODE
+        )
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RejectedInput(f"value is not UTF-8: {exc}", "decode") from None
+        raise RejectedInput(f"value is not UTF-8: {exc}", RejectionKind.DECODE) from None
     try:
         return model.model_validate_json(text, extra="ignore")
     except ValidationError as exc:
-        kind = "decode" if any(e["type"] == "json_invalid" for e in exc.errors()) else "validation"
+        kind = (
+            RejectionKind.DECODE
+            if any(e["type"] == "json_invalid" for e in exc.errors())
+            else RejectionKind.VALIDATION
+        )
         raise RejectedInput(explain(exc), kind) from None

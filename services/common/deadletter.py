@@ -8,6 +8,11 @@ from datetime import datetime
 
 from schemas.deadletters import DeadLetter
 
+# Set on a record that `vigil deadletters redrive` re-published (value: the dead letter's
+# offset): the consumer that reads it must process it even if it took the original for
+# a duplicate (the notifier delivers it again to the channels that failed).
+REDRIVEN_HEADER = "vigil-redriven-from"
+
 
 def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode("ascii")

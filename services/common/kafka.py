@@ -15,7 +15,8 @@ from services.common.topics import Topics
 
 FETCH_MAX_WAIT_MS = 10
 """How long a fetch waits for records. Tansu answers a waiting fetch only when this runs
-out, even when records arrive meanwhile: see ``services.common.faust_internals``."""
+out, even when records arrive meanwhile (docs/infrastructure.md#fetch-wait): see
+``services.common.faust_internals``."""
 PREFETCH_BACKOFF_S = 0.005
 """aiokafka's pause before fetching again while fetched records are unread (default 0.1)."""
 

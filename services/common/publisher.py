@@ -23,7 +23,8 @@ def encode_report(report: IncidentReport) -> bytes:
 
 
 def make_producer(bootstrap: str, **kwargs: object) -> AIOKafkaProducer:
-    """acks=all, no idempotence (Tansu rejects InitProducerId; see INFRA.md)."""
+    """acks=all, no idempotence: Tansu rejects InitProducerId
+    (docs/infrastructure.md#no-idempotent-producer)."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=5, **kwargs
     )

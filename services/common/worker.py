@@ -1,9 +1,10 @@
 """Building and running a Faust worker the same way for every service.
 
-Settings that matter on Tansu (see INFRA.md): short session timeouts so a worker joins its
-group in ~2 s instead of ~30 s; raw serializers (services decode themselves, so a bad
-record becomes a dead letter instead of a crash); the web server bound to the configured
-loopback host and port, serving ``/metrics`` from the service's own registry.
+Settings that matter on Tansu (docs/infrastructure.md, sections group-timeouts and
+faust-web): short session timeouts so a worker joins its group in ~2 s instead of ~30 s;
+raw serializers (services decode themselves, so a bad record becomes a dead letter
+instead of a crash); the web server bound to the configured loopback host and port,
+serving ``/metrics`` from the service's own registry.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from typing import Any, TypeVar
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from services.common.broker import free_port
 from services.common.errors import ConfigError
 from services.common.faust_internals import aiokafka_producer
 from services.common.logs import logging_config
+from services.common.net import free_port
 from services.common.operations import faust_operations
 from services.common.settings import ServiceSettings
 from services.common.startup import (

@@ -16,7 +16,7 @@ from typing import Any
 import faust
 
 from schemas.reports import Source, SourceKind
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
 from services.common.publisher import encode_report, report_key
 from services.common.streams import elapsed, send_dead_letter
 from services.common.topics import Topics
@@ -55,11 +55,13 @@ def wire(
             message = event.message
             try:
                 if message.value is None:
-                    raise RejectedInput("record has no value", "decode")
+                    raise RejectedInput("record has no value", RejectionKind.DECODE)
                 try:
                     text = message.value.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    raise RejectedInput(f"value is not UTF-8: {exc}", "decode") from None
+                    raise RejectedInput(
+                        f"value is not UTF-8: {exc}", RejectionKind.DECODE
+                    ) from None
                 headers = _headers(message)
                 source = headers.get("vigil-source")
                 result = extract_all(
@@ -70,7 +72,9 @@ def wire(
                 )
                 if not result.reports and result.skipped:
                     reasons = "; ".join(f"{s.reason}: {s.sentence[:120]!r}" for s in result.skipped)
-                    raise RejectedInput(f"no claim could be placed: {reasons}", "unplaced")
+                    raise RejectedInput(
+                        f"no claim could be placed: {reasons}", RejectionKind.UNPLACED
+                    )
             except RejectedInput as error:
                 await send_dead_letter(dlq, "extractor", message, error, metrics)
                 if error.kind == "unplaced":

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from schemas.reports import IncidentReport, Source, SourceKind
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
 from services.common.publisher import make_producer, publish_reports
 from services.common.topics import Topics
 
@@ -39,12 +39,12 @@ def _read(name: str) -> str:
     try:
         data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     except OSError as exc:
-        raise RejectedInput(f"cannot read {name}: {exc.strerror or exc}", "io") from exc
+        raise RejectedInput(f"cannot read {name}: {exc.strerror or exc}", RejectionKind.IO) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RejectedInput(
-            f"{name} is not UTF-8 (byte {exc.start}: {exc.reason})", "encoding"
+            f"{name} is not UTF-8 (byte {exc.start}: {exc.reason})", RejectionKind.ENCODING
         ) from exc
 
 

@@ -18,7 +18,7 @@ import pydantic_core
 from pydantic import BaseModel, Field, ValidationError
 
 from schemas.reports import IncidentReport
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
 from services.common.eventtime import FutureGuard
 
 MAX_ERRORS_PER_ITEM = 20
@@ -75,25 +75,28 @@ def parse_body(raw: bytes, max_items: int) -> list[object]:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RejectedInput(f"body is not valid UTF-8: {exc}", "decode") from None
+        raise RejectedInput(f"body is not valid UTF-8: {exc}", RejectionKind.DECODE) from None
     try:
         # pydantic-core's parser has a nesting limit, so deep nesting is an error, not a crash.
         value = pydantic_core.from_json(raw, allow_inf_nan=False)
     except ValueError as exc:
-        raise RejectedInput(f"body is not valid JSON: {exc}", "decode") from None
+        raise RejectedInput(f"body is not valid JSON: {exc}", RejectionKind.DECODE) from None
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):
         if not value:
-            raise RejectedInput("the array is empty: send at least one report", "decode")
+            raise RejectedInput(
+                "the array is empty: send at least one report", RejectionKind.DECODE
+            )
         if len(value) > max_items:
             raise RejectedInput(
-                f"{len(value)} reports in one request, the limit is {max_items}", "too_many"
+                f"{len(value)} reports in one request, the limit is {max_items}",
+                RejectionKind.TOO_MANY,
             )
         return value
     raise RejectedInput(
         f"body is a JSON {type(value).__name__}: send a report object or an array of them",
-        "decode",
+        RejectionKind.DECODE,
     )
 
 

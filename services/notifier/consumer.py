@@ -29,7 +29,9 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -37,8 +39,8 @@ from aiokafka.errors import KafkaError
 
 from schemas.alerts import Alert
 from services.common.codec import decode
-from services.common.deadletter import dead_letter
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
+from services.common.streams import send_dead_letter
 from services.notifier.delivery import (
     Channel,
     ChannelWorker,
@@ -163,8 +165,7 @@ class NotifierLoop:
             alert = decode(Alert, record.value)
         except RejectedInput as exc:
             self._metrics.record("rejected")
-            log.warning("rejected record %s@%d: %s", partition, record.offset, exc.reason)
-            await self._dead_letter(source, exc.reason, exc.kind)
+            await self._dead_letter(source, exc)
             self._tracker.add(partition, record.offset, 0)
             return
         item = Pending(alert, source, epoch)
@@ -237,29 +238,15 @@ class NotifierLoop:
             self._tracker.settle(TopicPartition(record.topic, record.partition), record.offset)
 
     async def failed(self, item: Pending, channel: str, reason: str) -> None:
-        await self._dead_letter(item.record, reason, "delivery")
+        await self._dead_letter(item.record, RejectedInput(reason, RejectionKind.DELIVERY))
         await self.settled(item, channel, delivered=False, write=True)
 
     # -- Kafka ------------------------------------------------------------------------------
 
-    async def _dead_letter(self, source: SourceRecord, reason: str, kind: str) -> None:
-        letter = dead_letter(
-            service=SERVICE,
-            reason=reason,
-            error_type=kind,
-            topic=source.topic,
-            partition=source.partition,
-            offset=source.offset,
-            key=source.key,
-            value=source.value,
-            headers=source.headers,
-            now=self._now(),
-        )
-        await self._producer.send_and_wait(
-            self._settings.topics.deadletters,
-            letter.model_dump_json().encode("utf-8"),
-            key=source.key,
-        )
+    async def _dead_letter(self, source: SourceRecord, error: RejectedInput) -> None:
+        """The shared edge policy (``services.common.streams``): dead letter, count, log."""
+        topic = _ProducerTopic(self._producer, self._settings.topics.deadletters)
+        await send_dead_letter(topic, SERVICE, source, error, self._metrics, self._now())
 
     async def commit(self, partitions: Sequence[TopicPartition] | None = None) -> None:
         """Commit every settled prefix that moved since the last commit, once the ledger
@@ -329,3 +316,14 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         await self._loop.assigned(assigned)
+
+
+@dataclass(frozen=True)
+class _ProducerTopic:
+    """The dead-letter topic through the notifier's own producer (waits for the ack)."""
+
+    producer: Any
+    topic: str
+
+    async def send(self, *, key: bytes | None, value: bytes) -> Any:
+        return await self.producer.send_and_wait(self.topic, value, key=key)

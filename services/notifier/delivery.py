@@ -29,7 +29,7 @@ from typing import Any, Protocol, TextIO
 import aiohttp
 
 from schemas.alerts import Alert
-from services.deadletters.logic import REDRIVEN_HEADER
+from services.common.deadletter import REDRIVEN_HEADER
 from services.notifier.domain.ledger import Active
 from services.notifier.domain.retry import (
     Outcome,

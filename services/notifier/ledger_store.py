@@ -5,12 +5,12 @@ A ledger record goes to the ledger partition of its alert's partition (alert par
 reads exactly one ledger partition to learn what every channel settled there.
 
 Loading a partition must see every record written before the assignment. Tansu's
-ListOffsets "latest" is wrong (see INFRA.md), so the end is not asked for: the worker
-writes a *barrier* record to the partition (its offset comes back in the producer's ack)
-and reads from the beginning up to it. The previous owner wrote its last records before
-it gave the partition up (``NotifierLoop.revoked`` flushes before it returns), and a
-SIGKILLed owner writes nothing more, so everything written before the barrier is all
-there is.
+ListOffsets "latest" is wrong (docs/infrastructure.md#latest-offset), so the end is not
+asked for: the worker writes a *barrier* record to the partition (its offset comes back
+in the producer's ack) and reads from the beginning up to it. The previous owner wrote
+its last records before it gave the partition up (``NotifierLoop.revoked`` flushes
+before it returns), and a SIGKILLed owner writes nothing more, so everything written
+before the barrier is all there is.
 """
 
 from __future__ import annotations

@@ -44,6 +44,12 @@ class NotifierMetrics:
             ["channel", "outcome"],
             registry=registry,
         )
+        self.deadletters = Counter(
+            "vigil_deadletters_total",
+            "Records sent to the dead-letter topic, by error type.",
+            ["error_type"],
+            registry=registry,
+        )
         self.ledger_loaded = Counter(
             "vigil_notifier_ledger_records_loaded_total",
             "Delivery-ledger records read when partitions were assigned.",
@@ -74,6 +80,10 @@ class NotifierMetrics:
 
     def set_pending(self, channel: str, count: int) -> None:
         self.pending.labels(channel).set(count)
+
+    def record_rejected(self, error_type: str) -> None:
+        """A dead letter written (``services.common.streams.send_dead_letter`` counts it)."""
+        self.deadletters.labels(error_type).inc()
 
     def record(self, outcome: str) -> None:
         self.records.labels(outcome).inc()

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaConsumer
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_vigil_topics
-from services.common.stack import Stack
 from services.common.topics import Topics
+from tools.broker import EmbeddedBroker
+from tools.stack import Stack
 
 T = TypeVar("T")
 
@@ -34,37 +34,6 @@ def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 def sample(url: str, name: str, **labels: str) -> float | None:
     return scrape(url).get((name, tuple(sorted(labels.items()))))
-
-
-def wait_until(check: Callable[[], T | None], seconds: float, what: str) -> T:
-    deadline = time.monotonic() + seconds
-    last: T | None = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except OSError:
-            last = None
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {seconds}s waiting for {what} (last: {last!r})")
-
-
-async def consume(bootstrap: str, topic: str, count: int, wait_seconds: float = 15.0) -> list[Any]:
-    """The first ``count`` records of ``topic`` (fewer if the deadline passes first)."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        deadline = time.monotonic() + wait_seconds
-        while len(records) < count and time.monotonic() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=200)).values():
-                records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def read_topic(

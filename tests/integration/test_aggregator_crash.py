@@ -34,9 +34,7 @@ import pytest
 from services.aggregator.domain.countries import Countries
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.state import TABLES
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_vigil_topics
-from services.common.stack import Stack, wait_http
 from services.common.topics import Topics
 from services.common.worker import table_digest
 from tests.integration.crash_helpers import (
@@ -54,6 +52,9 @@ from tests.integration.crash_helpers import (
     read_table,
     recovered_tables,
 )
+from tests.support import poll
+from tools.broker import EmbeddedBroker
+from tools.stack import Stack, wait_http
 
 pytestmark = pytest.mark.integration
 
@@ -63,12 +64,6 @@ DAYS = 16 * INCIDENTS / 190  # as dense in time as the unit tests' streams
 RATE = 1200.0  # records/s on average: ~7 s of publishing, the kill lands mid-stream
 BURST = 500  # records published at once: the worker takes them in a few large batches
 DEADLINE = 80.0  # plus at most a few seconds to stop the workers: well under 90 s
-
-
-async def poll(condition: Callable[[], bool], deadline: float, what: str) -> None:
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def settle(read: Callable[[], int], deadline: float, quiet: float = 2.0) -> int:

@@ -25,9 +25,7 @@ import pytest
 from services.aggregator.domain.countries import Countries
 from services.aggregator.settings import AggregatorSettings
 from services.common.batches import key_index
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_vigil_topics
-from services.common.stack import Stack, wait_http
 from services.common.topics import Topics
 from tests.integration.crash_helpers import (
     LATENESS,
@@ -41,7 +39,9 @@ from tests.integration.crash_helpers import (
     publish_paced,
     read_alerts,
 )
-from tests.integration.test_aggregator_crash import poll
+from tests.support import poll
+from tools.broker import EmbeddedBroker
+from tools.stack import Stack, wait_http
 
 pytestmark = pytest.mark.integration
 

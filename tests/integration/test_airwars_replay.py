@@ -18,10 +18,10 @@ from scripts.airwars_crossings import (
     read_rows,
     replay_crossings,
 )
-from services.common.broker import EmbeddedBroker
-from services.replay.cli import read
-from services.replay.logic import Input, prepare
-from services.replay.runner import replay
+from tools.broker import EmbeddedBroker
+from tools.replay.cli import read
+from tools.replay.logic import Input, prepare
+from tools.replay.runner import replay
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

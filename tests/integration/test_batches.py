@@ -12,9 +12,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from services.common.batches import Record, send_batches
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_topics
-from tests.integration.pipeline import consume
+from tests.support import consume
+from tools.broker import EmbeddedBroker
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from aiokafka import AIOKafkaProducer
 from schemas.alerts import Alert
 from services.aggregator.domain.engine import Engine, EngineConfig
 from services.aggregator.domain.rules import load_rules
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_topics
 from tests.factories import classified, report
+from tools.broker import EmbeddedBroker
 
 pytestmark = pytest.mark.integration
 

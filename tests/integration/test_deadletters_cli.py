@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from services.common.broker import EmbeddedBroker
-from services.common.deadletter import dead_letter
+from services.common.deadletter import REDRIVEN_HEADER, dead_letter
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer
 from services.common.topics import Topics
-from services.deadletters import cli
-from services.deadletters.logic import REDRIVEN_HEADER
-from tests.integration.pipeline import consume
+from tests.support import consume
+from tools.broker import EmbeddedBroker
+from tools.deadletters import cli
 
 pytestmark = pytest.mark.integration
 

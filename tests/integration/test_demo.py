@@ -24,7 +24,7 @@ async def test_make_run_prints_a_delivered_idlib_message_that_reads_as_its_day()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "services.demo",
+        "tools.demo",
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.PIPE,

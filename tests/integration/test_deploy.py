@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from services.common.broker import free_port
 from services.common.health import Check, Health
 from services.common.operations import add_health_routes
+from tools.broker import free_port
 
 pytestmark = pytest.mark.integration
 

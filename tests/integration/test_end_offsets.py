@@ -10,8 +10,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from services.common.batches import send_batches
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_topics, fetched_end_offsets
+from tools.broker import EmbeddedBroker
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,11 @@ import pytest
 from schemas.alerts import Alert
 from schemas.deadletters import DeadLetter
 from schemas.reports import IncidentReport, ReportKind
-from services.common.broker import EmbeddedBroker
 from services.common.publisher import make_producer
 from services.common.topics import Topics
-from tests.integration.pipeline import read_topic, running, sample, wait_until
+from tests.integration.pipeline import read_topic, running, sample
+from tests.support import wait_until
+from tools.broker import EmbeddedBroker
 
 pytestmark = pytest.mark.integration
 

@@ -16,13 +16,13 @@ from aiokafka.admin import AIOKafkaAdminClient
 from schemas.reports import IncidentReport
 from services.aggregator.domain.clock import Clock
 from services.aggregator.state import changelog_topic
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer
 from services.common.topics import Topics
-from services.importers import cli
-from tests.integration.pipeline import consume
+from tests.support import consume
 from tests.unit.test_importers_layouts import ACLED_HEADER, ACLED_ROW, csv_text
+from tools.broker import EmbeddedBroker
+from tools.importers import cli
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +81,7 @@ def test_import_publishes_keyed_by_country(
 def test_unreachable_broker_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from services.common.broker import free_port
+    from tools.broker import free_port
 
     path = tmp_path / "acled.csv"
     path.write_text(csv_text(ACLED_HEADER, [ACLED_ROW]), encoding="utf-8")

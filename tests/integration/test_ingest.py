@@ -17,12 +17,10 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient, TestServer
-from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from schemas.reports import IncidentReport
-from services.common.broker import EmbeddedBroker, free_port, start_broker
 from services.common.codec import decode
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer
@@ -31,29 +29,14 @@ from services.ingest.app import build_app
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from services.ingest.testing import sample_report
+from tests.support import consume
+from tools.broker import EmbeddedBroker, free_port, start_broker
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "integration-token"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 DEADLINE = 20.0
-
-
-async def consume(bootstrap: str, topic: str, count: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        deadline = time.monotonic() + DEADLINE
-        while len(records) < count and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=200)
-            for batch in batches.values():
-                records.extend(batch)
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def client_for(settings: IngestSettings) -> TestClient[Any, Any]:
@@ -85,7 +68,7 @@ async def test_acked_reports_are_on_the_topic_keyed_by_country(
     assert response.status == 202
     answer = await response.json()
     assert answer["accepted"] == ["r-1", "r-2"] and answer["rejected"][0]["index"] == 2
-    records = await consume(broker.bootstrap, topics.reports, 2)
+    records = await consume(broker.bootstrap, topics.reports, 2, DEADLINE)
     assert [(r.key, decode(IncidentReport, r.value).report_id) for r in records] == [
         (b"SYR", "r-1"),
         (b"IRQ", "r-2"),
@@ -173,7 +156,7 @@ async def test_entry_point_serves_publishes_and_stops(
             session.post(f"{url}/v1/reports", json=sample_report("cli-1"), headers=HEADERS) as r,
         ):
             assert r.status == 202, await r.text()
-        records = await consume(broker.bootstrap, topics.reports, 1)
+        records = await consume(broker.bootstrap, topics.reports, 1, DEADLINE)
         assert [r.key for r in records] == [b"SYR"]
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), DEADLINE) == 0

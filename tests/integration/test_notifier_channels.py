@@ -31,8 +31,6 @@ from prometheus_client import CollectorRegistry
 
 from schemas.alerts import Alert, Transition
 from schemas.deadletters import DeadLetter
-from services.cli import main as cli_main
-from services.common.broker import EmbeddedBroker, free_port
 from services.common.deadletter import original_value
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer
@@ -40,6 +38,9 @@ from services.common.topics import Topics
 from services.notifier.app import run
 from services.notifier.samples import sample_alert
 from services.notifier.settings import NotifierSettings
+from tests.support import stop_process
+from tools.broker import EmbeddedBroker, free_port
+from tools.cli import main as cli_main
 
 pytestmark = pytest.mark.integration
 
@@ -129,15 +130,6 @@ def start_alertmanager(directory: Path, receiver_url: str, port: int) -> Alertma
             raise AssertionError((directory / "alertmanager.log").read_text())
         time.sleep(0.05)
     return Alertmanager(process, url)
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
 
 
 @pytest.fixture

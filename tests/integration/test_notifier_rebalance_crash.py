@@ -31,11 +31,11 @@ import pytest
 from aiohttp import web
 
 from schemas.alerts import Alert, Transition
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer
 from services.common.topics import Topics
 from services.notifier.samples import sample_alert
+from tools.broker import EmbeddedBroker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

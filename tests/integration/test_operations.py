@@ -18,15 +18,16 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client import CollectorRegistry
 
-from services.common.broker import EmbeddedBroker, free_port
 from services.common.health import BrokerContact
 from services.common.kafka import create_topics, create_vigil_topics
 from services.common.lag import LagMetrics, LagProbe
 from services.common.publisher import make_producer, publish_reports
-from services.common.stack import Stack
 from services.common.topics import Topics
-from services.demo.runner import SAMPLE_FEED, load_feed
-from tests.integration.pipeline import scrape, wait_until
+from tests.integration.pipeline import scrape
+from tests.support import wait_until
+from tools.broker import EmbeddedBroker, free_port
+from tools.demo.runner import SAMPLE_FEED, load_feed
+from tools.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -9,12 +9,13 @@ import pytest
 
 from schemas.alerts import Alert
 from schemas.deadletters import DeadLetter
-from services.common.broker import EmbeddedBroker
 from services.common.deadletter import original_value
 from services.common.publisher import make_producer, publish_reports
 from services.common.topics import Topics
-from services.demo.runner import SAMPLE_FEED, load_feed
-from tests.integration.pipeline import get_json, read_topic, running, sample, wait_until
+from tests.integration.pipeline import get_json, read_topic, running, sample
+from tests.support import wait_until
+from tools.broker import EmbeddedBroker
+from tools.demo.runner import SAMPLE_FEED, load_feed
 
 pytestmark = pytest.mark.integration
 BAD = b'{"schema_version": 1, "report_id": "bad-1", "casualties": {"killed": -3}}'

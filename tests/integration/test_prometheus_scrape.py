@@ -14,7 +14,7 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,11 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry, start_http_server
 
-from services.common.broker import free_port
 from services.common.lag import LagMetrics
 from services.common.metrics import StreamMetrics
 from services.common.version import register_build_info
+from tests.support import stop_process, wait_until
+from tools.broker import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -33,21 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 RULES_GLOB = ROOT / "deploy" / "prometheus" / "rules" / "*.rules.yml"
 RULES = ROOT / "deploy" / "prometheus" / "rules" / "vigil.rules.yml"
 JOB = "vigil-under-test"
-
-
-def poll(check: Callable[[], Any], what: str, deadline_s: float = 30.0) -> Any:
-    """Call ``check`` until it returns something truthy or the deadline passes."""
-    deadline = time.monotonic() + deadline_s
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-        except OSError as exc:
-            result, last = None, exc
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"{what} not seen within {deadline_s}s (last error: {last})")
 
 
 def get_json(url: str) -> Any:
@@ -101,18 +87,8 @@ def start_prometheus(
                         return process, url
             except OSError:
                 time.sleep(0.05)
-        stop(process)
+        stop_process(process)
     raise AssertionError(f"prometheus did not become ready:\n{log.read_text()[-3000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.fixture
@@ -141,7 +117,7 @@ def prometheus(tmp_path: Path, scrape_target: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        stop(process)
+        stop_process(process)
 
 
 def query(base: str, promql: str) -> list[dict[str, Any]]:
@@ -154,8 +130,9 @@ def query(base: str, promql: str) -> list[dict[str, Any]]:
 
 def test_prometheus_scrapes_the_target(prometheus: str) -> None:
     started = time.monotonic()
-    samples = poll(
+    samples = wait_until(
         lambda: query(prometheus, f'vigil_reports_consumed_total{{job="{JOB}"}}'),
+        30.0,
         "vigil_reports_consumed_total in Prometheus",
     )
     by_outcome = {s["metric"]["outcome"]: float(s["value"][1]) for s in samples}
@@ -179,7 +156,7 @@ def test_prometheus_loads_and_evaluates_every_vigil_rule(prometheus: str) -> Non
         rules = [rule for group in groups for rule in group["rules"]]
         return groups if rules and all(r["health"] != "unknown" for r in rules) else None
 
-    groups = poll(evaluated, "every rule evaluated once")
+    groups = wait_until(evaluated, 30.0, "every rule evaluated once")
     assert {g["name"]: {r["name"] for r in g["rules"]} for g in groups} == expected
     broken = {
         r["name"]: r.get("lastError") for g in groups for r in g["rules"] if r["health"] != "ok"

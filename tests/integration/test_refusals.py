@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from schemas.reports import IncidentReport
-from services.cli import build_parser
-from services.common.broker import EmbeddedBroker
 from services.common.publisher import make_producer, publish_reports
 from services.common.topics import Topics
 from tests.factories import report
-from tests.integration.pipeline import running, sample, wait_until
+from tests.integration.pipeline import running, sample
+from tests.support import wait_until
+from tools.broker import EmbeddedBroker
+from tools.cli import build_parser
 
 pytestmark = pytest.mark.integration
 
@@ -97,7 +98,7 @@ async def test_refused_reports_are_listed_exported_and_replayable(
     )
     replay = ["replay", "jsonl", str(exported), "--rules", str(rules), "--json", str(out)]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.cli", *replay, "--bootstrap", broker.bootstrap,
+        sys.executable, "-m", "tools.cli", *replay, "--bootstrap", broker.bootstrap,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     stdout, stderr = await asyncio.wait_for(process.communicate(), 90)

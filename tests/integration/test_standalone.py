@@ -20,14 +20,15 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.aggregator.state import TABLES
-from services.common.broker import EmbeddedBroker, free_port, start_broker
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer, publish_reports
-from services.common.stack import FAST_JOIN
 from services.common.startup import EXIT_BROKER, EXIT_CONFIG
 from services.common.topics import Topics
 from tests.factories import classified, report
-from tests.integration.pipeline import consume, sample, wait_until
+from tests.integration.pipeline import sample
+from tests.support import consume, wait_until
+from tools.broker import EmbeddedBroker, free_port, start_broker
+from tools.stack import FAST_JOIN
 
 pytestmark = pytest.mark.integration
 

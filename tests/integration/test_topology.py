@@ -18,7 +18,7 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -29,14 +29,15 @@ from schemas.reports import Figure, Precision
 from services.aggregator.domain.countries import Countries
 from services.aggregator.settings import AggregatorSettings
 from services.common.batches import key_index
-from services.common.broker import EmbeddedBroker
 from services.common.kafka import create_vigil_topics
 from services.common.publisher import make_producer
-from services.common.stack import Stack, wait_http
 from services.common.topics import Topics
 from tests.factories import classified, report
 from tests.integration.crash_helpers import RULES_YAML, WALL, read_alerts
 from tests.integration.pipeline import sample
+from tests.support import poll
+from tools.broker import EmbeddedBroker
+from tools.stack import Stack, wait_http
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -97,12 +98,6 @@ def metric(url: str, name: str, outcome: str) -> int:
     except OSError:
         return 0
     return int(value or 0)
-
-
-async def poll(check: Callable[[], bool], deadline: float, what: str) -> None:
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 async def publish(

@@ -4,11 +4,18 @@ in, state, alerts and dead letters out, as the Faust agent would hand them over.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
+from schemas.alerts import Alert
 from schemas.reports import Figure
+from services.aggregator.domain.countries import Countries
 from services.aggregator.domain.engine import EngineConfig
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.state import TABLES, DictStore, StateTables
@@ -60,8 +67,6 @@ async def test_any_batching_gives_the_oracles_alerts_and_the_same_tables(
     assert [as_transition(a) for a in h.alerts.alerts] == oracle_transitions(config, stream)
     one = harness(config, WALL)
     await feed(one, Inputs().incidents(stream), 1)
-    for each in (h, one):
-        each.aggregator.settle(0)  # (a batch's alerts are cleared from the outbox at the next)
     assert dump(h.tables) == dump(one.tables)
     assert h.sample("vigil_reports_consumed_total", outcome="ok") == len(stream)
 
@@ -117,13 +122,10 @@ async def test_a_replacement_worker_continues_where_the_first_stopped(
     await feed(first, messages[:200], 50)
     second = harness(config, WALL, tables=first.tables)  # rebuilt from the tables
     await feed(second, messages[200:], 50)
-    # the first worker's last batch was still in the outbox: the second re-sends it (the
-    # same records: consumers drop repeats by fingerprint and seq)
-    sent = first.alerts.alerts + second.alerts.alerts
-    unique = {a.dedup_key(): a for a in sent}
-    assert len(unique) < len(sent)
-    assert all(unique[a.dedup_key()] == a for a in sent)
-    assert list(unique.values()) == whole.alerts.alerts
+    # the broker acknowledged every alert of the first worker, which cleared them from the
+    # outbox at once (not at its next input): the second re-sends none of them
+    assert isinstance(first.tables.outbox, DictStore) and not first.tables.outbox
+    assert first.alerts.alerts + second.alerts.alerts == whole.alerts.alerts
     for each in (second, whole):
         each.aggregator.settle(0)
     assert dump(second.tables) == dump(whole.tables)
@@ -145,7 +147,26 @@ async def test_unacknowledged_alerts_stay_in_the_outbox_and_are_resent_after_a_c
     assert again.alerts.alerts[:1] == fired
     assert len(outbox) == len(again.alerts.alerts)  # nothing acknowledged yet
     again.alerts.ack_all()
-    again.aggregator.settle(0)  # (what the next batch does first)
+    await asyncio.sleep(0)  # the futures' callbacks run: no further input needed
+    assert len(outbox) == 0
+    # a third worker after the acknowledgement re-sends nothing
+    third = harness(config, WALL, tables=h.tables)
+    await feed(third, inputs.incidents([classified(report("r3", killed=1, hours=2))]), 10)
+    assert not {a.dedup_key() for a in third.alerts.alerts} & {
+        a.dedup_key() for a in again.alerts.alerts
+    }
+
+
+async def test_stop_waits_for_the_acknowledgements_and_clears_the_outbox(
+    config: EngineConfig,
+) -> None:
+    h = harness(config, WALL, acknowledge=False)
+    await feed(h, Inputs().incidents([classified(report("r1", children=7))]), 10)
+    outbox = h.tables.outbox
+    assert isinstance(outbox, DictStore) and len(outbox) == 1
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.05, h.alerts.ack_all)  # the broker answers while the worker stops
+    await h.aggregator.stop(wait_seconds=5)
     assert len(outbox) == 0
 
 
@@ -194,11 +215,10 @@ async def test_a_rebalance_rebuilds_every_partition_from_the_tables(
     more = report("b2", children=1, country="IRQ", region="Ninawa", hours=1)
     await h.aggregator.handle(1, inputs.incidents([classified(more)], partition=1), ticks=False)
     assert set(h.aggregator.partitions) == {1}
-    # partition 1's last alert was still in the outbox (cleared at its next batch): the
-    # rebuild re-sends it as it was; the rebuilt state knows children_24h fires already
-    # (5 is still a warning), so only the second incident's own crossing is new
-    resent, *new = h.alerts.alerts[before:]
-    assert resent == h.alerts.alerts[before - 1]
+    # partition 1's last alert was acknowledged (so not re-sent); the rebuilt state knows
+    # children_24h fires already (5 is still a warning), so only the second incident's
+    # own crossing is new
+    new = h.alerts.alerts[before:]
     assert [(a.rule, a.group_key, a.seq, a.value) for a in new] == [
         ("incidents_12h", "IRQ/Ninawa", 1, 2)
     ]
@@ -212,3 +232,91 @@ async def test_every_table_has_a_store(config: EngineConfig) -> None:
     await feed(h, Inputs().incidents([classified(report("z", injured=Figure.exact(3)))]), 1)
     assert dump(h.tables)["incidents"].keys() == {b"SYR/z"}
     assert dump(h.tables)["ids"].keys() == {b"SYR/z"}
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    for _ in itertools.count():
+        if condition():
+            return
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.001)
+
+
+class SlowTables(StateTables):
+    """Tables whose rebuild waits until the event loop signals it: it finishes only if the
+    loop keeps running while it is under way."""
+
+    def __init__(self) -> None:
+        super().__init__(*(DictStore() for _ in TABLES))
+        self.go = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def rebuild(self, partition: int, config: EngineConfig) -> tuple[Countries, list[Alert]]:
+        self.threads.append(threading.current_thread())
+        assert self.go.wait(10), "the event loop did not run during the rebuild"
+        self.go.clear()
+        return super().rebuild(partition, config)
+
+
+async def test_the_event_loop_runs_while_a_partition_is_rebuilt(config: EngineConfig) -> None:
+    tables = SlowTables()
+    h = harness(config, WALL, tables=tables)
+    batch = asyncio.create_task(
+        h.aggregator.handle(
+            0, Inputs().incidents([classified(report("a", children=7))]), ticks=False
+        )
+    )
+    await until(lambda: len(tables.threads) == 1)  # the loop runs (health, metrics) meanwhile
+    assert not batch.done()
+    tables.go.set()
+    await batch
+    assert tables.threads[0] is not threading.main_thread()
+    assert [a.rule for a in h.alerts.alerts] == ["children_24h"]
+
+
+async def test_a_rebalance_during_a_rebuild_rebuilds_again(config: EngineConfig) -> None:
+    tables = SlowTables()
+    h = harness(config, WALL, tables=tables)
+    batch = asyncio.create_task(
+        h.aggregator.handle(
+            0, Inputs().incidents([classified(report("a", children=7))]), ticks=False
+        )
+    )
+    await until(lambda: len(tables.threads) == 1)
+    h.aggregator.forget()  # partitions reassigned while the first rebuild runs
+    tables.go.set()
+    await until(lambda: len(tables.threads) == 2)
+    tables.go.set()
+    await batch
+    assert len(tables.threads) == 2 and set(h.aggregator.partitions) == {0}
+
+
+async def test_a_rebalance_drops_the_window_and_clock_series_of_partitions_given_away(
+    config: EngineConfig,
+) -> None:
+    h = harness(config, WALL)
+    inputs = Inputs()
+    await feed(h, inputs.incidents([classified(report("a", children=4))], partition=0), 10, 0)
+    iraq = report("b", children=4, country="IRQ", region="Ninawa")
+    await h.aggregator.handle(1, inputs.incidents([classified(iraq)], partition=1), ticks=False)
+
+    def shown() -> set[tuple[str, str]]:
+        families = {m.name: m for m in h.registry.collect()}
+        windows = {
+            (s.labels["rule"], s.labels["group"]) for s in families["vigil_window_value"].samples
+        }
+        clocks = {
+            ("clock", s.labels["country"])
+            for s in families["vigil_watermark_timestamp_seconds"].samples
+        }
+        return windows | clocks
+
+    # (a region the gazetteer does not know is shown under its country's "other")
+    assert {("children_24h", "SYR/Idlib"), ("children_24h", "IRQ/other")} <= shown()
+    assert {("clock", "SYR"), ("clock", "IRQ")} <= shown()
+    h.aggregator.forget()  # a rebalance: this worker keeps partition 1 only
+    assert shown() == set()
+    await h.aggregator.handle(1, [tick(WALL, partition=1)], ticks=True)  # rebuilt on a tick
+    assert ("children_24h", "IRQ/other") in shown() and ("clock", "IRQ") in shown()
+    assert not {g for g in shown() if "SYR" in g[1]}

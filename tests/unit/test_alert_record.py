@@ -25,8 +25,8 @@ from schemas.reports import (
 from services.aggregator.domain.engine import Engine, EngineConfig
 from services.aggregator.domain.evidence import days_text, window_words
 from services.aggregator.domain.rules import load_rules, parse_rules
-from services.demo.runner import SAMPLE_FEED, load_feed
 from tests.factories import classified
+from tools.demo.runner import SAMPLE_FEED, load_feed
 
 REPO_RULES = Path(__file__).parents[2] / "services" / "aggregator" / "rules.yaml"
 
@@ -167,3 +167,19 @@ def test_window_words() -> None:
         "1 h",
         "90 s",
     ]
+
+
+def test_every_alert_carries_its_rules_levels_and_the_ranks_of_its_levels() -> None:
+    alerts = run_feed(load_feed(SAMPLE_FEED))
+    rules = {rule.name: rule for rule in load_rules(REPO_RULES).rules}
+    assert alerts
+    for alert in alerts:
+        names = [level.name for level in rules[alert.rule].levels]
+        assert alert.levels == names
+        for name, rank in (
+            (alert.level, alert.level_rank),
+            (alert.previous_level, alert.previous_level_rank),
+            (alert.peak_level, alert.peak_level_rank),
+        ):
+            assert rank == (None if name is None else names.index(name) + 1), alert.summary
+    assert {a.level_rank for a in alerts if a.transition is Transition.FIRED} >= {1}

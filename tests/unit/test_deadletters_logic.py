@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from schemas.deadletters import DeadLetter
-from services.common.deadletter import dead_letter
+from services.common.deadletter import REDRIVEN_HEADER, dead_letter
 from services.common.errors import RejectedInput
-from services.deadletters.logic import (
-    REDRIVEN_HEADER,
+from tests.factories import classified, report
+from tools.deadletters.logic import (
     Entry,
     format_line,
     missing_offsets,
@@ -23,7 +23,6 @@ from services.deadletters.logic import (
     select,
     to_json,
 )
-from tests.factories import classified, report
 
 FAILED = datetime(2024, 12, 2, 7, 30, 5, tzinfo=UTC)
 

@@ -23,8 +23,8 @@ from schemas.reports import (
 from services.aggregator.domain.engine import Engine, EngineConfig
 from services.aggregator.domain.incidents import Outcome
 from services.aggregator.domain.rules import RuleSet, load_rules, parse_rules
-from services.demo.runner import SAMPLE_FEED, load_feed
 from tests.factories import T0, classified, report
+from tools.demo.runner import SAMPLE_FEED, load_feed
 
 REPO_RULES = Path(__file__).parents[2] / "services" / "aggregator" / "rules.yaml"
 RULES = parse_rules(

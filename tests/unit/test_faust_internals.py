@@ -99,3 +99,53 @@ async def test_a_seek_that_a_rebalance_interrupts_is_not_fatal(error: Exception)
             raise error
 
     await Consumer.seek_back_to_committed(Revoked())  # type: ignore[arg-type]
+
+
+def test_a_changelog_batch_under_recovery_is_applied_at_once() -> None:
+    """``Consumer.recover_in_bulk`` with a real Faust table (raw bytes, memory store):
+    the batch lands in the table in offset order (a later write of a key wins, a
+    tombstone deletes), the recovery's offset moves to the last record, its buffers are
+    flushed first, and the last record is handed back for Faust's own path."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from aiokafka.structs import ConsumerRecord
+    from faust.types import TP
+
+    from services.common.faust_internals import Consumer, FaustApp
+
+    app = FaustApp("bulk-test", store="memory://", key_serializer="raw", value_serializer="raw")
+    table = app.Table("t", partitions=1, key_type=bytes, value_type=bytes)
+    topic = table.changelog_topic.get_topic_name()
+    tp, other = TP(topic, 0), TP(topic, 1)
+    table.data[b"gone"] = b"old"
+    flushed: list[bool] = []
+    recovery = SimpleNamespace(
+        tp_to_table={tp: table, other: table},
+        active_tps={tp},
+        standby_tps=set(),
+        active_offsets=Counter({tp: 1}),
+        standby_offsets=Counter(),
+        flush_buffers=lambda: flushed.append(True),
+    )
+    owner = SimpleNamespace(
+        app=SimpleNamespace(tables=SimpleNamespace(changelog_topics={topic}, recovery=recovery))
+    )
+
+    def record(offset: int, key: bytes, value: bytes | None) -> Any:
+        return ConsumerRecord(topic, 0, offset, 0, 0, key, value, None, 0, 0, ())
+
+    batch = [
+        record(1, b"a", b"seen already"),  # at the recovery's offset: not applied again
+        record(2, b"a", b"1"),
+        record(3, b"b", b"2"),
+        record(4, b"a", b"3"),
+        record(5, b"gone", None),
+    ]
+    last = Consumer.recover_in_bulk(owner, tp, batch)  # type: ignore[arg-type]
+    assert last is batch[-1] and flushed == [True]
+    assert dict(table.data) == {b"a": b"3", b"b": b"2"}
+    assert recovery.active_offsets[tp] == 5
+    # a partition this worker does not recover takes Faust's path
+    assert Consumer.recover_in_bulk(owner, other, batch) is None  # type: ignore[arg-type]
+    assert Consumer.recover_in_bulk(owner, TP("input", 0), batch) is None  # type: ignore[arg-type]

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.reports import EventType, Figure, IncidentReport, SourceKind, Verification
-from services.importers import acled
-from services.importers.fields import Rejected
 from tests.unit.test_importers_layouts import ACLED_HEADER, ACLED_ROW, csv_text, read_rows, rows_of
+from tools.importers import acled
+from tools.importers.fields import Rejected
 
 
 def one(**changes: str) -> IncidentReport | Rejected:

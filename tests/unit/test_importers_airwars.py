@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.reports import EventType, Figure, IncidentReport, Verification
-from services.importers import airwars
-from services.importers.fields import Rejected
 from tests.unit.test_importers_layouts import AIRWARS_HEADER, AIRWARS_ROW, rows_of
+from tools.importers import airwars
+from tools.importers.fields import Rejected
 
 
 def one(**changes: str) -> IncidentReport | Rejected:

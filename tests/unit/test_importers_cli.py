@@ -9,10 +9,6 @@ from pathlib import Path
 import pytest
 
 from schemas.reports import IncidentReport
-from services.importers import airwars, cli
-from services.importers.fields import Rejected
-from services.importers.pacing import TokenBucket, batch_size
-from services.importers.summary import ImportSummary
 from tests.unit.test_importers_layouts import (
     ACLED_HEADER,
     ACLED_ROW,
@@ -21,6 +17,10 @@ from tests.unit.test_importers_layouts import (
     csv_text,
     read_rows,
 )
+from tools.importers import airwars, cli
+from tools.importers.fields import Rejected
+from tools.importers.pacing import TokenBucket, batch_size
+from tools.importers.summary import ImportSummary
 
 
 def parser() -> argparse.ArgumentParser:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from services.common.eventtime import FutureGuard
-from services.importers.lateness import LatenessCheck
 from tests.factories import T0, report
 from tests.unit.test_importers_cli import run
 from tests.unit.test_importers_layouts import ACLED_HEADER, ACLED_ROW, csv_text
+from tools.importers.lateness import LatenessCheck
 
 DAY = 86400.0
 WALL = datetime(2026, 1, 1, tzinfo=UTC).timestamp()

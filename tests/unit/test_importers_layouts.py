@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from services.importers import acled, airwars, ucdp
+from tools.importers import acled, airwars, ucdp
 
 ACLED_HEADER = [
     "data_id",

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.reports import EventType, Figure, IncidentReport
-from services.importers import ucdp
-from services.importers.fields import Rejected
 from tests.unit.test_importers_layouts import UCDP_HEADER, UCDP_ROW, rows_of
+from tools.importers import ucdp
+from tools.importers.fields import Rejected
 
 
 def one(**changes: str) -> IncidentReport | Rejected:

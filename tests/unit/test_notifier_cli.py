@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from services.cli import main as cli_main
 from services.notifier.cli import _test
 from services.notifier.samples import TEST_FINGERPRINT
 from services.notifier.settings import NotifierSettings
+from tools.cli import main as cli_main
 
 
 async def test_every_channel_gets_the_sample_and_each_answer_is_printed(

@@ -22,8 +22,7 @@ from prometheus_client import CollectorRegistry
 
 from schemas.alerts import Alert, Transition
 from schemas.deadletters import DeadLetter
-from services.common.broker import free_port
-from services.deadletters.logic import REDRIVEN_HEADER
+from services.common.deadletter import REDRIVEN_HEADER
 from services.notifier.consumer import NotifierLoop
 from services.notifier.delivery import (
     Attempt,
@@ -39,6 +38,7 @@ from services.notifier.domain.retry import Outcome, RetryPolicy
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.samples import sample_alert
 from services.notifier.settings import NotifierSettings
+from tools.broker import free_port
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05)
 NOW = datetime(2024, 12, 2, tzinfo=UTC)

@@ -372,3 +372,44 @@ def test_ledger_keeps_what_is_active_on_a_keeping_channel() -> None:
         now=later,
     )
     assert ledger.active("am", [0]) == []
+
+
+def ranked(level: str | None, previous: str | None, levels: list[str], **kw: object) -> Alert:
+    """An alert whose rule names its levels ``levels`` (lowest first), ranks filled in."""
+    transition = Transition.RESOLVED if level is None else Transition.FIRED
+    alert = sample_alert(level=level, previous_level=previous, transition=transition)
+    rank = {name: i for i, name in enumerate(levels, start=1)}
+    return alert.model_copy(
+        update={
+            "levels": levels,
+            "level_rank": rank.get(level or ""),
+            "previous_level_rank": rank.get(previous or ""),
+            **kw,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("level", "previous", "minimum", "sent"),
+    [
+        # a rule that names its levels in an order no table could guess
+        ("critical", None, "emergency", False),  # critical is the LOWER level here
+        ("emergency", None, "emergency", True),
+        (None, "emergency", "emergency", True),  # the resolve of a level that reached it
+        ("critical", "emergency", "emergency", True),  # a de-escalation from it
+        ("critical", None, "critical", True),
+    ],
+)
+def test_min_level_follows_the_rules_own_order_carried_by_the_alert(
+    level: str | None, previous: str | None, minimum: str, sent: bool
+) -> None:
+    alert = ranked(level, previous, ["critical", "emergency"])
+    assert passes_min_level(alert, minimum) is sent
+
+
+def test_a_late_notice_passes_by_the_rank_of_its_past_level() -> None:
+    late = ranked(None, None, ["watch", "alarm"]).model_copy(
+        update={"transition": Transition.LATE, "peak_level": "alarm", "peak_level_rank": 2}
+    )
+    assert passes_min_level(late, "alarm")
+    assert not passes_min_level(late.model_copy(update={"peak_level_rank": 1}), "alarm")

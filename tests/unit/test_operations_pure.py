@@ -13,12 +13,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
-from services.cli import main as vigil
 from services.common.health import BrokerContact, Check, GroupMembership, Health
 from services.common.lag import LagMetrics, partition_lag
 from services.common.logs import LogFormat, formatter
 from services.common.operations import add_health_routes
 from services.common.version import register_build_info, version
+from tools.cli import main as vigil
 
 
 class Clock:

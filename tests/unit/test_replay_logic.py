@@ -14,8 +14,10 @@ import pytest
 
 from schemas.alerts import Alert
 from schemas.reports import IncidentReport
-from services.replay import cli
-from services.replay.logic import (
+from tests.factories import report
+from tests.unit.test_importers_layouts import AIRWARS_HEADER, AIRWARS_ROW, csv_text
+from tools.replay import cli
+from tools.replay.logic import (
     FileResult,
     Input,
     InputError,
@@ -24,9 +26,7 @@ from services.replay.logic import (
     parse_inputs,
     prepare,
 )
-from services.replay.runner import ReplayResult
-from tests.factories import report
-from tests.unit.test_importers_layouts import AIRWARS_HEADER, AIRWARS_ROW, csv_text
+from tools.replay.runner import ReplayResult
 
 
 def test_layout_file_pairs() -> None:

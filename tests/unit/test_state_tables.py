@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from schemas.alerts import Alert, Transition
 from schemas.reports import IncidentReport, ReportKind
 from services.aggregator.domain.countries import Countries
 from services.aggregator.domain.engine import Effects, Engine, EngineConfig
+from services.aggregator.domain.ids import IdEntry
 from services.aggregator.domain.incidents import Outcome
 from services.aggregator.domain.rules import parse_rules
 from services.aggregator.state import (
@@ -15,7 +18,9 @@ from services.aggregator.state import (
     DictStore,
     StateTables,
     Store,
+    decode_id,
     decode_reports,
+    encode_id,
     encode_reports,
 )
 from tests.factories import classified, report
@@ -271,3 +276,16 @@ def test_effects_added_into_one_batch_equal_folded_ones() -> None:
     assert {k: v.to_json() for k, v in into.alerts.items()} == {
         k: v.to_json() for k, v in folded.alerts.items()
     }
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        IdEntry("00ff", 12.25, "plain", 0),
+        IdEntry("ab", 1.5e9, 'with "quotes"', -1),
+        IdEntry("ab", 1730332800.0, "back\\slash", 3),
+        IdEntry("", -86400.0, "", 7),
+    ],
+)
+def test_id_entries_read_back_as_written(entry: IdEntry) -> None:
+    assert decode_id(encode_id(5, entry)) == (5, entry)

@@ -454,6 +454,9 @@ def build_alert(
         transition=step.transition,
         level=rule.level_name(step.level),
         previous_level=rule.level_name(step.previous),
+        levels=[lvl.name for lvl in rule.levels],
+        level_rank=step.level or None,
+        previous_level_rank=step.previous or None,
         measure=rule.measure,
         value=step.value,
         value_text=shown_value,
@@ -471,6 +474,7 @@ def build_alert(
         verification_text=verification_text(rule, tally, total),
         perpetrators=list(tally.perpetrators)[:MAX_PERPETRATORS],
         peak_level=rule.level_name(step.peak) if step.peak else None,
+        peak_level_rank=step.peak or None,
         evidence=[
             evidence_entry(rule, item[3], judged, cache)
             for item, judged in zip(contributing[:limit], entries, strict=False)

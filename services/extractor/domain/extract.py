@@ -56,7 +56,7 @@ from datetime import UTC, date, datetime, timedelta
 from pydantic import ValidationError
 
 from schemas.reports import EventType, Figure, IncidentReport, Source, SourceKind, Verification
-from services.common.errors import RejectedInput
+from services.common.errors import RejectedInput, RejectionKind
 from services.common.gazetteer import Gazetteer
 
 from . import confidence, context, dates, places, shares, tallies
@@ -127,7 +127,9 @@ def extract_all(
 ) -> Extraction:
     """Like ``extract``, also returning the casualty sentences that gave no report and why."""
     if len(text) > MAX_TEXT_CHARS:
-        raise RejectedInput(f"text is {len(text)} characters, above {MAX_TEXT_CHARS}", "too_large")
+        raise RejectedInput(
+            f"text is {len(text)} characters, above {MAX_TEXT_CHARS}", RejectionKind.TOO_LARGE
+        )
     norm = normalise(clean(text))
     doc_key = digest(norm)
     if reported_at is not None and reported_at.tzinfo is None:

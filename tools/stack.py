@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.common.broker import EmbeddedBroker, free_port
+from tools.broker import EmbeddedBroker, free_port
 
 FAST_JOIN = {"VIGIL_BROKER_SESSION_TIMEOUT": "2", "VIGIL_BROKER_HEARTBEAT_INTERVAL": "0.5"}
 """Short group-session settings: a worker joins Tansu in ~2 s instead of ~30 s."""

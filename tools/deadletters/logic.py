@@ -13,10 +13,14 @@ from schemas.deadletters import DeadLetter
 from schemas.incidents import ClassifiedIncident
 from schemas.reports import IncidentReport
 from services.common.codec import decode
-from services.common.deadletter import original_headers, original_key, original_value
-from services.common.errors import RejectedInput
+from services.common.deadletter import (
+    REDRIVEN_HEADER,
+    original_headers,
+    original_key,
+    original_value,
+)
+from services.common.errors import RejectedInput, RejectionKind
 
-REDRIVEN_HEADER = "vigil-redriven-from"
 """Added to every re-driven record: the dead-letter offset it came from."""
 
 
@@ -71,7 +75,7 @@ def original_report(entry: Entry) -> IncidentReport:
     ``RejectedInput`` when it holds neither."""
     letter = entry.letter
     if letter is None:
-        raise RejectedInput(f"offset {entry.offset}: {entry.problem}", "export")
+        raise RejectedInput(f"offset {entry.offset}: {entry.problem}", RejectionKind.EXPORT)
     value = original_value(letter)
     try:
         return decode(ClassifiedIncident, value).report
@@ -81,7 +85,8 @@ def original_report(entry: Entry) -> IncidentReport:
         return decode(IncidentReport, value)
     except RejectedInput as exc:
         raise RejectedInput(
-            f"offset {entry.offset}: holds no incident report ({exc.reason[:200]})", "export"
+            f"offset {entry.offset}: holds no incident report ({exc.reason[:200]})",
+            RejectionKind.EXPORT,
         ) from None
 
 
@@ -148,7 +153,7 @@ def plan_redrive(
     ``value`` when a fixed one is given, to the source topic or ``to_topic``."""
     letter = entry.letter
     if letter is None:
-        raise RejectedInput(f"offset {entry.offset}: {entry.problem}", "redrive")
+        raise RejectedInput(f"offset {entry.offset}: {entry.problem}", RejectionKind.REDRIVE)
     headers = [(n, v) for n, v in original_headers(letter) if n != REDRIVEN_HEADER]
     headers.append((REDRIVEN_HEADER, str(entry.offset).encode("ascii")))
     return RedrivePlan(

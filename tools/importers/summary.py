@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from services.importers.fields import Rejected
+from tools.importers.fields import Rejected
 
 EXAMPLE_ROWS = 5
 

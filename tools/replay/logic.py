@@ -25,8 +25,8 @@ from schemas.reports import IncidentReport
 from services.aggregator.domain.incidents import event_position
 from services.common.codec import explain
 from services.common.eventtime import FutureGuard, FutureReference
-from services.importers import acled, airwars, ucdp
-from services.importers.fields import ImportResult, Rejected
+from tools.importers import acled, airwars, ucdp
+from tools.importers.fields import ImportResult, Rejected
 
 CSV_LAYOUTS: dict[str, ModuleType] = {"acled": acled, "ucdp": ucdp, "airwars": airwars}
 JSONL = "jsonl"

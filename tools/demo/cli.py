@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from services.demo.runner import SAMPLE_FEED, run
+from tools.demo.runner import SAMPLE_FEED, run
 
 
 def register(subparsers: Any) -> None:

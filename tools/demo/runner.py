@@ -23,13 +23,13 @@ from aiokafka import AIOKafkaConsumer
 from schemas.alerts import Alert
 from schemas.deadletters import DeadLetter
 from schemas.reports import IncidentReport
-from services.common.broker import start_broker
 from services.common.kafka import create_vigil_topics
 from services.common.publisher import make_producer, publish_reports
-from services.common.stack import Stack, wait_http
 from services.common.topics import Topics
-from services.demo.format import alert_line, dead_letter_line
-from services.demo.receiver import Receiver
+from tools.broker import start_broker
+from tools.demo.format import alert_line, dead_letter_line
+from tools.demo.receiver import Receiver
+from tools.stack import Stack, wait_http
 
 SAMPLE_FEED = Path(__file__).parent / "sample_feed.jsonl"
 SERVICES = ("classifier", "aggregator", "ingest", "extractor", "notifier")

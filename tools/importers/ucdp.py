@@ -14,7 +14,7 @@ from schemas.reports import (
     SourceKind,
     Verification,
 )
-from services.importers.fields import (
+from tools.importers.fields import (
     ImportResult,
     Row,
     RowError,

@@ -14,7 +14,7 @@ from schemas.reports import (
     Verification,
 )
 from services.common.gazetteer.coordinates import located
-from services.importers.fields import (
+from tools.importers.fields import (
     ImportResult,
     Row,
     RowError,

@@ -13,11 +13,11 @@ import sys
 from services.common.version import version
 
 SUBCOMMAND_MODULES = (
-    "services.demo.cli",
-    "services.importers.cli",
+    "tools.demo.cli",
+    "tools.importers.cli",
     "services.extractor.cli",
-    "services.deadletters.cli",
-    "services.replay.cli",
+    "tools.deadletters.cli",
+    "tools.replay.cli",
     "services.notifier.cli",
 )
 

@@ -33,14 +33,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from schemas.alerts import Alert
 from schemas.reports import IncidentReport
 from services.aggregator.domain.rules import load_rules
-from services.common.broker import start_broker
 from services.common.errors import VigilError
 from services.common.eventtime import FutureReference
 from services.common.kafka import create_vigil_topics
 from services.common.progress import Progress
 from services.common.publisher import make_producer, publish_reports
-from services.common.stack import Stack
 from services.common.topics import Topics
+from tools.broker import start_broker
+from tools.stack import Stack
 
 SERVICES = ("classifier", "aggregator")
 BATCH = 500

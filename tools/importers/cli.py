@@ -32,11 +32,11 @@ from services.common.progress import Progress
 from services.common.publisher import make_producer, publish_reports
 from services.common.settings import ServiceSettings
 from services.common.topics import Topics
-from services.importers import acled, airwars, ucdp
-from services.importers.fields import ImportResult, Rejected
-from services.importers.lateness import LatenessCheck
-from services.importers.pacing import TokenBucket, batch_size
-from services.importers.summary import ImportSummary
+from tools.importers import acled, airwars, ucdp
+from tools.importers.fields import ImportResult, Rejected
+from tools.importers.lateness import LatenessCheck
+from tools.importers.pacing import TokenBucket, batch_size
+from tools.importers.summary import ImportSummary
 
 LAYOUTS: dict[str, ModuleType] = {"acled": acled, "ucdp": ucdp, "airwars": airwars}
 CONNECT_TIMEOUT = 15.0

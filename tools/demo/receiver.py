@@ -11,8 +11,8 @@ from collections.abc import Callable
 from aiohttp import web
 
 from schemas.alerts import Alert
-from services.demo.format import delivered_block
 from services.notifier.domain.text import alert_url, message_text
+from tools.demo.format import delivered_block
 
 
 class Receiver:

@@ -33,9 +33,9 @@ from typing import Any, TextIO
 
 from services.common.errors import ConfigError
 from services.common.progress import Progress, format_duration
-from services.demo.format import alert_line
-from services.importers.cli import ImportFailed, open_rows
-from services.replay.logic import (
+from tools.demo.format import alert_line
+from tools.importers.cli import ImportFailed, open_rows
+from tools.replay.logic import (
     CSV_LAYOUTS,
     LAYOUTS,
     FileResult,
@@ -47,7 +47,7 @@ from services.replay.logic import (
     parse_inputs,
     prepare,
 )
-from services.replay.runner import ReplayFailed, ReplayResult, replay
+from tools.replay.runner import ReplayFailed, ReplayResult, replay
 
 SHOW_REJECTED = 10
 

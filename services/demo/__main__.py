@@ -1,8 +1,0 @@
-"""``python -m services.demo``: same as ``vigil run``."""
-
-import sys
-
-from services.cli import main
-
-if __name__ == "__main__":
-    sys.exit(main(["run", *sys.argv[1:]]))
