@@ -4,9 +4,9 @@
         [--limit N] [--show-errors K]
 
 Sets (all three by default, one table):
-- ``dev`` / ``heldout``: the development set (650 hand-labelled real sentences) and the
-  held-out set (390 more, labelled before the extractor was restructured and scored once,
-  at the end); ``dev-heldout1..4`` are the parts of the development set that were held
+- ``dev`` / ``heldout``: the development set (1,040 hand-labelled real sentences) and the
+  held-out set (390 more, labelled before the third pass over the rules and scored once,
+  at its end); ``dev-heldout1..5`` are the parts of the development set that were held
   out once, evaluated and then opened (``scripts/accuracy/labels.csv``; conventions and
   history in ``scripts/accuracy/CONVENTIONS.md``).
   The texts are read from ../shared/data at run time. Each sentence is extracted alone,
@@ -17,11 +17,13 @@ Sets (all three by default, one table):
   default_country = the row's country; the label is ACLED's ``fatalities``.
 
 Rules were developed on ``dev`` (and on ACLED); ``heldout`` is the check that they
-generalise: it was labelled before the second pass over the rules and scored once, at its
+generalise: it was labelled before the third pass over the rules and scored once, at its
 end (the protocol is in CONVENTIONS.md). A missing data file skips its set with a message.
 
 Columns (shares of the set's texts):
 - killed exact: the killed figure Vigil would count equals the label (no figure = 0).
+- injured exact, child. killed (sentences only): the same for the injured and for the
+  children killed.
   Vigil's count: over incident reports (summaries never count), one figure per incident
   (the highest low end among its sources), incidents summed.
 - records exact: also right whether there is an incident and whether there is a summary,
@@ -100,6 +102,8 @@ class Score:
 
     texts: int = 0
     killed_exact: int = 0
+    injured_exact: int = 0
+    children_exact: int = 0
     records_exact: int = 0
     false_incidents: int = 0
     missed_incidents: int = 0
@@ -114,6 +118,8 @@ class Score:
 class Outcome:
     killed_exact: bool
     records_exact: bool
+    injured_exact: bool
+    children_exact: bool
     false_incident: bool
     missed_incident: bool
     summary_as_incident: bool
@@ -156,6 +162,8 @@ def judge(label: Label, reports: list[IncidentReport]) -> Outcome:
     return Outcome(
         killed_exact=killed_exact,
         records_exact=records_exact,
+        injured_exact=_zero(got["injured"]) == _zero(label.injured),
+        children_exact=_zero(got["children_killed"]) == _zero(label.children_killed),
         false_incident=bool(incidents) and not want_incident,
         missed_incident=want_incident and not incidents,
         summary_as_incident=summary_as_incident,
@@ -166,6 +174,8 @@ def judge(label: Label, reports: list[IncidentReport]) -> Outcome:
 def _add(score: Score, outcome: Outcome) -> None:
     score.texts += 1
     score.killed_exact += outcome.killed_exact
+    score.injured_exact += outcome.injured_exact
+    score.children_exact += outcome.children_exact
     score.records_exact += outcome.records_exact
     score.false_incidents += outcome.false_incident
     score.missed_incidents += outcome.missed_incident
@@ -262,6 +272,8 @@ def score_acled(limit: int | None, rows_of: str = "all") -> Score | None:
         outcome = Outcome(
             killed_exact=exact,
             records_exact=exact and not summaries and len(incidents) <= 1,
+            injured_exact=True,  # ACLED codes no injured nor children: not scored
+            children_exact=True,
             false_incident=label == 0 and (got or 0) > 0,
             missed_incident=label > 0 and got is None,
             summary_as_incident=False,
@@ -280,18 +292,21 @@ def _pct(part: int, whole: int) -> str:
 
 def table(scores: dict[str, Score]) -> str:
     head = (
-        f"{'set':24} {'texts':>6} {'killed':>7} {'records':>7} {'false':>7} {'missed':>7} "
-        f"{'summ.':>7} {'admin1':>7} {'texts/s':>8}"
+        f"{'set':24} {'texts':>6} {'killed':>7} {'injured':>7} {'child.':>7} {'records':>7} "
+        f"{'false':>7} {'missed':>7} {'summ.':>7} {'admin1':>7} {'texts/s':>8}"
     )
     lines = [
         head,
-        f"{'':24} {'':>6} {'exact':>7} {'exact':>7} {'incid.':>7} {'incid.':>7} "
-        f"{'as inc.':>7} {'exact':>7}",
+        f"{'':24} {'':>6} {'exact':>7} {'exact':>7} {'killed':>7} {'exact':>7} {'incid.':>7} "
+        f"{'incid.':>7} {'as inc.':>7} {'exact':>7}",
     ]
     for name, s in scores.items():
-        summ = "     -" if name.startswith("ACLED") else _pct(s.summaries_as_incidents, s.texts)
+        acled = name.startswith("ACLED")
+        summ = "     -" if acled else _pct(s.summaries_as_incidents, s.texts)
+        injured = "-" if acled else _pct(s.injured_exact, s.texts)
+        children = "-" if acled else _pct(s.children_exact, s.texts)
         lines.append(
-            f"{name:24} {s.texts:6} {_pct(s.killed_exact, s.texts):>7} "
+            f"{name:24} {s.texts:6} {_pct(s.killed_exact, s.texts):>7} {injured:>7} {children:>7} "
             f"{_pct(s.records_exact, s.texts):>7} {_pct(s.false_incidents, s.texts):>7} "
             f"{_pct(s.missed_incidents, s.texts):>7} {summ:>7} "
             f"{_pct(s.placed_exact, s.placed):>7} {s.texts / max(s.seconds, 1e-9):8.0f}"
@@ -313,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             "dev-heldout2",
             "dev-heldout3",
             "dev-heldout4",
+            "dev-heldout5",
             "acled",
             "acled-even",
             "acled-odd",
@@ -332,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         "dev-heldout2": "sentences: 2nd held-out",
         "dev-heldout3": "sentences: 3rd held-out",
         "dev-heldout4": "sentences: 4th held-out",
+        "dev-heldout5": "sentences: 5th held-out",
         "acled": "ACLED notes",
         "acled-even": "ACLED notes (even rows)",
         "acled-odd": "ACLED notes (odd rows)",

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from schemas.reports import Casualties, Figure, IncidentReport, Location, ReportKind, Source
 from scripts.accuracy_set import (
+    BATCH6_SKIP,
+    DATA,
     DEVELOPMENT,
     FILES,
     FINAL_PER_FILE,
@@ -14,6 +18,9 @@ from scripts.accuracy_set import (
     Label,
     half_of,
     load_labels,
+    read_rows,
+    select,
+    text_hash,
 )
 from scripts.extraction_accuracy import Score, judge, table
 
@@ -28,13 +35,28 @@ def test_labels_are_unique_enough_and_split_by_the_hash_rule() -> None:
     halves = [lab.half for lab in first]
     assert 0.4 < halves.count("dev-heldout1") / len(halves) < 0.6
     heldout = [lab for lab in labels if lab.half == HELDOUT]
-    assert len(heldout) == 390 and len(labels) == 1040
-    for file in FILES:  # the final held-out batch: the next rows of each file in hash order
-        rows = [lab.row for lab in heldout if lab.file == file]
-        assert len(rows) == FINAL_PER_FILE
-        assert all(lab.half in (*DEVELOPMENT, HELDOUT) for lab in labels)
+    fifth = [lab for lab in labels if lab.half == "dev-heldout5"]
+    assert len(heldout) == 390 and len(fifth) == 390 and len(labels) == 1430
+    for file in FILES:  # batches 5 and 6: the next rows of each file in hash order
+        assert len([lab for lab in heldout if lab.file == file]) == FINAL_PER_FILE
+        assert len([lab for lab in fifth if lab.file == file]) == FINAL_PER_FILE
+    assert all(lab.half in (*DEVELOPMENT, HELDOUT) for lab in labels)
     assert {lab.kind for lab in labels} == {"incident", "summary", "none"}
     assert all(len(lab.sha) == 12 for lab in labels)
+
+
+@pytest.mark.skipif(
+    not all((DATA / f).exists() for f in FILES), reason=f"the labelled files are not in {DATA}"
+)
+def test_the_heldout_set_is_the_next_rows_in_hash_order_and_unchanged() -> None:
+    labels = load_labels(LABELS)
+    for file, column in FILES.items():
+        rows = read_rows(file)
+        heldout = sorted(lab.row for lab in labels if lab.half == HELDOUT and lab.file == file)
+        assert heldout == select(file, rows, FINAL_PER_FILE, BATCH6_SKIP)
+        for lab in labels:
+            if lab.file == file:
+                assert text_hash(rows[lab.row][column]) == lab.sha, (file, lab.row)
 
 
 def label(**kw: object) -> Label:

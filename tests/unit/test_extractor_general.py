@@ -192,13 +192,24 @@ def test_a_headline_told_again_in_the_body_is_one_incident() -> None:
     assert all(r.location.country == "SYR" for r in reports)  # "US-led" is an actor
 
 
-def test_a_headline_with_a_higher_toll_stays_its_own_claim() -> None:
+def test_a_headline_above_its_one_body_incident_sums_it_up() -> None:
+    # third pass (precision first): the body's strike is part of the headline's 40, not 5 more
     text = (
         "Strikes kill 40 in Idlib AFP Thursday 25 Sep 2014 A strike in Syria killed five "
         "people in Idlib on Thursday, a monitor said."
     )
     reports = extract(text, reported_at=datetime(2014, 9, 26, tzinfo=UTC), default_country="SYR")
+    assert [r.casualties.killed.pick("low") for r in reports if r.casualties.killed] == [40]
+
+
+def test_a_headline_above_several_body_incidents_stays_its_own_claim() -> None:
+    text = (
+        "Strikes kill 40 in Syria AFP Thursday 25 Sep 2014 A strike killed five people in "
+        "Idlib on Thursday. Another strike killed three people in Hama on Wednesday."
+    )
+    reports = extract(text, reported_at=datetime(2014, 9, 26, tzinfo=UTC), default_country="SYR")
     assert sorted(r.casualties.killed.pick("low") for r in reports if r.casualties.killed) == [
+        3,
         5,
         40,
     ]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from schemas.reports import Figure, Qualifier
 
-from .numbers import Count, Token, ascii_digits, find_counts, tokenize
+from .numbers import NAME_NOUNS, UNITS, Count, Token, ascii_digits, find_counts, tokenize
 from .persons import uncounted_victims
 from .vocabulary import (
     ADDITIVE,
@@ -119,8 +119,13 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
             n += 1
             continue
         nxt = tokens[k + 1].low if k + 1 < len(tokens) else ""
-        if low in PARTICIPLES and nxt in PERSON and nxt not in PARTICIPLES:
-            n += 1  # "a wounded man died": an adjective
+        if (
+            low in PARTICIPLES
+            and nxt in PERSON
+            and nxt not in PARTICIPLES
+            and nxt not in ("others", "other", "more")
+        ):
+            n += 1  # "a wounded man died": an adjective ("killed others" is not one)
             continue
         after = tokens[k + 2].low if k + 2 < len(tokens) else ""
         if low in ADVERBS and nxt in PARTICIPLES and after in PERSON and after not in PARTICIPLES:
@@ -134,10 +139,12 @@ def _group(tokens: list[Token], limit: int = 14) -> int:
             or INJURE_WORDS.match(low)
         ):
             break
+        named = k > 0 and tokens[k - 1].low in NAME_NOUNS and tokens[k - 1].text[:1].isupper()
         if not (
             low[0].isalpha()
             or low in {"-", "'", '"', "(", ")", "&", ",", "/"}
             or low[-2:] in ("st", "nd", "rd", "th")
+            or (named and ascii_digits(low))  # "two soldiers of Brigade 313 were killed"
         ):
             break
         n += 1
@@ -260,8 +267,13 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
             n = long
     rest = right[n:]
     passive = bool(rest) and rest[0].low in AUX
-    while rest and (rest[0].low in AUX or rest[0].low in SKIP or rest[0].low in ('"', "'")):
-        rest = rest[1:]
+    while rest and (
+        rest[0].low in AUX
+        or rest[0].low in SKIP
+        or rest[0].low in ('"', "'")
+        or (passive and rest[0].low in _REPORTED and len(rest) > 1 and rest[1].low == "to")
+    ):
+        rest = rest[1:]  # "were killed", "were said to be killed", "are believed to have died"
     rest = [t for t in rest[:4] if t.low not in ('"', "'")] + rest[4:]
     group = [t.low for t in right[:n]]
     if group[:1] in (["lives"], ["life"]):
@@ -297,7 +309,8 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return KILLED, False
     if first in ("sustained", "suffered", "received") and (
         nxt.startswith(("injur", "wound", "suffocat", "breathing"))
-        or nxt in ("serious", "severe", "minor", "from")
+        or nxt in ("serious", "severe", "minor", "from", "various", "light", "moderate")
+        or nxt in ("critical", "multiple", "several")
     ):
         return INJURED, False  # "sustained injuries", "suffered from suffocation"
     if nxt in ("or",) or (nxt == "and" and len(rest) > 2 and _casualty_word(rest[2].low)):
@@ -308,13 +321,20 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         and (bool(KILL_WORDS.match(first)) != bool(KILL_WORDS.match(nxt)))
     ):
         return None, False  # "Dozens Martyred Injured": no split
-    if not passive and n > 0 and (KILL_WORDS.match(first) or first in INJURE_VERBS):
-        # "Three suicide bombers killed at least two people": the count is the agent.
+    if not passive and n > 0 and (first in KILL_VERBS or first in INJURE_VERBS):
+        # "Three suicide bombers killed at least two people": the count is the agent (a
+        # verb with an object; "28 militants dead a monitor said" has none).
         at = len(right) - len(rest) + 1
         obj = after[at] if at < len(after) else None
         then = after[at + 1].low if at + 1 < len(after) else ""
-        if then in PARTICIPLES and obj is not None and ascii_digits(obj.low[:1]):
-            obj = None  # "10 civilians killed 15 injured": a second figure, not an object
+        if (
+            then in PARTICIPLES
+            and obj is not None
+            and (ascii_digits(obj.low[:1]) or obj.low in ("others", "more"))
+        ):
+            obj = None  # "10 civilians killed 15 injured", "8 killed others injured"
+        if obj is not None and ascii_digits(obj.low[:1]) and _other_measure_after(first, after, at):
+            obj = None  # "One person killed 16 others injured": a headline's two figures
         if (
             obj is not None
             and obj.start - rest[0].end <= 1
@@ -332,6 +352,17 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
     return None, False
 
 
+def _other_measure_after(verb: str, after: list[Token], at: int) -> bool:
+    """After the count at ``at`` and its short noun group ("16 others", "16 people") comes a
+    participle of the other measure ("killed 16 others injured"): two figures, not a verb and
+    its object."""
+    n = _group(after[at + 1 :], 4)
+    word = after[at + 1 + n].low if at + 1 + n < len(after) else ""
+    if n > 3 or word not in PARTICIPLES or any(t.low in COORD for t in after[at + 1 : at + 1 + n]):
+        return False  # "killed 20 people and injured 30": one verb's object, then another verb
+    return bool(KILL_WORDS.match(verb)) != bool(KILL_WORDS.match(word))
+
+
 def _casualty_word(low: str) -> bool:
     return bool(KILL_WORDS.match(low) or INJURE_WORDS.match(low)) or low in INJURE_VERBS
 
@@ -344,6 +375,8 @@ def _article_person(right: list[Token]) -> bool:
     for k, tok in enumerate(right):
         low = tok.low
         nxt = right[k + 1].low if k + 1 < len(right) else ""
+        if ascii_digits(low[:1]) or low in _LEAVE_VERBS:
+            return False  # "A counterattack left 28 militants dead": the person is counted
         if low in AUX or low in KILL_VERBS or low in INJURE_VERBS or _verbish(low):
             if nxt in PERSON and (low in PARTICIPLES | INJURE_VERBS or _verbish(low)):
                 continue  # "a wounded man", "a renowned female commander"
@@ -357,6 +390,12 @@ def _article_person(right: list[Token]) -> bool:
         ):
             return False
     return False
+
+
+_REPORTED = frozenset(
+    {"said", "believed", "reported", "thought", "feared", "understood", "confirmed", "known"}
+)
+_LEAVE_VERBS = frozenset({"left", "leaves", "leave", "claimed", "claims", "caused", "causes"})
 
 
 def _head(right: list[Token]) -> str:
@@ -477,6 +516,8 @@ def _participle_after(tokens: list[Token], i: int) -> str | None:
         rest = rest[2:]
     while rest and rest[0] in AUX | {"reportedly", "also", "later"}:
         rest = rest[1:]
+    if rest[:1] == ["lost"] and rest[2:3] in (["life"], ["lives"]):
+        return KILLED  # "its fighter lost his life"
     if not rest or rest[0] not in PARTICIPLES:
         return None
     if len(rest) > 2 and rest[1] in ("and", "or") and _casualty_word(rest[2]):
@@ -534,6 +575,8 @@ def mentions(sentence: str) -> list[Mention]:
             found[k].subgroup = True
     _propagate(found)
     _remainders(found)
+    _appositive_parts(found)
+    _bodies(found)
     _pronouns(sentence, found)
     _repeats(found)
     for k, m in enumerate(found):
@@ -552,7 +595,20 @@ def mentions(sentence: str) -> list[Mention]:
     return [m for m in found if m.measure is not None or m.left.endswith("total of")]
 
 
+# ", likely to be an Islamist fighter": the same person described, not one more
+_DESCRIBED = re.compile(
+    r",\s*(?:likely|believed|possibly|probably|reportedly|thought|suspected|apparently)"
+    r"(?:\s+to\s+(?:be|have\s+been))?$"
+)
+
+
 def _measure(m: Mention, k: int, found: list[Mention]) -> None:
+    _read_measure(m, k, found)
+    if k and m.count.article and _DESCRIBED.search(m.left):
+        m.subgroup = m.nested = True
+
+
+def _read_measure(m: Mention, k: int, found: list[Mention]) -> None:
     tail = m.left[-80:]
     m.subgroup = bool(L_SUBGROUP.search(tail)) or (
         k > 0 and bool(R_SUBGROUP.match(" ".join(t.low for t in m.right[:2])))
@@ -578,8 +634,10 @@ def _measure(m: Mention, k: int, found: list[Mention]) -> None:
     elif include and L_BOTH.search(include.group(0).rsplit(" ", 1)[0]):
         return  # "killed and wounded, including a commander": no split
     elif part_of or include:
-        word = (part_of or include).group(1)  # type: ignore[union-attr]
-        m.measure = INJURED if word in ("wounded", "injured") else KILLED
+        found_by = part_of or include
+        assert found_by is not None
+        word = found_by.group(1) or found_by.group(2)
+        m.measure = INJURED if INJURE_WORDS.match(word) else KILLED
         m.subgroup, m.via = True, "right" if part_of else "left"
     elif L_BOTH.search(tail):
         return
@@ -619,11 +677,14 @@ def _right_wins(m: Mention, right_measure: str) -> bool:
         return False
     n = _group(m.tail)
     group = {t.low for t in m.tail[:n]}
+    then = m.after[n + 1].low if n + 1 < len(m.after) else ""
     return (
         n <= 3
         and not group & (COORD | DETERMINERS | PREPOSITIONS)
         and len(m.tail) > n
         and m.tail[n].low in PARTICIPLES
+        # "killed two patients injured eight others": a verb with its object, a new clause
+        and not (ascii_digits(then[:1]) or then in UNITS or then in ("dozens", "several"))
     )
 
 
@@ -635,6 +696,71 @@ def _remainders(found: list[Mention]) -> None:
             continue
         if any(e.measure == m.measure and not e.subgroup for e in found[:k]):
             m.subgroup = m.nested = True
+
+
+# Nouns that name people in general: a list right after them names their parts.
+_GENERIC = frozenset(
+    {"civilians", "people", "persons", "syrians", "citizens", "residents", "victims"}
+    | {"members", "individuals", "others"}
+)
+
+
+def _appositive_parts(found: list[Mention]) -> None:
+    """ "Three civilians two women and a man were killed", "15 Civilians 3 Children Killed":
+    counts listed right after a general noun group, with no verb between, are its parts
+    when they add up to it, or when they are children / women fewer than it."""
+    for k, m in enumerate(found):
+        value = m.count.figure.pick("low")
+        if m.subgroup or m.head not in _GENERIC or k + 1 >= len(found):
+            continue
+        left = found[k + 1].left.split()
+        if left[-1:] and left[-1] in _AND:
+            continue  # "Three members and three fighters": a list, not parts
+        comma = left[-1:] == [","]  # "2 regime members, a lieutenant and a captain, were"
+        if not _bare_group(" ".join(left[:-1] if comma else left)):
+            continue
+        chain = [found[k + 1]]
+        for later in found[k + 2 :]:
+            words = [w for w in later.left.split() if w not in DETERMINERS]
+            if not (words and words[-1] in COORD and _bare_group(" ".join(words[:-1]))):
+                break
+            chain.append(later)
+        parts = sum(c.count.figure.pick("low") for c in chain)
+        fewer_kin = all(c.head in CHILD | WOMAN for c in chain) and parts < value
+        if parts == value or (fewer_kin and not comma):
+            for c in chain:
+                c.subgroup, c.nested = True, True
+                c.measure = c.measure or m.measure
+
+
+def _bare_group(left: str) -> bool:
+    """The words between two counts are a short noun group ("civilians", "syrian civilians"):
+    no verb, auxiliary, preposition or punctuation."""
+    words = left.split()
+    return 0 < len(words) <= 3 and all(
+        w[0].isalpha() and w not in AUX and w not in PREPOSITIONS and not _verbish(w) for w in words
+    )
+
+
+_BODY = frozenset({"bodies", "body", "corpses", "corpse", "remains"})
+
+
+def _bodies(found: list[Mention]) -> None:
+    """ "at least 32 people were killed ..., with 18 bodies pulled from the rubble", "kill 30
+    fighters and parade the corpses of dozens": bodies counted after a killed figure of the
+    same sentence are those dead again, not more dead (unless "more", "other" ...)."""
+    for k, m in enumerate(found):
+        if m.measure != KILLED or m.subgroup or not _body_count(m) or _additive(m):
+            continue
+        if any(e.measure == KILLED and not e.subgroup and not _body_count(e) for e in found[:k]):
+            m.subgroup = m.nested = True
+
+
+def _body_count(m: Mention) -> bool:
+    return any(t.low in _BODY for t in m.right[:3]) or m.left.split()[-2:-1] in (
+        ["bodies"],
+        ["corpses"],
+    )
 
 
 _PRONOUN = re.compile(
@@ -655,6 +781,11 @@ def _coordinated_left(m: Mention) -> bool:
     left_words = m.left.split()
     if COORD_PHRASE.search(m.left):
         return True
+    if left_words[-1:] == ["and"] and m.right[:1] and m.right[0].low in ("others", "more"):
+        # "killed seven suspected militants on Sunday and five others on Monday"; not "and
+        # eight others experienced breathing difficulties" (a predicate of their own)
+        after = m.right[1].low if len(m.right) > 1 else "."
+        return after in PREPOSITIONS or not after[0].isalnum()
     return (
         bool(left_words)
         and left_words[-1] in COORD
@@ -678,6 +809,7 @@ def _propagate(found: list[Mention]) -> None:
             while words and words[-1] in DETERMINERS:
                 words.pop()  # "a man and his wife were executed"
             phrase = bool(COORD_PHRASE.search(" ".join(words))) and len(words) <= 8
+            listed = bool(words) and words[-1] in _AND  # "A and B": neither is the other's parent
             coord_right = phrase or (
                 n > 0 and len(words) <= 5 and (len(words) <= 2 or words[-1] in COORD)
             )
@@ -685,10 +817,12 @@ def _propagate(found: list[Mention]) -> None:
                 m.measure, m.via, changed = nxt.measure, "coordination", True
             elif m.subgroup and prv and prv.measure:
                 m.measure, m.via, changed = prv.measure, "coordination", True
-            elif nxt and nxt.measure and nxt.subgroup and n == len(m.right):
+            elif nxt and nxt.measure and nxt.subgroup and n == len(m.right) and not listed:
                 m.measure, m.via, changed = nxt.measure, "parent", True
             elif nxt and nxt.measure and coord_right and (phrase or n >= len(words)):
                 m.measure, m.via, changed = nxt.measure, "coordination", True
+                if listed and nxt.subgroup and nxt.via == "right":
+                    m.subgroup = True  # "Five women and 13 rebels were among the dead"
             elif prv and prv.measure and (_coordinated_left(m) or m.subgroup):
                 m.measure, m.via, changed = prv.measure, "coordination", True
         if not changed:
@@ -719,6 +853,7 @@ def _repeats(found: list[Mention]) -> None:
         for earlier in found[:k]:
             if (
                 earlier.repeat
+                or _listed_with(earlier, found, m)
                 or earlier.measure != m.measure
                 or earlier.subgroup != m.subgroup
                 or (m.head in CHILD) != (earlier.head in CHILD)
@@ -733,6 +868,20 @@ def _repeats(found: list[Mention]) -> None:
             else:
                 m.repeat = True
             break
+
+
+def _listed_with(earlier: Mention, found: list[Mention], m: Mention) -> bool:
+    """ "Three members and three fighters were killed": the two are one list (joined by a
+    coordinator inside one short noun group), so equal figures are two groups, not one toll
+    said twice."""
+    k = found.index(m)
+    if found[k - 1] is not earlier or earlier.via != "coordination":
+        return False
+    words = [w for w in m.left.split() if w not in DETERMINERS]
+    return bool(words) and words[-1] in _AND and _bare_group(" ".join(words[:-1]))
+
+
+_AND = frozenset({"and", "&", "plus"})
 
 
 def add(figures: list[Figure]) -> Figure:

@@ -5,12 +5,14 @@
   not adds); a coding statement or a place's share corrects earlier figures.
 - A claim whose sentence names no day (a headline, "Car bomb kills 34 in Hama") that gives
   the same toll as a claim with a named day in the same country and region is the same
-  incident said twice: it is folded into that one, never added as a second incident.
+  incident said twice: it is folded into that one, never added as a second incident. So is
+  an undated vague count ("dozens were killed") at or below a dated precise toll there.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -122,6 +124,22 @@ def place_unplaced(claims: dict[tuple[object, ...], Claim]) -> None:
         del claims[rkey]
 
 
+def apply_coding(claims: dict[tuple[object, ...], Claim]) -> None:
+    """A coding statement ("Fatalities coded as 0 (VoJ reported 1)") or a place's stated
+    share is the coder's final word on the incident's killed figure, whichever source the
+    narrative cites: every source's claim of that incident takes it."""
+    coded: dict[Key, Figure] = {}
+    for claim in claims.values():
+        figure = claim.figures.figures.get("killed")
+        if figure is not None and claim.figures.rank >= 2:
+            coded[claim.key] = figure
+    for claim in claims.values():
+        figure = coded.get(claim.key)
+        if figure is not None and "killed" in claim.figures.figures:
+            claim.figures.figures["killed"] = figure
+            claim.figures.rank = max(claim.figures.rank, 2)
+
+
 def fold_restatements(claims: dict[tuple[object, ...], Claim]) -> None:
     """Undated incident claims that repeat a dated claim's toll in the same country and
     region join that claim (in place)."""
@@ -146,13 +164,18 @@ def fold_headlines(claims: dict[tuple[object, ...], Claim]) -> None:
     for rkey, claim in list(claims.items()):
         if not claim.headline or claim.key[4]:
             continue
+        story = [c for c in claims.values() if not c.headline and not c.key[4]]
         bodies = [
             c
-            for c in claims.values()
-            if not c.headline and not c.key[4] and _within(claim, c) and _same_place(claim, c)
+            for c in story
+            if _within(claim, c) and (_same_place(claim, c) or _same_killed(claim, c))
         ]
         if not bodies:
-            continue
+            # "32 killed in Daraa, Aleppo ... At least 22 people were killed Friday in Daraa":
+            # a headline above the one incident its body tells, in its place, sums it up.
+            bodies = [c for c in story if _same_place(claim, c) and _killed(c)]
+            if len(bodies) != 1 or len({c.key[0] for c in story}) != 1:
+                continue
         target = max(bodies, key=_killed)
         merge(target, claim.figures)
         target.sentences = claim.sentences + target.sentences
@@ -163,6 +186,19 @@ def fold_headlines(claims: dict[tuple[object, ...], Claim]) -> None:
 def _killed(claim: Claim) -> int:
     figure = claim.figures.figures.get("killed")
     return figure.pick("low") if figure else 0
+
+
+def _same_killed(a: Claim, b: Claim) -> bool:
+    """The same killed toll (in the same country): "Syria strikes kill 45 ... on Damascus ...
+    At least 45 people were killed in ... strikes ... around Damascus" is one toll told twice,
+    though the headline's place is the city and the body's its countryside."""
+    mine, theirs = a.figures.figures.get("killed"), b.figures.figures.get("killed")
+    return (
+        a.key[0] == b.key[0]
+        and mine is not None
+        and theirs is not None
+        and (same_toll(mine, theirs))
+    )
 
 
 def _same_place(a: Claim, b: Claim) -> bool:
@@ -182,14 +218,26 @@ def _within(headline: Claim, body: Claim) -> bool:
     return shared
 
 
+# "Dozens of civilians have reportedly been killed ... at least 73 civilians were killed
+# on Tuesday": a vague count of the same dead, told before the precise one.
+_VAGUE = re.compile(
+    r"\b(?:dozens|scores|hundreds|thousands|tens|several|many|a number of|numbers of)\b",
+    re.IGNORECASE,
+)
+
+
 def _restates(claim: Claim, target: Claim) -> bool:
     (country, admin1, _, _, _), (t_country, t_admin1, _, _, _) = claim.key, target.key
     if country != t_country or (admin1 and t_admin1 and admin1 != t_admin1):
         return False
+    vague = any(_VAGUE.search(s) for s in claim.sentences)
     for measure in ("killed", "injured"):
         mine, theirs = claim.figures.figures.get(measure), target.figures.figures.get(measure)
         if mine is not None or theirs is not None:
-            return mine is not None and theirs is not None and same_toll(mine, theirs)
+            if mine is None or theirs is None:
+                return False
+            within = vague and mine.qualifier is not Qualifier.EXACT
+            return same_toll(mine, theirs) or (within and mine.pick("low") <= theirs.pick("low"))
     return False
 
 

@@ -50,6 +50,13 @@ _YEAR_ONLY = re.compile(
     re.IGNORECASE,
 )
 
+# "the 2019 strike on Baghuz", "a 2016 siege": a year used as an adjective of the event.
+_YEAR_ADJECTIVE = re.compile(
+    r"\b(?:the|a|an|its|their|his|her)\s+((?:19|20)[0-9][0-9])\s+(?:[a-z][\w-]*\s+){0,2}?"
+    r"(?:attack|strike|airstrike|air strike|raid|bombing|massacre|siege|offensive|"
+    r"campaign|battle|war|assault|operation|shelling|explosion|blast|incident)s?\b"
+)
+
 
 _MONTH_ONLY = re.compile(
     rf"\b(?:in|during)\s+(?:(?:early|mid|late)[- ])?{_MONTH}(?!\s*[0-9])", re.IGNORECASE
@@ -59,17 +66,66 @@ RECENT = timedelta(days=31)
 of 3 January about 30 December is news)."""
 
 
+# "the city that has been divided since July 2012", "Douma, under siege since 2013", "the area
+# held by rebels since 2013": a state of the place (who holds it, how it is split), not the
+# period of a toll nor the year of its event.
+_STATE_SINCE = re.compile(
+    r"\b(?:divided|held|controlled|split|occupied|closed|run|governed|administered|encircled"
+    r"|under\s+(?:[\w-]+\s+)?(?:control|siege|rule)|in\s+(?:[\w-]+\s+)?hands)"
+    r"(?:\s+by\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)?\s+since\s+[^,.;]{1,40}",
+    re.IGNORECASE,
+)
+
+
+def without_states(text: str) -> str:
+    """The text with "since ..." phrases that date a place's state blanked out (same length)."""
+    return _STATE_SINCE.sub(lambda m: " " * len(m.group()), text)
+
+
+# "a review into a 2019 US bombing that killed dozens of civilians", "since the 2019 operation
+# which killed the ISIS leader": an earlier year's event named with its toll inside a sentence
+# that may report a new one. Group 1: the year.
+_PAST_EVENT_CLAUSE = re.compile(
+    r"\b(?:the|a|an|its|their)\s+((?:19|20)[0-9][0-9])\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:attack|strike|airstrike|air strike|raid|bombing|massacre|siege|offensive|"
+    r"campaign|battle|assault|operation|shelling|explosion|blast|incident|bombings|strikes|raids"
+    r"|attacks)\s+(?:in\s+[\w-]+\s+)?(?:that|which)\s+[^,.;]{0,120}",
+    re.IGNORECASE,
+)
+
+
+def without_history(text: str, reference: date) -> str:
+    """The text with the clauses of an earlier year's event ("the 2019 strike that killed 64
+    civilians") blanked out (same length), so their toll is not this sentence's."""
+    return _PAST_EVENT_CLAUSE.sub(
+        lambda m: (
+            " " * len(m.group())
+            if int(m.group(1)) < reference.year
+            and date(int(m.group(1)), 12, 31) < reference - RECENT
+            else m.group()
+        ),
+        text,
+    )
+
+
 def historical(text: str, reference: date) -> bool:
     """True when what the sentence reports happened in an earlier year and is named as
-    history: a year ("the siege of 2016, which killed thousands", "in March 2019"), a full
+    history: a year ("the siege of 2016, which killed thousands", "in March 2019", "the 2019
+    strike on Baghuz"), a full
     date ("a deadly March 18, 2019, attack"), or a month that lies in the previous year ("In
     September ..." told in July), more than ``RECENT`` before the reference day; and the
     sentence names no recent day ("on Monday", "on December 30, 2021" told on 3 January).
-    "born in 1976" is not the event's year."""
+    "born in 1976" is not the event's year, nor "divided since 2012"."""
+    text = without_states(text)
     cutoff = reference - RECENT
     old = [
         date(int(y), 12, 31)
         for y in _YEAR_ONLY.findall(text)
+        if int(y) < reference.year and date(int(y), 12, 31) < cutoff
+    ]
+    old += [
+        date(int(y), 12, 31)
+        for y in _YEAR_ADJECTIVE.findall(text)
         if int(y) < reference.year and date(int(y), 12, 31) < cutoff
     ]
     old += [
@@ -178,8 +234,31 @@ def dateline(text: str, reference: date | None) -> Dateline | None:
     return Dateline(m.group(1).strip(), _resolve(base, month, day, year), m.end())
 
 
+_STAMP = re.compile(
+    r"^\W*(?:(?:date of publication|published|last updated(?: at)?|updated)\s*:?\s*)?"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+    r"(?:[0-9]{1,2}\s+[a-z]{3,9}\.?,?\s+[0-9]{4}|[a-z]{3,9}\.?\s+[0-9]{1,2},?\s*[0-9]{4}"
+    r"|[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{4})"
+    r"(?:\s*\(updated[^)]{0,40}\))?(?:\s+[0-9]{1,2}:?[0-9]{2}\b)?",
+    re.IGNORECASE,
+)
+
+
+def stamp_end(text: str) -> int:
+    """End of a publication stamp opening a text ("21 Jul 2016 ...", "Date of publication 3
+    April 2017 ...", "Last updated at Jun 142016 ..."), 0 when there is none: the stamp's
+    day is when the text was published, not when its incident happened."""
+    m = _STAMP.match(text)
+    if m is None:
+        return 0
+    numeric = re.search(r"[0-9][./-][0-9]", m.group()) is not None
+    named = any(w.casefold()[:3] in MONTHS for w in re.findall(r"[A-Za-z]{3,}", m.group()))
+    return m.end() if numeric or named else 0
+
+
 def period_start(text: str, reference: date) -> date | None:
     """Start of a cumulative period the sentence sums up, or None if it is not a summary."""
+    text = without_states(text)
     for m in _SINCE.finditer(text):
         rest = text[m.end() : m.end() + 40]
         days = absolute_dates(rest, reference)

@@ -7,6 +7,13 @@ Rules (each one is tested):
   dateline's day, else ``reported_at``'s). Its region is the first gazetteer region it
   names, else the last one named before it. Its source is the one it attributes to
   ("according to ...", "witnesses said"), else the ``source`` passed in.
+- Precision first (``confidence.py``): an incident only when the figure is one incident's
+  toll. What a hedge puts in doubt ("may have killed up to 80", "whether ... killed") and
+  an intent ("threatened to kill 10") give no figure; accidents, quarrels and obituaries
+  are not the conflict; a figure that sums up several events though no period word is
+  said (a report's list line, "as of Saturday", "the same period", "this month alone",
+  "the two offensives", "N times", "in recent days", a month's total, a monitor's periodic
+  count, a present perfect toll tied to no day, place or single event) is a summary.
 - A claim that sums up a period or many attacks is a summary (``tallies.py``: "since
   <date>", "over the past week", "the war has killed", "21 attacks left 37 dead"; kind
   summary, period_start = the period's first day when the text gives it, occurred_at = the
@@ -23,6 +30,9 @@ Rules (each one is tested):
   is skipped. A toll of 1,000 or more with no day and no single event named is a summary.
 - A headline (text before a date stamp) whose toll the body matches or exceeds, for the
   same country and region, is the body's incident (``claims.fold_headlines``).
+- A coding statement ("Fatalities coded as 0 (VoJ reported 1)") is the incident's killed
+  figure for every source (``claims.apply_coding``); a publication stamp opening a text
+  ("21 Jul 2016 ...") is not the incident's day.
 - Claims with one (country, region, day, kind, period) in one text are one incident:
   one incident_id. Claims of one incident from one source are one report (``claims.py``):
   figures from several sentences combine by the stated total if any, else the maximum (a
@@ -49,10 +59,11 @@ from schemas.reports import EventType, Figure, IncidentReport, Source, SourceKin
 from services.common.errors import RejectedInput, RejectionKind
 from services.common.gazetteer import Gazetteer
 
-from . import context, dates, places, shares, tallies
+from . import confidence, context, dates, places, shares, tallies
 from .casualties import sentence_figures
 from .claims import (
     Claim,
+    apply_coding,
     build,
     day_start,
     digest,
@@ -139,7 +150,8 @@ def extract_all(
     last_killed: int | None = None
     for k, sent in enumerate(split):
         s = sent.text
-        figures = sentence_figures(s)
+        told = dates.without_history(s, anchor[1]) if anchor else s
+        figures = sentence_figures(confidence.without_doubt(told))
         stated = figures.figures.get("killed")
         whole = stated.pick("low") if stated else last_killed
         divided = False  # a division names the parts' places, not a new place for the story
@@ -151,6 +163,10 @@ def extract_all(
         if "killed" in figures.figures:
             last_killed = figures.figures["killed"].pick("low")
         found = [] if divided else places.regions(s, gazetteer, doc_country)
+        filed = places.filed_from(s)
+        if any(p.start >= filed for p in found):
+            found = [p for p in found if p.start >= filed]  # where it was filed from is not it
+        found = places.contained(s, found)
         if found:
             region = found[0]
         kind_here = context.event_type(s)
@@ -163,7 +179,8 @@ def extract_all(
             continue
         reference = anchor[1]
         period = tallies.tally(s, reference)
-        named_day = None if period else dates.incident_day(s, reference)
+        stamp = dates.stamp_end(s) if k == 0 and line is None else 0
+        named_day = None if period else dates.incident_day(s[stamp:], reference)
         if not figures:
             if named_day is not None:
                 day, day_named = named_day, True
@@ -171,18 +188,23 @@ def extract_all(
         if period is None and dates.historical(s, reference) and not tallies.is_comparison(s):
             skipped.append(Skipped(s, "background: an event of an earlier year"))
             continue
+        toll = stated or figures.figures.get("injured")
         if (
             period is None
-            and stated
-            and tallies.too_large_for_one_event(s, stated.pick("low"), reference)
+            and toll
+            and tallies.too_large_for_one_event(s, toll.pick("low"), reference)
         ):
             period = tallies.Tally(None)
-        if tallies.not_conflict(s):
+        if tallies.not_conflict(s) or confidence.not_conflict(s):
             skipped.append(Skipped(s, "not a conflict casualty (earthquake, accident ...)"))
             continue
         if tallies.is_rate(s):
             skipped.append(Skipped(s, "a rate (per day / week), not an incident"))
             continue
+        if period is None and confidence.cumulative(
+            s, placed=bool(found), dated=named_day is not None
+        ):
+            period = tallies.Tally(None)
         start = period.start if period else None
         if period is None:
             if named_day is not None:
@@ -231,6 +253,7 @@ def extract_all(
         if verif and _SEVERITY.index(verif) > _SEVERITY.index(current.verification):
             current.verification = verif
     place_unplaced(claims)
+    apply_coding(claims)
     fold_restatements(claims)
     fold_headlines(claims)
     built: list[IncidentReport] = []

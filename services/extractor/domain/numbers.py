@@ -109,6 +109,31 @@ NAME_NOUNS = words(
 )
 
 
+# Capitalised words after which a bracketed number is still a count ("(Killed 5)").
+_NOT_NAMES = re.compile(
+    r"^(?:killed|dead|died|deaths?|fatalit\w+|martyr\w*|injured|wounded|casualt\w+|victims?|"
+    r"total|toll|civilians?|people|persons|fighters|soldiers|children|women|men)$"
+)
+
+
+_PARENTS = frozenset({"father", "mother", "parent", "grandfather", "grandmother"})
+_ABBREVIATED = frozenset(MONTHS) | {"no", "nos"}
+
+
+def _count_follows(tokens: list[Token], k: int) -> bool:
+    if k < len(tokens) and tokens[k].low in ("the", "those", "these"):
+        k += 1
+    return k < len(tokens) and (ascii_digits(tokens[k].low[:1]) or tokens[k].low in UNITS)
+
+
+def _none_of(tokens: list[Token], first: int) -> bool:
+    """ "none of the 20 passengers", "neither of the two"."""
+    k = first - 1
+    if k >= 0 and tokens[k].low in ("the", "its", "their"):
+        k -= 1
+    return k > 0 and tokens[k].low == "of" and tokens[k - 1].low in ("none", "neither")
+
+
 def ascii_digits(text: str) -> bool:
     """str.isdigit() also accepts "²" and other digits int() refuses."""
     return text.isascii() and text.isdigit()
@@ -228,6 +253,14 @@ def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
     text = tokens[last - 1].low
     if before in MONTHS or after in MONTHS or before == "/" or after == "/":
         return False
+    if before == "." and first > 1 and tokens[first - 2].low in _ABBREVIATED:
+        return False  # "On Oct. 22, a man ...", "building No. 12": a day, a name
+    if first > 1 and before == "of" and tokens[first - 2].low in _PARENTS:
+        return False  # "a father of three was killed": his children, not victims
+    if text in ("one", "1") and after == "of" and _count_follows(tokens, last + 1):
+        return False  # "he was one of 5 people killed": one of a count, not one more
+    if before == "no" or _none_of(tokens, first):
+        return False  # "no one was killed", "none of the 20 passengers were hurt"
     # "10:30" is a time; "Syria: 2 more soldiers" and "reached 166: 114 fighters" are not.
     if before == ":" and first > 1 and _glued_pair(tokens, first - 2, first - 1, first):
         return False
@@ -245,10 +278,47 @@ def _is_count_context(tokens: list[Token], first: int, last: int) -> bool:
         return False
     if after in _NOT_COUNTS or (after == "-" and after2.startswith(("year", "month", "day", "km"))):
         return False
+    if (
+        before == ","
+        and after in {",", ")"}
+        and first > 1
+        and tokens[first - 2].text[:1].isupper()
+        and tokens[first - 2].low.isalpha()
+        and ascii_digits(text)
+        and int(text) < 120
+    ):
+        return False  # "Khaled Omar, 34, was killed": an age between commas after a name
+    if _after_aged(tokens, first):
+        return False  # "children aged from four to 10": ages
+    if after.split("-", 1)[0] in _NOT_COUNTS:
+        return False  # "an 11 years-old child", "a 3-day-old": an age or a span
+    if (
+        after == ")"
+        and first > 1
+        and tokens[first - 2].low == "("
+        and tokens[first - 1].text[:1].isupper()
+        and before.isalpha()
+        and not _NOT_NAMES.match(before)
+    ):
+        return False  # "ERBIL (Kurdistan 24) -": a number closing a name in brackets
     if ascii_digits(text) and len(text) == 4 and 1900 <= int(text) <= 2100 and last - first == 1:
         return False
     # "on 9, ..." / "since 27." are day numbers whose month was given earlier.
     return not (before in {"on", "since", "until"} and after in {",", "."} and ascii_digits(text))
+
+
+_AGE_RANGE = frozenset({"from", "between", "to", "and", "-"})
+
+
+def _after_aged(tokens: list[Token], first: int) -> bool:
+    """ "aged 40", "aged from four to 10", "ages between 6 and 12": the number is an age."""
+    for k in range(first - 1, max(-1, first - 5), -1):
+        low = tokens[k].low
+        if low in ("aged", "ages"):
+            return True
+        if low not in _AGE_RANGE and _word_number(tokens, k) is None:
+            return False
+    return False
 
 
 def find_counts(tokens: list[Token]) -> list[Count]:

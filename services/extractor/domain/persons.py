@@ -61,7 +61,7 @@ _NAMING = words("named identified known described")
 # "X, believed to be a member of HTS,", "X, aged 40,": an appositive, the same person.
 _APPOSITIVE = words(
     "believed named identified aged known said reportedly described thought dubbed "
-    "nicknamed aka unknown"
+    "nicknamed aka unknown from born originally"
 )
 # "over the death of X" (a protest), "after the killing of X": an earlier death, a reason.
 _REASON = words("over after following since for against about avenge protest mourning")
@@ -130,6 +130,14 @@ def _subject_start(tokens: list[Token], end: int) -> int:
     k = end - 1
     while k >= 0 and (tokens[k].low not in _PREDICATES or _adjectival(tokens, k)):
         low = tokens[k].low
+        if low == ")":  # "Rami Omar (34 years) was killed": an aside inside the subject
+            opening = next(
+                (j for j in range(k - 1, max(-1, k - 8), -1) if tokens[j].low == "("), -1
+            )
+            inside = {t.low for t in tokens[opening + 1 : k]}
+            if opening > 0 and not inside & (_PREDICATES | _NOUN_KILL | _NOUN_INJURE):
+                k = opening - 1
+                continue
         if low in _SUBJECT_STOP and not (low == "as" and k and tokens[k - 1].low in _NAMING):
             break
         if tokens[k].low in ("-",) and k > 0 and tokens[k - 1].end < tokens[k].start:
@@ -204,6 +212,35 @@ def _is_name(part: list[Token]) -> bool:
     )
 
 
+# Capitalised words that end the name of a body, not of a person.
+_BODIES = words(
+    "council forces force army brigade brigades division front party committee observatory "
+    "ministry command units unit group groups battalion corps militia movement network "
+    "agency office authority authorities government administration company state"
+)
+
+
+def _titled_name(part: list[Token]) -> bool:
+    """ "Syrian businessman Bara Katerji", "Lieutenant Colonel Hassan Suleiman": a title or a
+    description before a name of two words or more."""
+    words = [t for t in part if t.low not in ("-", "'", ".")]
+    run = 0
+    for t in reversed(words):
+        if not (_name_word(t) or t.low in _NAME_PARTICLES) or t.low in _NOT_NAMES:
+            break
+        run += 1
+    if run < 2 or run >= len(words) or {t.low for t in words[-run:]} & _BODIES:
+        return False
+    before = [t.low for t in words[:-run]]
+    noun = before[-1]  # "businessman": a noun, not "the", "from", "likely", "captured"
+    return (
+        noun.isalpha()
+        and noun not in _STOP | AUX | _ARTICLES | ADVERBS
+        and not noun.endswith(("ed", "ing", "ly"))
+        and not any(w.endswith("ed") or w.isdigit() for w in before)
+    )
+
+
 def _age(part: list[Token]) -> int | None:
     """ "the 15-year old Badran" -> 15; None without an age."""
     for k, t in enumerate(part[:-1]):
@@ -227,6 +264,7 @@ def _person(part: list[Token]) -> tuple[bool, bool, bool] | None:
         head is not None
         or _is_name(part)
         or (age is not None and any(t.text[:1].isupper() for t in part))
+        or (plural is None and _titled_name(part))
     ):
         child = (head in CHILD) or (age is not None and age < 18)
         woman = head in _FEMALE and not child
@@ -259,24 +297,33 @@ def _count(
     people = children = women = 0
     after_group = False  # names after a counted group list its members
     previous_name = False
+    previous_noun = False  # the last person counted was a noun ("the commander")
+    many = False  # the last counted group held more than one person
     for x, y in _conjuncts(tokens, a, b):
         part = tokens[x:y]
         if any(k in covered for k in range(x, y)):
             after_group = True
             previous_name = False
+            group = find_counts(part)
+            # "4 people, one of them a teacher, and his two sons": members of the four
+            many = many or (bool(group) and group[0].figure.pick("low") > 1)
             continue
         lows = [t.low for t in part]
         if _verb(part):
             break  # "killed a policeman and abducted ...": the list ended, a verb follows
         if all(t.low.isdigit() for t in part):
             continue  # "Sabri Sido, 20,": an age
-        if _age(part) is None and any(t.low.isdigit() or t.low in _NUMBER_WORDS for t in part):
+        numbered = any(t.low.isdigit() or t.low in _NUMBER_WORDS for t in part)
+        counts = find_counts(part) if numbered and _age(part) is None else []
+        if counts:
             # a number casualties.py did not take: a count of persons ("eight more
-            # militants") when the conjunct opens with it and names persons
-            counts = find_counts(part)
-            head = lows[counts[0].last : counts[0].last + 3] if counts else []
-            person = next((w for w in head if w in PERSON or w in THINGS), "") in PERSON
-            if counts and counts[0].first == 0 and person:
+            # militants") when the conjunct opens with it and names persons ("the father of
+            # three" has no count: his children are not victims)
+            head = lows[counts[0].last : counts[0].last + 3]
+            noun = next((w for w in head if w in PERSON or w in THINGS or _kin(w)), "")
+            person = noun in PERSON or _kin(noun)
+            opens = all(w in _ARTICLES for w in lows[: counts[0].first])  # "his two sons"
+            if opens and person and not (after_group and many):
                 people += counts[0].figure.pick("low")
                 after_group, previous_name = True, False
             continue
@@ -297,8 +344,12 @@ def _count(
         name = _is_name(part)
         if after_group and name:
             continue
+        if name and previous_noun and tokens[x - 1].low == "," and _closes_aside(tokens, y, b):
+            previous_noun = False
+            continue  # "the senior leader, Abu X, and his two sons": the leader named
         after_group = False
         previous_name = name or previous_name
+        previous_noun = not name
         people += 1
         children += found[1]
         women += found[2]
@@ -307,6 +358,16 @@ def _count(
     if singular:
         return 1, min(children, 1), min(women, 1)
     return people, children, women
+
+
+def _kin(word: str) -> bool:
+    """ "sons", "brothers", "cousins": kin nouns in the plural."""
+    return word.endswith("s") and word[:-1] in _KIN
+
+
+def _closes_aside(tokens: list[Token], y: int, b: int) -> bool:
+    """The conjunct ending at ``y`` is closed by a comma (an appositive) or ends the list."""
+    return y >= b or tokens[y].low == ","
 
 
 def _victims(tokens: list[Token], covered: set[int]) -> list[Victims]:
@@ -353,7 +414,11 @@ def _victims(tokens: list[Token], covered: set[int]) -> list[Victims]:
         if measure is None or span is None or span[0] >= span[1]:
             continue
         if subject and any(k in covered for k in range(span[0], span[1])):
-            continue  # the subject is a counted group
+            # the subject holds a counted group: only persons coordinated before it are new
+            # ("Woman and two children killed", "Ali and his three sons were killed")
+            span = _before_group(tokens, span, covered)
+            if span is None:
+                continue
         if _both(tokens, i):
             continue  # "Five killed and wounded": no split
         if subject:
@@ -363,6 +428,21 @@ def _victims(tokens: list[Token], covered: set[int]) -> list[Victims]:
             found.append(Victims(measure, *counted))
             covered.update(range(span[0], span[1]))
     return found
+
+
+def _before_group(
+    tokens: list[Token], span: tuple[int, int], covered: set[int]
+) -> tuple[int, int] | None:
+    """The conjuncts of a subject before its first counted group, when "and" joins them to
+    it; None otherwise."""
+    end = next(k for k in range(span[0], span[1]) if k in covered)
+    while end > span[0] and tokens[end - 1].low in _ARTICLES:
+        end -= 1
+    if end - 1 <= span[0] or tokens[end - 1].low != "and":
+        return None
+    if any(_verb([t]) or t.low.isdigit() for t in tokens[span[0] : end - 1]):
+        return None  # "SDF captured 60% of Raqqa and 17 IS members were killed": a clause
+    return span[0], end - 1
 
 
 def _both(tokens: list[Token], i: int) -> bool:

@@ -83,7 +83,8 @@ _ACTOR_AFTER = re.compile(
 )
 _AROUND_BEFORE = re.compile(
     r"\b(?:near|outside|around|outskirts of|suburbs? of|countryside of|vicinity of|"
-    r"(?:north|south|east|west)(?:east|west)?(?:ern)? of)\s+(?:the\s+)?$",
+    r"(?:north|south|east|west)(?:east|west)?(?:ern)? of)\s+(?:the\s+)?"
+    r"(?:(?:syrian\s+)?capital,?\s+)?$",
     re.IGNORECASE,
 )
 _AROUND_AFTER = re.compile(
@@ -92,7 +93,8 @@ _AROUND_AFTER = re.compile(
 # "the government in Damascus", "named as Fatimah Mar'i al Rebdawi": not the event's place
 _NOT_HERE_BEFORE = re.compile(
     r"\b(?:government|regime|authorities)\s+(?:in|of)\s+$|\b(?:named|named as|identified as|"
-    r"called|nicknamed|aka)\s+(?:[A-Z][\w'’‘-]*\s+){0,4}$",
+    r"called|nicknamed|aka)\s+(?:[A-Z][\w'’‘-]*\s+){0,4}$"
+    r"|\bborn\s+(?:in\s+(?:19|20)[0-9][0-9]\s+)?in\s+$",
 )
 MAX_WORDS = 4
 _PART_OF = re.compile(r"^\s+(?:neighbou?rhood|district|quarter)\s+(?:of|in)\b", re.I)
@@ -131,6 +133,43 @@ def regions(text: str, gazetteer: Gazetteer, country: str | None = None) -> list
     return sorted(found, key=lambda p: p.start)
 
 
+# "QAMISHLI, Syria (North Press) – ...", "Damascus, SANA- ...": the town a story was filed
+# from opens it, before the agency's name and a dash.
+_FILED = re.compile(
+    r"^\W*[A-Z][\w'’ -]{1,30}?,\s*(?:Syria\s*,?\s*)?(?:\([^()]{1,30}\)|[A-Z]{2,10})\s*[-–—:]"
+)
+
+
+def filed_from(sentence: str) -> int:
+    """End of a dateline's "TOWN, (Agency) -" opening the sentence, 0 when there is none."""
+    m = _FILED.match(sentence)
+    return m.end() if m else 0
+
+
+# "the village of al-Hamidia in Qunaitra northern countryside", "Hoshan, Raqqa province": the
+# governorate named right after a town contains it.
+_CONTAINER = re.compile(r"^[^.;]{0,25}?\b(?:in|of)\s+(?:the\s+)?$|^\s*(?:village|town)?\s*,\s*$")
+
+
+def contained(sentence: str, found: list[Place]) -> list[Place]:
+    """``found`` with a first town that the governorate named right after it contradicts
+    replaced by that governorate (a town's name recurs across governorates)."""
+    if len(found) < 2 or found[0].source is not Admin1Source.PLACE:
+        return found
+    town, then = found[0], found[1]
+    if then.source is not Admin1Source.TEXT or then.admin1 == town.admin1:
+        return found
+    if not _CONTAINER.match(sentence[town.end : then.start]):
+        return found
+    return [then, *found[2:]]
+
+
+def _name_goes_on(word: str) -> bool:
+    """The next word of the run continues an Arabic proper name ("Sulaiman al-Halabi"): a
+    capitalised word alone may be a place word or a Title Case headline's, so it does not."""
+    return re.match(rf"{_PARTICLE}-\w", word.casefold()) is not None  # "al-Halabi"
+
+
 def _towns_in(
     text: str, offset: int, span: str, taken: list[tuple[int, int]], country: str | None
 ) -> list[Place]:
@@ -154,6 +193,12 @@ def _towns_in(
                 continue
             if _PART_OF.match(text[end : end + 40]):
                 continue  # "the Sulaymaniyah neighborhood of ... Aleppo": the city decides
+            if i + size < len(words):
+                nxt = (offset + words[i + size][0], offset + words[i + size][1])
+                if _name_goes_on(text[nxt[0] : nxt[1]]) and not any(
+                    a < nxt[1] and nxt[0] < b for a, b in taken
+                ):
+                    continue  # "Sulaiman al-Halabi": a longer name, not the town
             town = towns[0]
             place = Place(
                 town.country,

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .dates import absolute_dates, incident_day, period_start
+from .dates import absolute_dates, incident_day, period_start, without_states
 from .numbers import MONTHS, TENS, UNITS, ascii_digits
 from .text import words
 
@@ -91,11 +91,13 @@ _NOT_ADJECTIVE = words(
     "killed dead died wounded injured in of on at by from who which that were was two "
     "three four several many"
 )
-# "in various provinces", "in separate incidents": a toll of many regions or events at once
+# "in various provinces", "in separate incidents", "in different circumstances": a toll of
+# many regions or events at once
 # ("in several areas in Idlib" is one region's toll: an incident, as ACLED codes it).
 _MANY_PLACES = re.compile(
     r"\b(?:in|across|on|at)\s+(?:various|several|different|many|multiple|numerous|separate|"
-    r"a number of)\s+(?:[\w-]+\s+)?(?:provinces|governorates|regions|countries|incidents)\b",
+    r"a number of)\s+(?:[\w-]+\s+)?(?:provinces|governorates|regions|countries|incidents"
+    r"|circumstances|events)\b",
     re.IGNORECASE,
 )
 # "over the last 48 hours": a span of hours longer than a day.
@@ -162,6 +164,16 @@ _IN_YEAR = re.compile(
 )
 
 
+# "Third Turkish drone attack in 2023 | Child injured": the year ranks the event among others,
+# the figure is that event's.
+_ORDINAL_IN_YEAR = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+    r"\s+(?:[\w-]+\s+){0,4}?(?:attack|strike|airstrike|raid|bombing|explosion|incident|massacre)"
+    r"\s+(?:in|of|during)\s+(?:the\s+year\s+)?(?:19|20)[0-9]{2}\b",
+    re.IGNORECASE,
+)
+
+
 def _number(word: str) -> int | None:
     low = word.casefold()
     if ascii_digits(low):
@@ -210,6 +222,7 @@ def tally(text: str, reference: date) -> Tally | None:
     """The period a sentence's figures sum up, or None when they are not a tally."""
     if _FIRST.search(text) or _SUPERLATIVE.search(text):
         return None
+    text = without_states(text)
     start = period_start(text, reference)
     if start is not None and not _SUB_DAY.search(text):
         return Tally(start)
@@ -257,6 +270,7 @@ def tally(text: str, reference: date) -> Tally | None:
     whole_year = _IN_YEAR.search(text)
     if (
         whole_year
+        and not _ORDINAL_IN_YEAR.search(text)
         and reference.year - 1 <= int(whole_year.group(1)) <= reference.year
         and not absolute_dates(text, reference)
         and incident_day(text, reference) is None

@@ -35,7 +35,9 @@ PERSON = (
         "suspects assailant assailants attacker attackers bomber bombers pilot pilots sniper "
         "snipers colonel general sergeant captain lieutenant brigadier mayor imam sheikh activist "
         "activists medic medics deputy chief owner owners contractor contractors staff elder "
-        "elders martyr martyrs adult adults youth youths figure figures individual operative"
+        "elders martyr martyrs adult adults youth youths figure figures individual operative "
+        "emir emirs passenger passengers patient patients nurses pilgrim pilgrims worshipper "
+        "worshippers mourner mourners rescuer rescuers shopper shoppers"
     )
 )
 # Singular person nouns that count one person with no number or article in front: a
@@ -110,8 +112,13 @@ L_SUBGROUP = re.compile(
 )
 R_SUBGROUP = re.compile(r"^(of whom|of them|of which)\b")
 # "those killed in two attacks include 14 children": subgroups of the casualty word's measure.
+# "killing civilians including three children", "among the dead were two children", "among the
+# killed was a commander": likewise, with no total stated.
 L_INCLUDE = re.compile(
-    r"\b(killed|dead|victims|died|wounded|injured)\b[^.;]{0,60}\binclud(?:e|es|ed|ing)$"
+    r"\b(killed|dead|victims|died|wounded|injured|killing|wounding|injuring)\b[^.;]{0,60}"
+    r"\binclud(?:e|es|ed|ing)$"
+    r"|\bamong (?:the|those) (killed|dead|victims|fatalities|wounded|injured)\b[^.;]{0,40}"
+    r"\b(?:were|was|are|is)$"
 )
 # "15 of the wounded", "five of those killed": a part of that measure's (unstated) total.
 R_PART_OF = re.compile(
@@ -127,7 +134,8 @@ TOLL_FAR = re.compile(
     r"(?: to| at)?$"
 )
 INJURED_FAR = re.compile(
-    r"\bnumber of (?:the )?(?:injured|wounded|injuries)\b[^.;]{0,140}?\b(?:rose|risen|"
+    r"\bnumber of (?:the )?(?:injured|wounded|injuries|(?:those|people|civilians|persons)"
+    r"(?: who were)? (?:injured|wounded))\b[^.;]{0,140}?\b(?:rose|risen|"
     r"reached|increased|climbed|jumped|at|to)(?: to| at)?$"
 )
 # "kills and injures three", "killed or wounded": killed and injured together, no split.
