@@ -217,6 +217,12 @@ class Engine:
         self.parts: dict[str, tuple[str, ...]] = {}
         """Linked unit -> its views (one per place and time a figure is counted at)."""
         self.linker = Linker(config.linking)
+        self._linker_asleep = config.linking.policy is LinkPolicy.OFF
+        """Under policy off, until an analyst's first decision the linker is not fed: it
+        could link nothing (no scores are kept, no decision links), so every update would
+        return no regrouped incident, at the cost of its blocking index and neighbourhood
+        search per report. The first decision wakes it with every incident held (its
+        state is a function of the incidents and decisions alone, whatever the order)."""
         self._provenance = Provenance(
             self.linker,
             self.reports,
@@ -314,7 +320,7 @@ class Engine:
         effects.clocks[country] = self.clock  # its anchor moved, and maybe T
         if moved:
             self._advance(changed)
-        regrouped = self.linker.update(incident_id, subject_of(incident_id, merged))
+        regrouped = self._link_update(incident_id, merged)
         effects.regrouped += len(regrouped)
         news = self._recount({incident_id, *regrouped}, changed)
         for family, groups in zip(self._families, changed, strict=True):
@@ -331,6 +337,7 @@ class Engine:
         searched when a changed incident lies behind T). ``into`` as for ``process``."""
         effects = Effects() if into is None else into
         effects.outcome = effects.detail = None
+        self._wake_linker()
         known = self.linker.decisions.get(decision.pair)
         regrouped = self.linker.decide(decision)
         if self.linker.decisions.get(decision.pair) is not known:
@@ -372,10 +379,11 @@ class Engine:
         for report_id, entry in ids:
             self.ids.remember(report_id, entry, None)  # past the line: looked up as forgotten
         for decision in decisions:
+            self._wake_linker()
             self.linker.decide(decision)
         for incident_id, reports in incidents:
             self._store(incident_id, reports)
-            self.linker.update(incident_id, subject_of(incident_id, reports))
+            self._link_update(incident_id, reports)
         rule_names = {rule.name for rule in self.rules.rules}
         for state in alerts:
             if state.rule not in rule_names:
@@ -464,6 +472,22 @@ class Engine:
         if old is None or position != old:
             self._expiry.add(position, incident_id)
         return position
+
+    def _link_update(self, incident_id: str, reports: Reports | None) -> set[str]:
+        """The linker told of an added or changed incident (or a dropped one, None): the
+        incidents whose group changed (none while it sleeps)."""
+        if self._linker_asleep:
+            return set()
+        subject = None if reports is None else subject_of(incident_id, reports)
+        return self.linker.update(incident_id, subject)
+
+    def _wake_linker(self) -> None:
+        """Feed a sleeping linker every incident held (before a decision reaches it)."""
+        if not self._linker_asleep:
+            return
+        self._linker_asleep = False
+        for incident_id, reports in self.reports.items():
+            self.linker.update(incident_id, subject_of(incident_id, reports))
 
     def _recount(self, incidents: Iterable[str], changed: list[set[str]]) -> list[IncidentView]:
         """Count anew the units of ``incidents`` (changed, or regrouped by the linker):
@@ -681,7 +705,7 @@ class Engine:
         if gone:
             regrouped = set(gone)
             for incident_id in gone:
-                regrouped |= self.linker.update(incident_id, None)
+                regrouped |= self._link_update(incident_id, None)
             for incident_id in gone:
                 for key in self.linker.forget_decisions(incident_id):
                     effects.decisions[(country, key)] = None
@@ -692,7 +716,9 @@ class Engine:
             }
             # behind every window: counted again without a decision (nothing live changes)
             self._recount(regrouped, [set() for _ in self._families])
-            for part in before - set(self.views):
+            for part in before:
+                if part in self.views:
+                    continue  # still counted (a set of every view per prune was O(views))
                 for rule in self.rules.rules:
                     self._evidence.pop((rule.name, part), None)
         for report_id in self.ids.forget_until(
