@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
 import sys
 import tempfile
 import time
@@ -43,6 +41,7 @@ from scripts.bench_measure import (  # noqa: E402
     peak_rss_mb,
     publish,
     raw_consumer_rate,
+    run_and_report,
     start_faust_reader,
     wait_consumed,
 )
@@ -255,23 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args(argv)
 
-    def terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
-    try:
-        result = asyncio.run(run(args))
-    except KeyboardInterrupt:
-        log("interrupted")
-        return 130
-    finally:
-        for stack in reversed(STACKS):
-            stack.stop()  # workers, then the broker: each by its own PID
-        log("stopped every process")
-    print(summary(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return 0
+    return run_and_report(lambda: run(args), STACKS, summary, args.json)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,15 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
@@ -24,6 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from schemas.alerts import Alert, Transition
 from scripts.bench_data import LATENCY_RULE, Record
 from services.common.progress import Progress
+from tools.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -254,3 +257,32 @@ async def latency_run(
             result.latencies_ms.append((at - published[group]) * 1000)
     result.matched = len(result.latencies_ms)
     return result
+
+
+def run_and_report(
+    run: Callable[[], Coroutine[Any, Any, Any]],
+    stacks: list[Stack],
+    summary: Callable[[Any], str],
+    json_path: Path | None,
+) -> int:
+    """A benchmark's main: run it (SIGTERM or Ctrl-C interrupt it, exit 130), stop every
+    process it started by its own PID (workers, then the broker), print the summary and
+    write the results as JSON when asked."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        result = asyncio.run(run())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr, flush=True)
+        return 130
+    finally:
+        for stack in reversed(stacks):
+            stack.stop()
+        print("stopped every process", file=sys.stderr, flush=True)
+    print(summary(result))
+    if json_path is not None:
+        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0

@@ -65,7 +65,7 @@ from scripts.bench_data import (  # noqa: E402
     realistic_stream,
     warmup_record,
 )
-from scripts.bench_measure import publish, wait_consumed  # noqa: E402
+from scripts.bench_measure import publish, run_and_report, wait_consumed  # noqa: E402
 from services.aggregator.settings import DEFAULT_RULES  # noqa: E402
 from services.common.kafka import create_vigil_topics  # noqa: E402
 from services.common.publisher import encode_report, make_producer, report_key  # noqa: E402
@@ -339,23 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args(argv)
 
-    def terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
-    try:
-        results = asyncio.run(run(args))
-    except KeyboardInterrupt:
-        log("interrupted")
-        return 130
-    finally:
-        for stack in reversed(STACKS):
-            stack.stop()
-        log("stopped every process")
-    print(summary(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    return 0
+    return run_and_report(lambda: run(args), STACKS, summary, args.json)
 
 
 if __name__ == "__main__":

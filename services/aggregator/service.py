@@ -365,32 +365,32 @@ class Aggregator:
         """The alert states above level 0 in this worker's partitions, as the HTTP view
         shows them: levels by name and rank, event times as ISO 8601 (UTC)."""
         rules = {rule.name: rule for rule in self.config.rules.rules}
-        out = []
-        for state in self.tables.firing():
-            rule = rules.get(state["rule"])
 
-            def name(level: int, rule: Any = rule) -> str | None:
-                return rule.level_name(level) if rule is not None else str(level)
+        def name(rule_name: str, level: int) -> str:
+            rule = rules.get(rule_name)  # a rule since removed from the file: its rank
+            if rule is None or not 0 < level <= len(rule.levels):
+                return str(level)
+            return rule.levels[level - 1].name
 
-            out.append(
-                {
-                    "rule": state["rule"],
-                    "group_key": state["group_key"],
-                    "level": name(state["level"]),
-                    "level_rank": state["level"],
-                    "seq": state["seq"],
-                    "value": state.get("value", 0),
-                    "episodes": [
-                        {
-                            "first_end": _iso(first),
-                            "last_end": None if last is None else _iso(last),
-                            "level": name(level),
-                        }
-                        for first, last, level in state.get("episodes", [])
-                    ],
-                }
-            )
-        return out
+        return [
+            {
+                "rule": state["rule"],
+                "group_key": state["group_key"],
+                "level": name(state["rule"], state["level"]),
+                "level_rank": state["level"],
+                "seq": state["seq"],
+                "value": state.get("value", 0),
+                "episodes": [
+                    {
+                        "first_end": _iso(first),
+                        "last_end": None if last is None else _iso(last),
+                        "level": name(state["rule"], level),
+                    }
+                    for first, last, level in state.get("episodes", [])
+                ],
+            }
+            for state in self.tables.firing()
+        ]
 
     def clocks(self) -> dict[str, float]:
         """Every owned country's event-time clock."""
