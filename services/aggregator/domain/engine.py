@@ -62,10 +62,11 @@ from services.aggregator.domain.incidents import (
 from services.aggregator.domain.linking.groups import Decision, Pair
 from services.aggregator.domain.linking.linker import Linker
 from services.aggregator.domain.linking.scoring import LinkPolicy, LinkSettings
-from services.aggregator.domain.linking.subjects import subject_of
+from services.aggregator.domain.linking.subjects import Subject, subject_of
 from services.aggregator.domain.provenance import Provenance
 from services.aggregator.domain.rules import Rule, RuleSet
 from services.aggregator.domain.schedule import Schedule
+from services.aggregator.domain.sharing import Parts
 from services.aggregator.domain.windows import Timeline
 from services.common.eventtime import FutureGuard, describe_seconds, iso
 
@@ -255,6 +256,8 @@ class Engine:
         self._fingerprints: dict[str, dict[str, str]] = {r.name: {} for r in self.rules.rules}
         self._episodes_pruned_at = -math.inf
         self._evidence: EvidenceCache = {}
+        self._parts = Parts()
+        """Equal parts of the views and of the linker's subjects held once (``sharing``)."""
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -478,8 +481,13 @@ class Engine:
         incidents whose group changed (none while it sleeps)."""
         if self._linker_asleep:
             return set()
-        subject = None if reports is None else subject_of(incident_id, reports)
+        subject = None if reports is None else self._subject(incident_id, reports)
         return self.linker.update(incident_id, subject)
+
+    def _subject(self, incident_id: str, reports: Reports) -> Subject:
+        """The linker's subject of an incident, its parts shared with equal ones held
+        (a subject's sets and figures are most of what the linker keeps per incident)."""
+        return self._parts.fields(subject_of(incident_id, reports), keep=("incident_id",))
 
     def _wake_linker(self) -> None:
         """Feed a sleeping linker every incident held (before a decision reaches it)."""
@@ -487,7 +495,7 @@ class Engine:
             return
         self._linker_asleep = False
         for incident_id, reports in self.reports.items():
-            self.linker.update(incident_id, subject_of(incident_id, reports))
+            self.linker.update(incident_id, self._subject(incident_id, reports))
 
     def _recount(self, incidents: Iterable[str], changed: list[set[str]]) -> list[IncidentView]:
         """Count anew the units of ``incidents`` (changed, or regrouped by the linker):
@@ -524,7 +532,10 @@ class Engine:
                 for member in members[1:]:
                     self.unit_of[member] = members[0]
                 self.parts[members[0]] = tuple(v.incident_id for v in views)
+            share = self._parts.share
             for view in views:
+                view.groups = share(view.groups)  # the region's: held once
+                view.values = share(view.values)
                 self.views[view.incident_id] = view
                 for grouping, key in view.groups.items():
                     timelines = self.timelines[grouping]
