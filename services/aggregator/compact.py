@@ -19,6 +19,7 @@ so every read, comparison, hash and serialisation gives what it gave before
 
 from __future__ import annotations
 
+from sys import intern
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -87,6 +88,10 @@ class Interner:
         report = incident.report
         self._share_fields(report)
         fields = report.__dict__
+        # the ids as the one string the engine's tables, the linker and the id entries
+        # hold (``state.unscoped``): interned, they die with their last holder
+        fields["report_id"] = intern(fields["report_id"])
+        fields["incident_id"] = intern(fields["incident_id"])
         fields["source"] = shared(fields["source"])
         fields["location"] = shared(fields["location"])
         casualties = fields["casualties"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from sys import intern
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -109,8 +110,8 @@ def decode_reports(raw: bytes, interner: Interner | None = None) -> tuple[int, R
     data = _ReportsRecord.model_validate_json(raw)
     reports = data.r
     if interner is not None:
-        for incident in reports.values():
-            interner.compact(incident)
+        # the sources' keys held once (as the ids in ``compact``), not once per incident
+        reports = {intern(source): interner.compact(r) for source, r in reports.items()}
     return data.p, reports
 
 
@@ -124,8 +125,11 @@ def scoped(key: Key) -> bytes:
 
 
 def unscoped(raw: bytes) -> Key:
+    """(country, id) of a scoped key; both interned (``sys.intern``): an id is held by
+    several tables of the engine, by the linker and by its reports' models, and the ones
+    decoded from these keys and from the records are then one string each."""
     text = raw.decode()
-    return text[:3], text[4:]
+    return intern(text[:3]), intern(text[4:])
 
 
 def encode_id(partition: int, entry: IdEntry) -> bytes:
@@ -174,9 +178,9 @@ def decode_id(raw: bytes) -> tuple[int, IdEntry]:
     match = _ID_RECORD.fullmatch(raw)
     if match is not None:
         p, digest, at, incident, origin = match.groups()
-        return int(p), IdEntry(digest.decode(), float(at), incident.decode(), int(origin))
+        return int(p), IdEntry(digest.decode(), float(at), intern(incident.decode()), int(origin))
     data = json.loads(raw)
-    entry = IdEntry(str(data["d"]), float(data["at"]), str(data["i"]), int(data["o"]))
+    entry = IdEntry(str(data["d"]), float(data["at"]), intern(str(data["i"])), int(data["o"]))
     return int(data["p"]), entry
 
 
