@@ -85,8 +85,9 @@ dashboards: $(STAMP) ## regenerate deploy/grafana/dashboards/*.json from deploy/
 bench: $(STAMP) ## throughput + latency benchmark on the embedded broker (prints numbers)
 	$(PY) scripts/bench.py
 
+SIZES ?= 50000,150000
 bench-recovery: $(STAMP) ## recovery time, memory per incident, loop stall and re-sends of a replacement aggregator (SIZES=50000,150000)
-	$(PY) scripts/bench_recovery.py --sizes $(or $(SIZES),50000,150000)
+	$(PY) scripts/bench_recovery.py --sizes $(SIZES)
 
 replay-airwars: $(STAMP) ## replay ../shared/data/airwars_syria_incidents.csv and print alerts
 	$(VIGIL) replay airwars $(SHARED)/data/airwars_syria_incidents.csv
