@@ -54,6 +54,9 @@ class Parts:
         self._kept: dict[object, Any] = {}
         """A string under itself, any other plain value under (its type, its repr)."""
 
+    def __len__(self) -> int:
+        return len(self._kept)
+
     def share(self, value: T) -> T:
         """The instance kept for a value equal to ``value`` (``value`` itself the first
         time, or when it is not plain: then it is returned as it is)."""
