@@ -29,22 +29,32 @@ MAX_SHARED = 100_000
 value): at most ~20 MB whatever the input."""
 
 _SCALARS = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+"""A type's init fields if it is a frozen dataclass (else None), looked up once."""
+
+
+def _fields_of(cls: type) -> tuple[str, ...] | None:
+    """A frozen dataclass type's init fields, else None (kept in ``_FIELDS``)."""
+    if cls not in _FIELDS:
+        params = getattr(cls, "__dataclass_params__", None)
+        if dataclasses.is_dataclass(cls) and getattr(params, "frozen", False):
+            _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+        else:
+            _FIELDS[cls] = None
+    return _FIELDS[cls]
 
 
 def _plain(value: object) -> bool:
     """Whether ``value`` is made of plain immutable values only (see the module)."""
-    if isinstance(value, _SCALARS):
-        return type(value) in _SCALARS  # not a subclass with its own equality or repr
-    if type(value) in (tuple, frozenset):
+    kind = type(value)
+    if kind in _SCALARS:  # not a subclass with its own equality or repr
+        return True
+    if kind is tuple or kind is frozenset:
         return all(_plain(item) for item in value)  # type: ignore[attr-defined]
-    if type(value) is dict:
-        return all(_plain(k) and _plain(v) for k, v in value.items())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        params = getattr(type(value), "__dataclass_params__", None)
-        return bool(getattr(params, "frozen", False)) and all(
-            _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-        )
-    return False
+    if kind is dict:
+        return all(_plain(k) and _plain(v) for k, v in value.items())  # type: ignore[attr-defined]
+    names = _FIELDS[kind] if kind in _FIELDS else _fields_of(kind)
+    return names is not None and all(_plain(getattr(value, name)) for name in names)
 
 
 class Parts:
@@ -52,19 +62,31 @@ class Parts:
 
     def __init__(self) -> None:
         self._kept: dict[object, Any] = {}
-        """A string under itself, any other plain value under (its type, its repr)."""
+        """A string under itself, a tuple or frozenset of strings under (its type, it),
+        any other plain container under (its type, its repr)."""
 
     def __len__(self) -> int:
         return len(self._kept)
 
     def share(self, value: T) -> T:
         """The instance kept for a value equal to ``value`` (``value`` itself the first
-        time, or when it is not plain: then it is returned as it is)."""
+        time, or when it is a number, ``None`` or not plain: then it is returned as it
+        is)."""
+        kind = type(value)
         key: object
-        if type(value) is str:
+        if kind is str:
             key = value
-        elif _plain(value):
-            key = (type(value), repr(value))
+        elif kind is tuple or kind is frozenset:
+            if all(type(item) is str for item in value):  # type: ignore[attr-defined]
+                key = (kind, value)  # strings are equal only to strings: no repr needed
+            elif _plain(value):
+                key = (kind, repr(value))
+            else:
+                return value
+        elif kind in _SCALARS:
+            return value  # a number or None: nothing to gain
+        elif _plain(value):  # a dict, a frozen dataclass
+            key = (kind, repr(value))
         else:
             return value
         kept = self._kept.get(key)
@@ -75,16 +97,18 @@ class Parts:
         return cast(T, kept)  # equal, and of the same type (part of the key)
 
     def fields(self, value: T, keep: tuple[str, ...] = ()) -> T:
-        """A dataclass with each field shared but those named in ``keep`` (values unique
-        to it: sharing them would only fill the table); ``value`` itself if none changed."""
-        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        """``value``, a frozen dataclass just built (held by nothing else yet), with each
+        field shared but those named in ``keep`` (values unique to it: sharing them
+        would only fill the table). The fields are set in place (``object.__setattr__``,
+        as a frozen dataclass's own ``__init__`` does): the value stays equal."""
+        names = _fields_of(type(value))
+        if names is None:
             return value
-        changes = {}
-        for f in dataclasses.fields(value):
-            if f.name in keep or not f.init:
+        for name in names:
+            if name in keep:
                 continue
-            part = getattr(value, f.name)
+            part = getattr(value, name)
             shared = self.share(part)
             if shared is not part:
-                changes[f.name] = shared
-        return cast(T, dataclasses.replace(value, **changes)) if changes else value
+                object.__setattr__(value, name, shared)
+        return value
