@@ -301,20 +301,27 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return None, False
     first = rest[0].low
     nxt = rest[1].low if len(rest) > 1 else ""
-    if first in ("martyr", "martyrs") and (rest[0].text[:1].isupper() or set(group) & PREPOSITIONS):
+    if first in ("martyr", "martyrs") and (
+        (rest[0].text[:1].isupper() and nxt[:1].isalpha() and rest[1].text[:1].isupper())
+        or set(group) & PREPOSITIONS
+    ):
         return None, False  # "fighters ... in the Martyr Dijwar cemetery": a name
     if first == "shot" and nxt == "dead":
         return KILLED, False
     if first == "lost" and nxt in ("their", "his", "her"):
-        return KILLED, False
+        # "lost their lives", not "lost his leg"
+        life = len(rest) > 2 and rest[2].low in ("life", "lives")
+        return (KILLED if life else None), False
     if first in ("sustained", "suffered", "received") and (
         nxt.startswith(("injur", "wound", "suffocat", "breathing"))
         or nxt in ("serious", "severe", "minor", "from", "various", "light", "moderate")
         or nxt in ("critical", "multiple", "several")
     ):
         return INJURED, False  # "sustained injuries", "suffered from suffocation"
-    if nxt in ("or",) or (nxt == "and" and len(rest) > 2 and _casualty_word(rest[2].low)):
-        return None, False  # "killed and wounded", "wounded or still trapped": no split
+    if nxt in ("or",) or (
+        nxt == "and" and len(rest) > 2 and (_casualty_word(rest[2].low) or rest[2].low in _MIXED)
+    ):
+        return None, False  # "killed and wounded", "injured and missing": no split
     if (
         _casualty_word(first)
         and _casualty_word(nxt)
@@ -350,6 +357,21 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
     if INJURE_WORDS.match(first):
         return INJURED, False
     return None, False
+
+
+# "38 people injured and missing": a count of two states at once, no split.
+_MIXED = frozenset({"missing", "trapped", "detained", "arrested", "kidnapped", "abducted"})
+
+
+def _mixed_after(tail: list[Token]) -> bool:
+    """ "over 38 people injured and missing": the count's own participle names two states."""
+    rest = [t.low for t in tail[_group(tail) :] if t.low not in AUX][:3]
+    return (
+        len(rest) == 3
+        and _casualty_word(rest[0])
+        and rest[1] in ("and", "or")
+        and rest[2] in _MIXED
+    )
 
 
 def _other_measure_after(verb: str, after: list[Token], at: int) -> bool:
@@ -592,7 +614,11 @@ def mentions(sentence: str) -> list[Mention]:
             and R_SUBGROUP.match(" ".join(t.low for t in m.right[:2]))
         ):
             m.nested = True
-    return [m for m in found if m.measure is not None or m.left.endswith("total of")]
+    return [
+        m
+        for m in found
+        if m.measure is not None or m.left.endswith("total of") or L_BOTH.search(m.left[-80:])
+    ]
 
 
 # ", likely to be an Islamist fighter": the same person described, not one more
@@ -631,7 +657,7 @@ def _read_measure(m: Mention, k: int, found: list[Mention]) -> None:
     right_measure, right_total = _right_measure(m.tail, m.after)
     if LOCAL.match(right_text):
         m.measure, m.local = KILLED, True
-    elif include and L_BOTH.search(include.group(0).rsplit(" ", 1)[0]):
+    elif include and _BOTH_IN.search(include.group(0)):
         return  # "killed and wounded, including a commander": no split
     elif part_of or include:
         found_by = part_of or include
@@ -639,7 +665,7 @@ def _read_measure(m: Mention, k: int, found: list[Mention]) -> None:
         word = found_by.group(1) or found_by.group(2)
         m.measure = INJURED if INJURE_WORDS.match(word) else KILLED
         m.subgroup, m.via = True, "right" if part_of else "left"
-    elif L_BOTH.search(tail):
+    elif L_BOTH.search(tail) or _mixed_after(m.tail):
         return
     elif right_measure is not None and _right_wins(m, right_measure):
         m.measure, m.total, m.via = right_measure, right_total, "right"
@@ -662,6 +688,9 @@ def _read_measure(m: Mention, k: int, found: list[Mention]) -> None:
         m.total = m.total or "total" in group
 
 
+# "killed and wounded hundreds of civilians including dozens of children": no split, so the
+# subgroup has none either.
+_BOTH_IN = re.compile(r"\b(?:kill\w*|dead|deaths?)\s+(?:and|or)\s+(?:injur\w*|wound\w*)\b")
 # "killing a family of five": the family's members are the count's noun group.
 _FAMILY = re.compile(r"\s*\b(?:a|an|the|one)\s+(?:family|group)\s+of$")
 
@@ -799,8 +828,8 @@ def _propagate(found: list[Mention]) -> None:
     for _ in range(min(len(found), 6)):  # coordination chains are short; bound the work
         changed = False
         for k, m in enumerate(found):
-            if m.measure is not None or _is_thing(m.right):
-                continue
+            if m.measure is not None or _is_thing(m.right) or L_BOTH.search(m.left[-80:]):
+                continue  # "killed and wounded hundreds, including dozens of children": none
             n = _group(m.right, 8)
             nxt = found[k + 1] if k + 1 < len(found) else None
             prv = found[k - 1] if k else None
@@ -922,8 +951,12 @@ def _coded(found: list[Mention]) -> list[Figure]:
 
 def sentence_figures(sentence: str) -> SentenceFigures:
     result = SentenceFigures()
-    everything = mentions(sentence)
-    found = [m for m in everything if not m.repeat]
+    everything = mentions(sentence)  # with the counts of "killed and wounded" (no figure)
+    found = [
+        m
+        for m in everything
+        if not m.repeat and (m.measure is not None or m.left.endswith("total of"))
+    ]
     stated: set[str] = set()
     for measure in (KILLED, INJURED):
         own = [m for m in found if m.measure == measure]

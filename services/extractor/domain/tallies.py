@@ -27,6 +27,7 @@ from datetime import date, timedelta
 
 from .dates import absolute_dates, incident_day, period_start, without_states
 from .numbers import MONTHS, TENS, UNITS, ascii_digits
+from .places import countries_named
 from .text import words
 
 
@@ -72,7 +73,9 @@ _WAR = re.compile(
     r"(?:has|have|had)\s+(?:so far\s+|since\s+|already\s+)?(?:killed|left|claimed|cost|caused)\b"
     r"|\b(?:killed|died|dead|deaths?|toll|lives)\b[^.;]{0,30}?\b(?:in|from|of|during|since)\s+"
     r"(?:the|syria'?s|syrias|its|this|a)\s+(?:[\w-]+\s+){0,2}(?:war|conflict|uprising|"
-    r"revolution|crisis)\b",
+    r"revolution|crisis)\b"
+    # "During the conflict, Israel killed about 30 officials": the whole war's count
+    r"|\b(?:during|throughout|over the course of)\s+the\s+(?:[\w-]+\s+){0,2}(?:war|conflict)\b",
     re.IGNORECASE,
 )
 _EVENTS = (
@@ -131,6 +134,39 @@ _ACROSS = re.compile(
     r"the governorates|[A-Z][a-z]+ and [A-Z][a-z]+)\b",
     re.IGNORECASE,
 )
+# "Israeli attacks across Iran", "operations across country", "areas of Syria":
+# a whole country's or territory's toll (a country is checked by name, see _across_land).
+_ACROSS_LAND = re.compile(
+    r"\b(?:across|throughout|all over)\s+(?:the\s+)?(?:country|nation)\b"
+    r"|\b(?:areas|parts|regions|cities)\s+of\s+(?:syria|the country)\b",
+    re.IGNORECASE,
+)
+_ACROSS_NAME = re.compile(r"\b(?:across|throughout|all over)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)")
+# "days of clashes", "seven days of airstrikes", "a week of violence": a period of fighting.
+_DAYS_OF = re.compile(
+    r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|several|few|\d+)\s+)?"
+    r"(?P<unit>days|weeks?|months?)\s+of\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|air ?strikes|"
+    r"strikes|raids|air raids|bombardment|bombing|shelling|violence|battles|attacks|escalation|"
+    r"hostilities|offensive|assaults|combat)\b",
+    re.IGNORECASE,
+)
+# "57 killed in continued attacks on Aleppo": a toll over unstated days (convention 17).
+_CONTINUED = re.compile(
+    r"\b(?:continued|continuous|repeated)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:attacks|strikes|air ?strikes|raids|air raids|shelling|bombardment|bombings|shellings)\b",
+    re.IGNORECASE,
+)
+_A_DAY = re.compile(
+    r"\b(?:today|yesterday|tonight|overnight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
+    re.IGNORECASE,
+)
+# "In May more than 60 civilians were killed by barrel bomb attacks on the town": a month
+# named alone (no day) over several attacks is that month's tally.
+_IN_MONTH = re.compile(
+    rf"^\W*(?:in|during)\s+(?:the\s+month\s+of\s+)?{_MONTH_WORD}\b(?!\s+\d{{1,2}}(?:st|nd|rd|th)?\b)",
+    re.IGNORECASE,
+)
+_PLURAL_EVENTS = re.compile(rf"\b{_EVENTS}\b", re.IGNORECASE)
 # "the highest death toll since June 2021": a comparison, not a period.
 _SUPERLATIVE = re.compile(
     r"\b(?:highest|deadliest|worst|largest|biggest|heaviest|first|most \w+|bloodiest)\b"
@@ -218,6 +254,14 @@ def _since(text: str, reference: date) -> Tally | None:
     return None
 
 
+def _across_land(text: str) -> bool:
+    """ "across the country", "across enclave", "across Iran", "areas of Syria": a whole
+    country's or territory's toll, not one place's."""
+    if _ACROSS_LAND.search(text):
+        return True
+    return any(countries_named(m.group(1)) for m in _ACROSS_NAME.finditer(text))
+
+
 def tally(text: str, reference: date) -> Tally | None:
     """The period a sentence's figures sum up, or None when they are not a tally."""
     if _FIRST.search(text) or _SUPERLATIVE.search(text):
@@ -234,8 +278,18 @@ def tally(text: str, reference: date) -> Tally | None:
         back = (reference.weekday() - _WEEKDAYS.index(weekday.group(1).casefold())) % 7
         if back >= 2:  # "since Wednesday afternoon" told on Thursday is a day's toll
             return Tally(reference - timedelta(days=back))
-    if _ACROSS.search(text) or _MANY_PLACES.search(text):
+    if _ACROSS.search(text) or _MANY_PLACES.search(text) or _across_land(text):
         return Tally(None)
+    days_of = _DAYS_OF.search(text)
+    if days_of:  # "seven days of airstrikes", "days of clashes", "a week of violence"
+        unit = days_of.group("unit").casefold()
+        amount = _number(days_of.group("n") or "") or (3 if unit.endswith("s") else 1)
+        return Tally(reference - timedelta(days=_DAYS[unit.rstrip("s")] * min(amount, 100)))
+    if _CONTINUED.search(text) and not _A_DAY.search(text):
+        return Tally(None)
+    in_month = _IN_MONTH.match(text)
+    if in_month and _PLURAL_EVENTS.search(text):
+        return Tally(_month_start(MONTHS[in_month.group(1).casefold()[:3]], None, reference))
     hours = _HOURS.search(text)
     if hours and int(hours.group(1)) > 24:
         return Tally(reference - timedelta(days=int(hours.group(1)) // 24))
