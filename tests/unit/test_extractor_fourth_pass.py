@@ -136,3 +136,25 @@ def test_a_toll_stated_far_from_its_figure(
     text: str, expected: tuple[int | None, int | None]
 ) -> None:
     assert killed_and_injured(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a part of a part is not added ("N of the dead, among them M children")
+        ("Twenty of the dead among them six of the children came in the strike on the market.", 20),
+        ("Nine of those killed, among them two women, died in the first raid.", 9),
+        # an adverb between a count and its subgroup ("the N ... reportedly including one")
+        ("The 25 fighters reportedly including one commander were killed near the town.", 25),
+        ("Six people apparently including a child were killed in the shelling.", 6),
+        # one person's life lost, no number
+        ("The shelling led to the loss of a young man's life in Daraa.", 1),
+        ("The blast resulted in the loss of one soldier's life and the injury of two others.", 1),
+    ],
+)
+def test_parts_and_single_deaths(text: str, expected: int) -> None:
+    assert killed_and_injured(text)[0] == expected
+
+
+def test_a_loss_that_is_not_a_life_is_no_death() -> None:
+    assert kinds("The raid caused the loss of property in the village.") == []

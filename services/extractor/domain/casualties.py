@@ -611,7 +611,11 @@ def mentions(sentence: str) -> list[Mention]:
             k
             and m.subgroup
             and found[k - 1].subgroup
-            and R_SUBGROUP.match(" ".join(t.low for t in m.right[:2]))
+            and (
+                R_SUBGROUP.match(" ".join(t.low for t in m.right[:2]))
+                # "Fifteen of the dead, among them four children": a part of the part
+                or (found[k - 1].via == "right" and bool(L_SUBGROUP.search(m.left[-30:])))
+            )
         ):
             m.nested = True
     return [
@@ -831,6 +835,7 @@ def _propagate(found: list[Mention]) -> None:
             if m.measure is not None or _is_thing(m.right) or L_BOTH.search(m.left[-80:]):
                 continue  # "killed and wounded hundreds, including dozens of children": none
             n = _group(m.right, 8)
+            plain = [t for t in m.right if t.low not in ADVERBS]
             nxt = found[k + 1] if k + 1 < len(found) else None
             prv = found[k - 1] if k else None
             # "6 soldiers and 4 militiamen", "15 YPG 39 IS fatalities": a short noun group.
@@ -846,7 +851,14 @@ def _propagate(found: list[Mention]) -> None:
                 m.measure, m.via, changed = nxt.measure, "coordination", True
             elif m.subgroup and prv and prv.measure:
                 m.measure, m.via, changed = prv.measure, "coordination", True
-            elif nxt and nxt.measure and nxt.subgroup and n == len(m.right) and not listed:
+            elif (
+                nxt
+                and nxt.measure
+                and nxt.subgroup
+                # "the 18 militants reportedly including one ...": an adverb may stand between
+                and _group(plain, 8) == len(plain)
+                and not listed
+            ):
                 m.measure, m.via, changed = nxt.measure, "parent", True
             elif nxt and nxt.measure and coord_right and (phrase or n >= len(words)):
                 m.measure, m.via, changed = nxt.measure, "coordination", True
@@ -988,7 +1000,17 @@ def sentence_figures(sentence: str) -> SentenceFigures:
         if civilians:  # the text says civilians: also the like-for-like civilian measure
             result.figures[f"civilians_{measure}"] = add(civilians)
     _add_uncounted(sentence, everything, result, stated)
+    if KILLED not in result.figures:
+        lost = _LIFE_LOST.search(sentence)
+        if lost and lost.group(1).casefold() in SINGULAR_PERSON:
+            result.figures[KILLED] = Figure.exact(1)  # "the loss of a soldier's life"
     return result
+
+
+# "resulting in the loss of a Russian soldier's life": one person's death, no number.
+_LIFE_LOST = re.compile(
+    r"\bloss of (?:the )?(?:a|an|one|the)\s+(?:[\w-]+\s+){0,2}?(\w+)['’]s?\s+life\b", re.I
+)
 
 
 def _add_uncounted(
