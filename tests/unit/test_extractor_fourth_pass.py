@@ -158,3 +158,33 @@ def test_parts_and_single_deaths(text: str, expected: int) -> None:
 
 def test_a_loss_that_is_not_a_life_is_no_death() -> None:
     assert kinds("The raid caused the loss of property in the village.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a period begun by an event dated by a month ("since talks broke off in April")
+        "Hundreds of people have been killed in Aleppo since peace talks broke off in April.",
+        "Near-daily raids on the province since last December have killed 300 people.",
+        # several days, weeks or months named with first / past / last
+        "Air strikes on the town have killed nearly 50 people over the past two days.",
+        "The clinics reported 33 dead and 294 wounded for the first six months of the year.",
+        # a period of fighting with several words before its noun
+        "Two days of such heavy rebel bombardment have killed 38 civilians.",
+        # a war's toll said far from the war
+        "The five-year conflict, with its attacks on hospitals and aid convoys, has left "
+        "hundreds dead.",
+    ],
+)
+def test_more_periods_are_summaries(text: str) -> None:
+    assert [k for k, _ in kinds(text)] == ["summary"]
+
+
+def test_the_earlier_event_a_record_is_compared_with_is_background() -> None:
+    old = (
+        "It was the deadliest attack since a gas attack killed 300 people in Ghouta in August 2013."
+    )
+    assert kinds(old) == []
+    assert kinds("The strike killed 30 people in Idlib on Monday, the deadliest since 2019.") == [
+        ("incident", 30)
+    ]

@@ -54,9 +54,12 @@ _MONTH_WORD = (
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _SINCE_MONTH = re.compile(
-    rf"^\s*(?:the\s+)?(?:(mid|early|late|end of|start of|beginning of)[\s-]+)?{_MONTH_WORD}\b"
-    r"(?:\s+(\d{4}))?",
+    r"^\s*(?:the\s+|last\s+)?(?:(mid|early|late|end of|start of|beginning of)[\s-]+)?"
+    rf"{_MONTH_WORD}\b(?:\s+(\d{{4}}))?",
     re.IGNORECASE,
+)
+_CLAUSE_MONTH = re.compile(
+    rf"\b(?:in|of|late|early|mid)[\s-]+{_MONTH_WORD}\b(?!\s+\d)", re.IGNORECASE
 )
 _AGO = re.compile(
     r"\b(?:nearly |almost |about |some |more than |over )?(\w+)\s+(days?|weeks?|months?|years?)"
@@ -69,7 +72,7 @@ _OVER_THE = re.compile(
     re.IGNORECASE,
 )
 _WAR = re.compile(
-    r"\b(?:war|conflict|uprising|revolution|crisis)\b[^.;]{0,40}?\b(?:that|which)?\s*"
+    r"\b(?:war|conflict|uprising|revolution|crisis)\b[^.;]{0,80}?\b(?:that|which)?\s*"
     r"(?:has|have|had)\s+(?:so far\s+|since\s+|already\s+)?(?:killed|left|claimed|cost|caused)\b"
     r"|\b(?:killed|died|dead|deaths?|toll|lives)\b[^.;]{0,30}?\b(?:in|from|of|during|since)\s+"
     r"(?:the|syria'?s|syrias|its|this|a)\s+(?:[\w-]+\s+){0,2}(?:war|conflict|uprising|"
@@ -145,7 +148,7 @@ _ACROSS_NAME = re.compile(r"\b(?:across|throughout|all over)\s+([A-Z][\w'-]+(?:\
 # "days of clashes", "seven days of airstrikes", "a week of violence": a period of fighting.
 _DAYS_OF = re.compile(
     r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|several|few|\d+)\s+)?"
-    r"(?P<unit>days|weeks?|months?)\s+of\s+(?:[\w-]+\s+){0,2}?(?:clashes|fighting|air ?strikes|"
+    r"(?P<unit>days|weeks?|months?)\s+of\s+(?:[\w-]+\s+){0,3}?(?:clashes|fighting|air ?strikes|"
     r"strikes|raids|air raids|bombardment|bombing|shelling|violence|battles|attacks|escalation|"
     r"hostilities|offensive|assaults|combat)\b",
     re.IGNORECASE,
@@ -178,6 +181,10 @@ _SPAN = re.compile(
     r"\b(?:in|within|over|during)\s+(?:a|one|two|three|four|five|six|seven|\d+)\s+"
     r"(days?|weeks?|months?|years?)\b|\b(\w+)[- ](day|week|month|year)[- ]long\b",
     re.IGNORECASE,
+)
+# "over the past two days", "for the first six months of 2016": a span of several units.
+_PAST_N = re.compile(
+    r"\b(?:first|last|past|previous)\s+(\w+)\s+(days|weeks|months|years)\b", re.IGNORECASE
 )
 _SINCE_WEEKDAY = re.compile(
     r"\bsince\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
@@ -249,6 +256,9 @@ def _since(text: str, reference: date) -> Tally | None:
             amount = _number(ago.group(1)) or (3 if ago.group(1).casefold() == "few" else 1)
             unit = ago.group(2).casefold().rstrip("s")
             return Tally(reference - timedelta(days=_DAYS[unit] * min(amount, 100)))
+        later = _CLAUSE_MONTH.search(clause)
+        if later:  # "since peace talks broke off in April": the month the period began
+            return Tally(_month_start(MONTHS[later.group(1).casefold()[:3]], None, reference))
         if _START_EVENT.search(clause) or clause.strip().casefold().startswith("then"):
             return Tally(None)  # "since the war began", "since then"
     return None
@@ -293,6 +303,12 @@ def tally(text: str, reference: date) -> Tally | None:
     hours = _HOURS.search(text)
     if hours and int(hours.group(1)) > 24:
         return Tally(reference - timedelta(days=int(hours.group(1)) // 24))
+    several = _PAST_N.search(text)
+    if several and (_number(several.group(1)) or 0) >= 2:
+        unit = several.group(2).casefold().rstrip("s")
+        return Tally(
+            reference - timedelta(days=_DAYS[unit] * min(_number(several.group(1)) or 2, 100))
+        )
     span = _SPAN.search(text)
     if span:
         unit = (span.group(1) or span.group(3)).casefold().rstrip("s")
@@ -369,6 +385,13 @@ def not_conflict(text: str) -> bool:
 def is_comparison(text: str) -> bool:
     """ "the highest death toll since June 2021": the earlier date is a comparison."""
     return bool(_SUPERLATIVE.search(text))
+
+
+def compared_since(text: str) -> int | None:
+    """Where the clause of an earlier event a superlative compares with begins ("the
+    deadliest attack since sarin killed hundreds in Ghouta in August 2013"), or None."""
+    m = _SUPERLATIVE.search(text)
+    return m.end() - len("since") if m else None
 
 
 def is_rate(text: str) -> bool:
