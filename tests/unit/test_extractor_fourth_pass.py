@@ -188,3 +188,22 @@ def test_the_earlier_event_a_record_is_compared_with_is_background() -> None:
     assert kinds("The strike killed 30 people in Idlib on Monday, the deadliest since 2019.") == [
         ("incident", 30)
     ]
+
+
+def test_such_attacks_sum_up_several() -> None:
+    text = "A total of 30 people were killed and 50 wounded in such attacks, the agency said."
+    assert [k for k, _ in kinds(text)] == ["summary"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The monitor said the toll was one of the highest daily tolls of the year.", []),
+        ("It was one of the deadliest days for the town, a monitor said.", []),
+        ("One of the youngest victims was killed in Idlib on Monday.", [("incident", 1)]),
+    ],
+)
+def test_one_of_the_most_is_a_rank_not_a_count(
+    text: str, expected: list[tuple[str, int | None]]
+) -> None:
+    assert kinds(text) == expected

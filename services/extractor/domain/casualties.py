@@ -547,12 +547,24 @@ def _participle_after(tokens: list[Token], i: int) -> str | None:
     return INJURED if INJURE_WORDS.match(rest[0]) or rest[0] == "hurt" else KILLED
 
 
+def _one_of_the_most(after: list[Token]) -> bool:
+    """ "one of the highest daily tolls", "one of the deadliest days": a rank, not a count."""
+    words = [t.low for t in after]
+    return (
+        words[:2] == ["of", "the"]
+        and len(words) > 2
+        and (words[2].endswith("est") or words[2] in ("most", "worst", "best"))
+        and not set(words[3:]) & PERSON  # "one of the youngest victims" is a person
+    )
+
+
 def mentions(sentence: str) -> list[Mention]:
     tokens = tokenize(sentence)
     counts = [
         c
         for c in find_counts(tokens)
-        if not c.article or _article_person(tokens[c.last : c.last + 8])
+        if (not c.article or _article_person(tokens[c.last : c.last + 8]))
+        and not (c.figure.pick("low") == 1 and _one_of_the_most(tokens[c.last : c.last + 6]))
     ]
     taken = {k for c in counts for k in range(c.first, c.last + 1)}
     implicit = dict(_implicit(tokens, taken))  # an implicit count spans no token: first == last

@@ -90,7 +90,7 @@ _MANY_ATTACKS = re.compile(
     r"(?P<verb>left|killed|claimed|resulted|caused|led)\b"
 )
 _THESE_ATTACKS = re.compile(
-    rf"\b(?:these|those)\s+(?P<between>(?:[\w-]+\s+){{0,3}}){_EVENTS}\b", re.IGNORECASE
+    rf"\b(?:these|those|such)\s+(?P<between>(?:[\w-]+\s+){{0,3}}){_EVENTS}\b", re.IGNORECASE
 )
 # "these direct brutal attacks" (adjectives), not "those killed in two attacks" (a pronoun).
 _NOT_ADJECTIVE = words(
