@@ -207,3 +207,32 @@ def test_one_of_the_most_is_a_rank_not_a_count(
     text: str, expected: list[tuple[str, int | None]]
 ) -> None:
     assert kinds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the attacker named with an article is the agent of "killed N", not a victim
+        ("A suicide bomber killed four people in a hospital on Sunday.", 4),
+        ("A gunman killed three people at a checkpoint in Daraa on Monday.", 3),
+        ("A sniper killed more than 5 civilians in Daraa.", 5),
+        # a victim with an article still counts
+        ("A child was killed and two men were wounded in the shelling.", 1),
+    ],
+)
+def test_an_attacker_with_an_article_is_not_a_victim(text: str, expected: int) -> None:
+    assert killed_and_injured(text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The raid killed 40 people, the monitor said, updating a previous toll of 31 dead.", 40),
+        ("The blast killed 22 fighters, updating an earlier toll on Monday night of 9.", 22),
+        # alone, or with more deaths added, the earlier toll stands
+        ("The ministry initially gave a death toll of 34 but the number spiked.", 34),
+        ("An earlier toll reported 15 people were killed but three more died of wounds.", 18),
+    ],
+)
+def test_an_earlier_toll_the_sentence_updates_is_not_added(text: str, expected: int) -> None:
+    assert killed_and_injured(text)[0] == expected

@@ -25,7 +25,17 @@ from dataclasses import dataclass, field
 
 from schemas.reports import Figure, Qualifier
 
-from .numbers import NAME_NOUNS, UNITS, Count, Token, ascii_digits, find_counts, tokenize
+from .numbers import (
+    NAME_NOUNS,
+    TENS,
+    UNITS,
+    VAGUE,
+    Count,
+    Token,
+    ascii_digits,
+    find_counts,
+    tokenize,
+)
 from .persons import uncounted_victims
 from .vocabulary import (
     ADDITIVE,
@@ -349,6 +359,11 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
                 ascii_digits(obj.low[:1])
                 or obj.low in ("at", "a", "an", "the", "his", "her", "their", "dozens", "several")
                 or obj.low in PERSON
+                # "A suicide bomber killed four people": a number word is the object too
+                or obj.low in UNITS
+                or obj.low in TENS
+                or obj.low in VAGUE
+                or obj.low in ("more", "over", "nearly", "about", "some", "around", "up")
             )
         ):
             return None, False
@@ -973,9 +988,31 @@ def _coded(found: list[Mention]) -> list[Figure]:
     return [m.count.figure for m in found if m.coded] + [m.count.figure for m in later]
 
 
+# "updating a previous toll of 112", "an earlier toll on Sunday evening of 15": a toll
+# the sentence replaces.
+_EARLIER_TOLL = re.compile(
+    r"\b(?:previous|earlier|initial|preliminary|first|old)\s+(?:death\s+)?tolls?\b[^.;]{0,40}$"
+)
+
+
+def _superseded(found: list[Mention]) -> None:
+    """An earlier toll the sentence updates is not added when it states another figure of
+    that measure ("killed 32 ..., updating an earlier toll of 15"); alone it stands."""
+    for m in found:
+        if m.measure is None or not _EARLIER_TOLL.search(m.left[-80:]):
+            continue
+        if any(
+            o is not m and o.measure == m.measure and not o.subgroup and not _additive(o)
+            for o in found
+        ):  # "... of 15 were killed but three more died": the three add to it
+            m.subgroup = m.nested = True
+            m.total = False
+
+
 def sentence_figures(sentence: str) -> SentenceFigures:
     result = SentenceFigures()
     everything = mentions(sentence)  # with the counts of "killed and wounded" (no figure)
+    _superseded(everything)
     found = [
         m
         for m in everything
