@@ -236,3 +236,16 @@ def test_an_attacker_with_an_article_is_not_a_victim(text: str, expected: int) -
 )
 def test_an_earlier_toll_the_sentence_updates_is_not_added(text: str, expected: int) -> None:
     assert killed_and_injured(text)[0] == expected
+
+
+def test_a_headline_telling_the_bodys_tally_is_no_incident() -> None:
+    text = (
+        "Syria air strikes kill 40 Monitor AFP Monday 31 Oct 2022 Government air strikes on "
+        "opposition-held towns across the country killed at least 40 people on Monday."
+    )
+    assert kinds(text) == [("summary", 40)]
+    control = (
+        "Syria air strikes kill 12 in Idlib AFP Monday 31 Oct 2022 Air strikes killed 12 "
+        "people in Idlib on Monday, a monitor said."
+    )
+    assert kinds(control) == [("incident", 12)]
