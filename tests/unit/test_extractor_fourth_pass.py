@@ -249,3 +249,16 @@ def test_a_headline_telling_the_bodys_tally_is_no_incident() -> None:
         "people in Idlib on Monday, a monitor said."
     )
     assert kinds(control) == [("incident", 12)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Up to 80 fighters were destroyed near the town, the ministry said.", 80),
+        ("Some 30 militants were eliminated in the strikes on Monday.", 30),
+        ("Three tanks were destroyed and 5 soldiers were killed.", 5),
+        ("Two vehicles of the fighters were destroyed in the strike.", None),
+    ],
+)
+def test_people_destroyed_are_killed_things_are_not(text: str, expected: int | None) -> None:
+    assert killed_and_injured(text)[0] == expected

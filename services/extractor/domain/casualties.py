@@ -318,6 +318,8 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return None, False  # "fighters ... in the Martyr Dijwar cemetery": a name
     if first == "shot" and nxt == "dead":
         return KILLED, False
+    if first in ("destroyed", "eliminated", "neutralized", "neutralised") and set(group) & PERSON:
+        return KILLED, False  # "80 fighters were destroyed" (a ministry's word; not tanks)
     if first == "lost" and nxt in ("their", "his", "her"):
         # "lost their lives", not "lost his leg"
         life = len(rest) > 2 and rest[2].low in ("life", "lives")
