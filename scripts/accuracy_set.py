@@ -20,7 +20,8 @@ sha256("<file>:<row>:issue-12"), rows repeating an earlier sentence are dropped,
 - batch 7 (``heldout``) is the next rows of each file, up to ``FINAL_PER_FILE`` (the
   Airwars file has only 177 distinct rows left: 372 in all), labelled before the fourth
   pass changed any rule and never run through the extractor until the one final
-  evaluation. It is the held-out set ``make accuracy`` reports.
+  evaluation (at the end of the fourth pass; its result is in CONVENTIONS). It is the
+  held-out set ``make accuracy`` reports.
 """
 
 from __future__ import annotations
