@@ -6,6 +6,7 @@ import itertools
 from collections import Counter
 from pathlib import Path
 
+from schemas.alerts import Transition
 from schemas.reports import IncidentReport, ReportKind
 from scripts.bench_data import (
     CROSS_FEED,
@@ -16,8 +17,12 @@ from scripts.bench_data import (
     realistic_stream,
     warmup_record,
 )
+from services.aggregator.domain.engine import Engine
+from services.aggregator.domain.linking.scoring import LinkPolicy
 from services.aggregator.domain.rules import load_rules
-from services.aggregator.settings import DEFAULT_RULES
+from services.aggregator.settings import DEFAULT_RULES, AggregatorSettings
+from services.classifier.logic import classify, load_severity
+from services.classifier.settings import DEFAULT_SEVERITY
 from services.common.gazetteer import Gazetteer
 
 
@@ -73,3 +78,27 @@ def test_warmup_record_shares_no_id_with_the_stream() -> None:
     warm = IncidentReport.model_validate_json(warmup_record("x").value)
     ids = {IncidentReport.model_validate_json(r.value).incident_id for r in realistic_stream(200)}
     assert warm.incident_id not in ids
+
+
+def test_every_designed_report_fires_its_own_group_with_the_linker_on(tmp_path: Path) -> None:
+    """The probes share no place, source or feed with the stream: the linker (``auto``,
+    the service default) never moves one out of its fresh group, so each fires."""
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(latency_rules(DEFAULT_RULES), encoding="utf-8")
+    config = AggregatorSettings(rules_file=rules_file).engine_config()
+    assert config.linking.policy is LinkPolicy.AUTO
+    engine = Engine(config)
+    gazetteer, severity = Gazetteer.default(), load_severity(DEFAULT_SEVERITY)
+    records = latency_stream(2000, every=10, days=1.0)
+    fired = set()
+    for record in records:
+        report = IncidentReport.model_validate_json(record.value)
+        effects = engine.process(classify(report, gazetteer, severity), 2e9)
+        fired |= {
+            a.group_key
+            for a in effects.transitions
+            if a.rule == LATENCY_RULE and a.transition is Transition.FIRED
+        }
+    assert engine.linker.groups, "the stream's cross-feed copies should be linked"
+    designed = {r.designed_group for r in records if r.designed_group}
+    assert designed <= fired  # (a report of the stream may fire a group of its own too)

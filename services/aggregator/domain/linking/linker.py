@@ -15,8 +15,10 @@ blocking index's few cells around the incident):
   it is confused with), its day +/- the tolerance, under its keys, the neighbouring
   cells and, for incidents naming no place, its numbers;
 - the score of every candidate pair (``scoring.score``); a pair's score depends on the
-  two incidents and on how many incidents around them name the place, so an update
-  re-scores the pairs of the incidents around it;
+  two incidents and on how many incidents around them name the place it matched on
+  (``crowd``), so an update scores the incident's own pairs anew and, of the pairs of
+  the incidents naming its places within ``CROWD_DAYS``, only those whose score counted
+  one of those places (the keys a score counted are kept per pair);
 - each incident's best candidate per feed; a pair of mutual bests at or above the
   automatic threshold is a link (policy ``auto``);
 - the groups (``groups.build_groups``) of the component around every changed link.
@@ -36,7 +38,6 @@ from services.aggregator.domain.linking.scoring import (
     LinkSettings,
     Score,
     comparable,
-    near,
     score_pair,
 )
 from services.aggregator.domain.linking.subjects import Subject
@@ -66,8 +67,15 @@ class Linker:
         self.settings = settings
         self.subjects: dict[str, Subject] = {}
         self._index: dict[tuple[str | None, int], dict[str, set[str]]] = {}
+        self._named: dict[tuple[str | None, str], dict[int, set[str]]] = {}
+        """(governorate, place key) -> day -> the incidents naming it: the place counts."""
         self.scores: dict[str, dict[str, Score]] = {}
         """Candidate pairs with their score, both ways (not kept under policy off)."""
+        self.crowd_keys: dict[Pair, frozenset[str]] = {}
+        """The place keys whose counts (``crowd``) a scored pair's score used: only a
+        change of who names one of them can change its score."""
+        self.key_uses: dict[str, int] = {}
+        """place key -> how many scored pairs counted it"""
         self.best: dict[str, dict[str, str]] = {}
         """incident -> feed (dataset) -> its best candidate of that feed."""
         self.auto: dict[Pair, Edge] = {}
@@ -85,17 +93,23 @@ class Linker:
         old = self.subjects.get(incident_id)
         if old == subject:
             return set()
-        touched = {incident_id}
+        crowded: set[str] = set()
+        keys: set[str] = set()
         if old is not None:
-            touched |= self._around(old)
+            crowded |= self._crowded(old)
+            keys |= old.keys
             self._unindex(old)
             del self.subjects[incident_id]
         if subject is not None:
             self.subjects[incident_id] = subject
             self._add(subject)
-            touched |= self._around(subject)
-        seeds = self._rescore(touched) if self.settings.policy is not LinkPolicy.OFF else touched
-        return self._regroup(seeds | {incident_id})
+            crowded |= self._crowded(subject)
+            keys |= subject.keys
+        seeds = {incident_id}
+        if self.settings.policy is not LinkPolicy.OFF:
+            feeds = {s.dataset for s in (old, subject) if s is not None}
+            seeds |= self._rescore(incident_id, crowded, keys, feeds)
+        return self._regroup(seeds)
 
     def decide(self, decision: Decision) -> set[str]:
         """An analyst's decision (the newer of two about a pair stands): the incidents
@@ -156,14 +170,19 @@ class Linker:
         plus one per other day on which one names it."""
         count = 1
         days = set()
-        skip = (subject.incident_id, other)
+        mine, low, high = subject.incident_id, subject.day - CROWD_DAYS, subject.day + CROWD_DAYS
         for admin1 in self.settings.block(subject.admin1):
-            for day in range(subject.day - CROWD_DAYS, subject.day + CROWD_DAYS + 1):
-                bucket = self._index.get((admin1, day))
-                ids = None if bucket is None else bucket.get(key)
-                if not ids:
+            named = self._named.get((admin1, key))
+            if not named:
+                continue
+            if len(named) <= high - low + 1:
+                found: Iterable[tuple[int, set[str]]] = named.items()
+            else:
+                found = ((day, named[day]) for day in range(low, high + 1) if day in named)
+            for day, ids in found:
+                if day < low or day > high:
                     continue
-                others = sum(1 for i in ids if i not in skip)
+                others = len(ids) - (mine in ids) - (other != mine and other in ids)
                 if others and day == subject.day:
                     count += others
                 elif others:
@@ -189,6 +208,9 @@ class Linker:
         buckets = self._index.setdefault((subject.admin1, subject.day), {})
         for key in keys:
             buckets.setdefault(key, set()).add(subject.incident_id)
+        for key in subject.keys:
+            named = self._named.setdefault((subject.admin1, key), {})
+            named.setdefault(subject.day, set()).add(subject.incident_id)
 
     def _unindex(self, subject: Subject) -> None:
         where = (subject.admin1, subject.day)
@@ -203,6 +225,14 @@ class Linker:
                     del buckets[key]
         if not buckets:
             del self._index[where]
+        for key in subject.keys:
+            named = self._named[(subject.admin1, key)]
+            ids = named[subject.day]
+            ids.discard(subject.incident_id)
+            if not ids:
+                del named[subject.day]
+                if not named:
+                    del self._named[(subject.admin1, key)]
 
     def _buckets(self, subject: Subject, days: int | None = None) -> Iterator[dict[str, set[str]]]:
         if subject.admin1 is None:
@@ -233,18 +263,18 @@ class Linker:
                     found |= held
         return found
 
-    def _around(self, subject: Subject) -> set[str]:
-        """The incidents whose candidates or place counts ``subject`` can change: those
-        near it, whatever their feed, and those naming its places within ``CROWD_DAYS``."""
-        out = set()
-        for other_id in self._nearby(subject):
-            other = self.subjects[other_id]
-            if other_id == subject.incident_id or _near_any_feed(subject, other, self.settings):
-                out.add(other_id)
-        if subject.names:
-            for bucket in self._buckets(subject, CROWD_DAYS):
-                for key in subject.keys:
-                    out |= bucket.get(key, set())
+    def _crowded(self, subject: Subject) -> set[str]:
+        """The incidents whose place counts (``crowd``) ``subject`` is part of: those
+        naming one of its places in its governorates within ``CROWD_DAYS``."""
+        out: set[str] = set()
+        low, high = subject.day - CROWD_DAYS, subject.day + CROWD_DAYS
+        for key in subject.keys:
+            if key not in self.key_uses:
+                continue  # no scored pair counted this place: nothing to re-score
+            for admin1 in self.settings.block(subject.admin1):
+                for day, ids in self._named.get((admin1, key), {}).items():
+                    if low <= day <= high:
+                        out |= ids
         return out
 
     def candidates(self, subject: Subject) -> Iterator[Subject]:
@@ -255,49 +285,141 @@ class Linker:
 
     # -- scores, best matches, links ---------------------------------------------------------
 
-    def _rescore(self, touched: set[str]) -> set[str]:
-        """Re-score the pairs of ``touched`` incidents; the incidents whose links may have
-        changed."""
-        rescored: set[str] = set()
-        for incident_id in touched:
-            before = self.scores.pop(incident_id, {})
-            for other in before:
-                partner = self.scores.get(other)
-                if partner is not None:
-                    partner.pop(incident_id, None)
-            rescored.add(incident_id)
-            rescored.update(before)
-            subject = self.subjects.get(incident_id)
-            if subject is None:
-                continue
-            mine: dict[str, Score] = {}
+    def _score(self, a: Subject, b: Subject) -> Score:
+        """``score_pair``, noting the place keys whose counts (``crowd``) it used."""
+        used: set[str] = set()
+
+        def crowd(subject: Subject, key: str, other: str) -> int:
+            used.add(key)
+            return self.crowd(subject, key, other)
+
+        value = score_pair(a, b, crowd)
+        self._count_keys(pair(a.incident_id, b.incident_id), frozenset(used))
+        return value
+
+    def _count_keys(self, key: Pair, used: frozenset[str]) -> None:
+        """Note the place keys a pair's score counted (none: the pair is forgotten)."""
+        before = self.crowd_keys.pop(key, frozenset())
+        for name in before:
+            left = self.key_uses[name] - 1
+            if left:
+                self.key_uses[name] = left
+            else:
+                del self.key_uses[name]
+        if used:
+            self.crowd_keys[key] = used
+            for name in used:
+                self.key_uses[name] = self.key_uses.get(name, 0) + 1
+
+    def _forget_pairs(self, incident_id: str) -> set[str]:
+        """Drop every scored pair of ``incident_id``; its former candidates."""
+        before = self.scores.pop(incident_id, {})
+        for other in before:
+            partner = self.scores[other]
+            del partner[incident_id]
+            if not partner:
+                del self.scores[other]
+            self._count_keys(pair(incident_id, other), frozenset())
+        return set(before)
+
+    def _rescore(
+        self, incident_id: str, crowded: set[str], keys: set[str], feeds: set[str]
+    ) -> set[str]:
+        """Bring the scores up to date after ``incident_id`` (ranked under one of
+        ``feeds`` before and after) changed: its own pairs are scored anew; of the pairs
+        of ``crowded`` incidents (whose place counts it is part of), those whose score
+        counted one of its place ``keys``. Then the best matches and links of the pairs
+        that changed; the incidents whose links changed."""
+        partners: dict[str, set[str]] = {}
+        """incident -> the incidents its pair with which was added, dropped or changed"""
+        mine = self._forget_pairs(incident_id)
+        subject = self.subjects.get(incident_id)
+        if subject is not None:
+            scored: dict[str, Score] = {}
             for candidate in self.candidates(subject):
-                value = score_pair(subject, candidate, self.crowd)
-                mine[candidate.incident_id] = value
+                value = self._score(subject, candidate)
+                scored[candidate.incident_id] = value
                 self.scores.setdefault(candidate.incident_id, {})[incident_id] = value
-                rescored.add(candidate.incident_id)
-            if mine:
-                self.scores[incident_id] = mine
-        for incident_id in list(rescored):
-            if not self.scores.get(incident_id):
-                self.scores.pop(incident_id, None)
-        return self._relink(rescored)
+            if scored:
+                self.scores[incident_id] = scored
+                mine.update(scored)
+        partners[incident_id] = mine
+        for other in mine:
+            partners[other] = {incident_id}
+        done: set[Pair] = set()
+        for one in crowded:
+            found = self.scores.get(one)
+            if one == incident_id or not found:
+                continue
+            one_subject = self.subjects[one]
+            for other, value in list(found.items()):
+                key = pair(one, other)
+                if other == incident_id or key in done:
+                    continue
+                done.add(key)
+                used = self.crowd_keys.get(key)
+                if used is None or used.isdisjoint(keys):
+                    continue  # its score counted none of the places that changed
+                new = self._score(one_subject, self.subjects[other])
+                if new != value:
+                    found[other] = new
+                    self.scores[other][one] = new
+                    partners.setdefault(one, set()).add(other)
+                    partners.setdefault(other, set()).add(one)
+        return self._relink(partners, incident_id, feeds)
 
-    def _best_of(self, incident_id: str) -> dict[str, str]:
-        best: dict[str, tuple[float, str]] = {}
+    def _best_in(self, incident_id: str, dataset: str) -> str | None:
+        """The best candidate of ``dataset`` among all of an incident's scored pairs."""
+        mark: tuple[float, str] | None = None
         for other, value in self.scores.get(incident_id, {}).items():
-            dataset = self.subjects[other].dataset
-            mark = (value.probability, other)
-            if dataset not in best or mark > best[dataset]:
-                best[dataset] = mark
-        return {dataset: mark[1] for dataset, mark in best.items()}
+            if self.subjects[other].dataset == dataset and (
+                mark is None or (value.probability, other) > mark
+            ):
+                mark = (value.probability, other)
+        return None if mark is None else mark[1]
 
-    def _relink(self, rescored: set[str]) -> set[str]:
-        """New best matches of ``rescored`` incidents, and the links they make or break;
-        the incidents whose links changed (and ``rescored``)."""
+    def _new_best(
+        self, incident_id: str, changed: set[str], moved: str, datasets: set[str]
+    ) -> dict[str, str]:
+        """An incident's best candidate per feed after its pairs with ``changed`` were
+        added, dropped or re-scored (``moved`` is the incident updated, whose feed was one
+        of ``datasets`` before and may be another now). Only a feed whose best pair
+        changed is searched again; otherwise the best stands unless a changed pair beats it."""
+        old = self.best.get(incident_id, {})
+        best = dict(old)
+        scores = self.scores.get(incident_id, {})
+        dirty: set[str] = set()
+        for other in changed:
+            if other == moved:
+                dirty |= datasets
+            else:
+                dirty.add(self.subjects[other].dataset)
+        for dataset in dirty:
+            held = old.get(dataset)
+            pick: str | None
+            if held is not None and held in changed:
+                pick = self._best_in(incident_id, dataset)
+            else:
+                mark = None if held is None else (scores[held].probability, held)
+                for other in changed:
+                    value = scores.get(other)
+                    if value is None or self.subjects[other].dataset != dataset:
+                        continue
+                    if mark is None or (value.probability, other) > mark:
+                        mark = (value.probability, other)
+                pick = None if mark is None else mark[1]
+            if pick is None:
+                best.pop(dataset, None)
+            else:
+                best[dataset] = pick
+        return best
+
+    def _relink(self, partners: dict[str, set[str]], moved: str, datasets: set[str]) -> set[str]:
+        """New best matches of the incidents whose pairs changed (``partners``), and the
+        links they make or break; the incidents whose links changed."""
         changed: set[str] = set()
-        for incident_id in rescored:
-            best = self._best_of(incident_id)
+        for incident_id, others in partners.items():
+            best = self._new_best(incident_id, others, moved, datasets)
             old = self.best.get(incident_id, {})
             if best != old:
                 changed.add(incident_id)
@@ -307,10 +429,10 @@ class Linker:
                     self.best[incident_id] = best
                 else:
                     self.best.pop(incident_id, None)
-        seeds = set(rescored)
+        seeds: set[str] = set()
         if self.settings.policy is not LinkPolicy.AUTO:
             return seeds
-        for incident_id in changed | rescored:
+        for incident_id in changed | partners.keys():
             seeds |= self._relink_one(incident_id)
         return seeds
 
@@ -358,6 +480,11 @@ class Linker:
     def _regroup(self, seeds: set[str]) -> set[str]:
         """Rebuild the groups of the components around ``seeds``; the incidents whose
         group's members changed."""
+        if not any(
+            seed in self.groups or seed in self._auto_of or seed in self._decided_of
+            for seed in seeds
+        ):
+            return set()  # alone before and after: nothing to build
         nodes: set[str] = set()
         frontier = list(seeds)
         while frontier:
@@ -392,10 +519,3 @@ class Linker:
         return {
             pair(node, other) for node in nodes for other in ends.get(node, ()) if other in inside
         }
-
-
-def _near_any_feed(a: Subject, b: Subject, settings: LinkSettings) -> bool:
-    """``comparable`` but for feeds: the incidents whose place counts ``a`` can change."""
-    if abs(a.day - b.day) > settings.day_tolerance or a.admin1 is None:
-        return False
-    return b.admin1 in settings.block(a.admin1) and near(a, b, settings)

@@ -35,6 +35,9 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
+    """What the linker compares of one incident (a named tuple: one is built for every
+    change of an incident, so it must be cheap to build)."""
+
     incident_id: str
     feeds: frozenset[str]
     dataset: str
@@ -84,7 +87,11 @@ def _newest(incident: ClassifiedIncident) -> tuple[object, str]:
 
 def subject_of(incident_id: str, reports: Mapping[str, ClassifiedIncident]) -> Subject:
     """The subject of an incident whose current reports are ``reports`` (one per source)."""
-    primary = max(reports.values(), key=_newest)
+    if len(reports) == 1:
+        ordered: list[ClassifiedIncident] | tuple[ClassifiedIncident, ...] = tuple(reports.values())
+    else:  # newest first; of two as new, the first given (as ``max`` picks)
+        ordered = sorted(reports.values(), key=_newest, reverse=True)
+    primary = ordered[0]
     country = primary.region.country
     admin1 = primary.region.admin1
     names: list[str] = []
@@ -94,7 +101,8 @@ def subject_of(incident_id: str, reports: Mapping[str, ClassifiedIncident]) -> S
     types: set[str] = set()
     sources: set[str] = set()
     perpetrators: set[str] = set()
-    for incident in sorted(reports.values(), key=_newest, reverse=True):
+    feeds: set[str] = set()
+    for incident in ordered:
         report = incident.report
         location = report.location
         for name in names_of(country, location.place, admin1):
@@ -107,7 +115,10 @@ def subject_of(incident_id: str, reports: Mapping[str, ClassifiedIncident]) -> S
             figure = getattr(casualties, measure)
             if figure is None:
                 continue
-            low, high = figure.pick("low"), figure.pick("high")
+            if figure.value is not None:
+                low = high = figure.value
+            else:
+                low, high = figure.pick("low"), figure.pick("high")
             span = spans.get(measure)
             opened = figure.qualifier is Qualifier.AT_LEAST
             if span is None:
@@ -120,7 +131,9 @@ def subject_of(incident_id: str, reports: Mapping[str, ClassifiedIncident]) -> S
         if report.event_subtype:
             types.add(report.event_subtype)
         sources.add(fold(report.source.name))
-        perpetrators.update(fold(p) for p in report.alleged_perpetrators)
+        for perpetrator in report.alleged_perpetrators:
+            perpetrators.add(fold(perpetrator))
+        feeds.add(feed_of(incident))
     population = 0
     if names:
         place = resolve(country, names[0], admin1)
@@ -128,28 +141,26 @@ def subject_of(incident_id: str, reports: Mapping[str, ClassifiedIncident]) -> S
             population = place.population
             if lat is None:
                 lat, lon = place.lat, place.lon
-    feeds = frozenset(feed_of(r) for r in reports.values())
+    tolls = [f"{m}={n}" for m, (values, *_) in spans.items() for n in values if n]
+    tolls += [f"source={name}" for name in sources]
+    report = primary.report
     return Subject(
-        incident_id=incident_id,
-        feeds=feeds,
-        dataset=min(feeds),
-        day=_EPOCH_ORDINAL
-        + int(event_position(primary.report.occurred_at, primary.report.occurred_precision))
-        // 86400,
-        admin1=admin1,
-        admin2=_district(primary.region.admin2 or primary.report.location.admin2),
-        names=tuple(names),
-        keys=frozenset(key_of(n) for n in names),
-        lat=lat,
-        lon=lon,
-        stated=stated,
-        population=population,
-        figures={m: Span(frozenset(v), lo, hi, op) for m, (v, lo, hi, op) in spans.items()},
-        tolls=frozenset(
-            [f"{m}={n}" for m, (values, *_) in spans.items() for n in values if n]
-            + [f"source={name}" for name in sources]
-        ),
-        event_types=frozenset(types),
-        sources=frozenset(sources),
-        perpetrators=frozenset(perpetrators),
+        incident_id,
+        frozenset(feeds),
+        min(feeds),
+        _EPOCH_ORDINAL
+        + int(event_position(report.occurred_at, report.occurred_precision)) // 86400,
+        admin1,
+        _district(primary.region.admin2 or report.location.admin2),
+        tuple(names),
+        frozenset(key_of(n) for n in names),
+        lat,
+        lon,
+        stated,
+        population,
+        {m: Span(frozenset(v), lo, hi, op) for m, (v, lo, hi, op) in spans.items()},
+        frozenset(tolls),
+        frozenset(types),
+        frozenset(sources),
+        frozenset(perpetrators),
     )
