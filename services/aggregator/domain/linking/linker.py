@@ -53,8 +53,9 @@ CROWD_DAYS = 7
 that sees many incidents (a besieged town hit day after day) weighs less."""
 
 Group = tuple[tuple[str, ...], tuple[Edge, ...]]
-Counted = tuple[str, str, str, int]
-"""A place count a score used: (incident, place key, the other incident, the count)."""
+Counted = tuple[str, str, str, int, str | None]
+"""A place count a score used: (incident counted around, place key, the other incident
+of the pair, the count, the governorate of the incident counted around)."""
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -78,9 +79,10 @@ class Linker:
         """The place counts (``crowd``) a scored pair's score used: only a change of one
         of them can change its score (when another incident names one of its places, the
         pair is scored again only if a count it used is another now)."""
-        self.callers: dict[str, dict[str, set[Pair]]] = {}
-        """place key -> incident around which it was counted -> the pairs whose score
-        used that count (``crowd_keys`` the other way round)."""
+        self.callers: dict[tuple[str | None, str], dict[str, set[Pair]]] = {}
+        """(governorate, place key) -> incident of that governorate around which the
+        place was counted -> the pairs whose score used that count (``crowd_keys`` the
+        other way round)."""
         self.best: dict[str, dict[str, str]] = {}
         """incident -> feed (dataset) -> its best candidate of that feed."""
         self.auto: dict[Pair, Edge] = {}
@@ -271,16 +273,12 @@ class Linker:
         out: set[Pair] = set()
         if subject.admin1 is None:
             return out  # not filed: in no count
-        block = self.settings.block(subject.admin1)
-        for key in subject.keys:
-            for counted_at, pairs in self.callers.get(key, {}).items():
-                around = self.subjects.get(counted_at)
-                if (
-                    around is not None
-                    and around.admin1 in block
-                    and abs(around.day - subject.day) <= CROWD_DAYS
-                ):
-                    out |= pairs
+        for admin1 in self.settings.block(subject.admin1):
+            for key in subject.keys:
+                for counted_at, pairs in self.callers.get((admin1, key), {}).items():
+                    around = self.subjects.get(counted_at)
+                    if around is not None and abs(around.day - subject.day) <= CROWD_DAYS:
+                        out |= pairs
         return out
 
     def candidates(self, subject: Subject) -> Iterator[Subject]:
@@ -297,7 +295,7 @@ class Linker:
 
         def crowd(subject: Subject, key: str, other: str) -> int:
             count = self.crowd(subject, key, other)
-            calls.append((subject.incident_id, key, other, count))
+            calls.append((subject.incident_id, key, other, count, subject.admin1))
             return count
 
         value = score_pair(a, b, crowd)
@@ -308,23 +306,24 @@ class Linker:
         """Whether a place count a score used is another now."""
         return any(
             self.crowd(self.subjects[incident_id], key, other) != count
-            for incident_id, key, other, count in calls
+            for incident_id, key, other, count, _ in calls
         )
 
     def _count_keys(self, key: Pair, calls: tuple[Counted, ...]) -> None:
         """Note the place counts a pair's score used (none: the pair is forgotten)."""
-        for counted_at, name, _, _ in self.crowd_keys.pop(key, ()):
-            around = self.callers[name]
+        for counted_at, name, _, _, admin1 in self.crowd_keys.pop(key, ()):
+            around = self.callers[(admin1, name)]
             pairs = around[counted_at]
             pairs.discard(key)
             if not pairs:
                 del around[counted_at]
                 if not around:
-                    del self.callers[name]
+                    del self.callers[(admin1, name)]
         if calls:
             self.crowd_keys[key] = calls
-            for counted_at, name, _, _ in calls:
-                self.callers.setdefault(name, {}).setdefault(counted_at, set()).add(key)
+            for counted_at, name, _, _, admin1 in calls:
+                where = (admin1, name)
+                self.callers.setdefault(where, {}).setdefault(counted_at, set()).add(key)
 
     def _forget_pairs(self, incident_id: str) -> set[str]:
         """Drop every scored pair of ``incident_id``; its former candidates."""
