@@ -15,9 +15,13 @@ sha256("<file>:<row>:issue-12"), rows repeating an earlier sentence are dropped,
   and opened;
 - batch 5 (``dev-heldout5``) is the next ``FINAL_PER_FILE`` rows of each file (390 in
   all), labelled before the extractor's second pass, evaluated once at its end, then opened;
-- batch 6 (``heldout``) is the next ``FINAL_PER_FILE`` rows of each file (390 in all),
-  labelled before the third pass changed any rule and never run through the extractor
-  until the one final evaluation. It is the held-out set ``make accuracy`` reports.
+- batch 6 (``dev-heldout6``) is the next ``FINAL_PER_FILE`` rows of each file (390 in
+  all), labelled before the third pass, evaluated once at its end, then opened;
+- batch 7 (``heldout``) is the next rows of each file, up to ``FINAL_PER_FILE`` (the
+  Airwars file has only 177 distinct rows left: 372 in all), labelled before the fourth
+  pass changed any rule and never run through the extractor until the one final
+  evaluation (at the end of the fourth pass; its result is in CONVENTIONS). It is the
+  held-out set ``make accuracy`` reports.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ HELDOUT_PER_FILE = 65
 FINAL_PER_FILE = 195
 BATCH6_SKIP = PER_FILE + 3 * HELDOUT_PER_FILE + FINAL_PER_FILE
 """Rows of each file taken by batches 1-5 (batch 6 starts after them in hash order)."""
+BATCH7_SKIP = BATCH6_SKIP + FINAL_PER_FILE
+"""Rows of each file taken by batches 1-6 (batch 7 starts after them in hash order)."""
 SALT = "issue-12"
 DEVELOPMENT = (
     "dev",
@@ -47,6 +53,7 @@ DEVELOPMENT = (
     "dev-heldout3",
     "dev-heldout4",
     "dev-heldout5",
+    "dev-heldout6",
 )
 HELDOUT = "heldout"
 
@@ -135,6 +142,7 @@ def main() -> None:
             + select(file, rows, HELDOUT_PER_FILE, PER_FILE + 2 * HELDOUT_PER_FILE)
             + select(file, rows, FINAL_PER_FILE, PER_FILE + 3 * HELDOUT_PER_FILE)
             + select(file, rows, FINAL_PER_FILE, BATCH6_SKIP)
+            + select(file, rows, FINAL_PER_FILE, BATCH7_SKIP)
         )
         for k in batches:
             r = rows[k]

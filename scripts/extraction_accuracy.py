@@ -4,9 +4,9 @@
         [--limit N] [--show-errors K]
 
 Sets (all three by default, one table):
-- ``dev`` / ``heldout``: the development set (1,040 hand-labelled real sentences) and the
-  held-out set (390 more, labelled before the third pass over the rules and scored once,
-  at its end); ``dev-heldout1..5`` are the parts of the development set that were held
+- ``dev`` / ``heldout``: the development set (1,430 hand-labelled real sentences) and the
+  held-out set (batch 7: 372 more, labelled before the fourth pass over the rules and
+  scored once, at its end); ``dev-heldout1..6`` are the parts of the development set that were held
   out once, evaluated and then opened (``scripts/accuracy/labels.csv``; conventions and
   history in ``scripts/accuracy/CONVENTIONS.md``).
   The texts are read from ../shared/data at run time. Each sentence is extracted alone,
@@ -329,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
             "dev-heldout3",
             "dev-heldout4",
             "dev-heldout5",
+            "dev-heldout6",
             "acled",
             "acled-even",
             "acled-odd",
@@ -349,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         "dev-heldout3": "sentences: 3rd held-out",
         "dev-heldout4": "sentences: 4th held-out",
         "dev-heldout5": "sentences: 5th held-out",
+        "dev-heldout6": "sentences: 6th held-out",
         "acled": "ACLED notes",
         "acled-even": "ACLED notes (even rows)",
         "acled-odd": "ACLED notes (odd rows)",

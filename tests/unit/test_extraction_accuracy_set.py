@@ -9,6 +9,7 @@ import pytest
 from schemas.reports import Casualties, Figure, IncidentReport, Location, ReportKind, Source
 from scripts.accuracy_set import (
     BATCH6_SKIP,
+    BATCH7_SKIP,
     DATA,
     DEVELOPMENT,
     FILES,
@@ -36,10 +37,12 @@ def test_labels_are_unique_enough_and_split_by_the_hash_rule() -> None:
     assert 0.4 < halves.count("dev-heldout1") / len(halves) < 0.6
     heldout = [lab for lab in labels if lab.half == HELDOUT]
     fifth = [lab for lab in labels if lab.half == "dev-heldout5"]
-    assert len(heldout) == 390 and len(fifth) == 390 and len(labels) == 1430
-    for file in FILES:  # batches 5 and 6: the next rows of each file in hash order
-        assert len([lab for lab in heldout if lab.file == file]) == FINAL_PER_FILE
+    sixth = [lab for lab in labels if lab.half == "dev-heldout6"]
+    assert len(heldout) == 372 and len(fifth) == len(sixth) == 390 and len(labels) == 1802
+    for file in FILES:  # batches 5-7: the next rows of each file in hash order
         assert len([lab for lab in fifth if lab.file == file]) == FINAL_PER_FILE
+        assert len([lab for lab in sixth if lab.file == file]) == FINAL_PER_FILE
+        assert 0 < len([lab for lab in heldout if lab.file == file]) <= FINAL_PER_FILE
     assert all(lab.half in (*DEVELOPMENT, HELDOUT) for lab in labels)
     assert {lab.kind for lab in labels} == {"incident", "summary", "none"}
     assert all(len(lab.sha) == 12 for lab in labels)
@@ -53,7 +56,9 @@ def test_the_heldout_set_is_the_next_rows_in_hash_order_and_unchanged() -> None:
     for file, column in FILES.items():
         rows = read_rows(file)
         heldout = sorted(lab.row for lab in labels if lab.half == HELDOUT and lab.file == file)
-        assert heldout == select(file, rows, FINAL_PER_FILE, BATCH6_SKIP)
+        assert heldout == select(file, rows, FINAL_PER_FILE, BATCH7_SKIP)
+        sixth = sorted(lab.row for lab in labels if lab.half == "dev-heldout6" and lab.file == file)
+        assert sixth == select(file, rows, FINAL_PER_FILE, BATCH6_SKIP)
         for lab in labels:
             if lab.file == file:
                 assert text_hash(rows[lab.row][column]) == lab.sha, (file, lab.row)

@@ -102,11 +102,12 @@ def test_updates_in_any_order_equal_a_linker_built_from_scratch(
     # the bookkeeping: every scored pair's counted keys, and nothing else
     pairs = {tuple(sorted((a, b))) for a, found in live.scores.items() for b in found}
     assert set(live.crowd_keys) <= pairs
-    uses: dict[str, int] = {}
-    for keys in live.crowd_keys.values():
-        for key in keys:
-            uses[key] = uses.get(key, 0) + 1
-    assert live.key_uses == uses
+    callers: dict[tuple[str | None, str], dict[str, set[tuple[str, str]]]] = {}
+    for key, calls in live.crowd_keys.items():
+        for counted_at, name, _, _, admin1 in calls:
+            assert admin1 == live.subjects[counted_at].admin1
+            callers.setdefault((admin1, name), {}).setdefault(counted_at, set()).add(key)
+    assert live.callers == callers
     assert live.crowd_keys == fresh.crowd_keys
 
 

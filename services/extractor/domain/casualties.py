@@ -25,7 +25,17 @@ from dataclasses import dataclass, field
 
 from schemas.reports import Figure, Qualifier
 
-from .numbers import NAME_NOUNS, UNITS, Count, Token, ascii_digits, find_counts, tokenize
+from .numbers import (
+    NAME_NOUNS,
+    TENS,
+    UNITS,
+    VAGUE,
+    Count,
+    Token,
+    ascii_digits,
+    find_counts,
+    tokenize,
+)
 from .persons import uncounted_victims
 from .vocabulary import (
     ADDITIVE,
@@ -301,20 +311,29 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
         return None, False
     first = rest[0].low
     nxt = rest[1].low if len(rest) > 1 else ""
-    if first in ("martyr", "martyrs") and (rest[0].text[:1].isupper() or set(group) & PREPOSITIONS):
+    if first in ("martyr", "martyrs") and (
+        (rest[0].text[:1].isupper() and nxt[:1].isalpha() and rest[1].text[:1].isupper())
+        or set(group) & PREPOSITIONS
+    ):
         return None, False  # "fighters ... in the Martyr Dijwar cemetery": a name
     if first == "shot" and nxt == "dead":
         return KILLED, False
+    if first in ("destroyed", "eliminated", "neutralized", "neutralised") and set(group) & PERSON:
+        return KILLED, False  # "80 fighters were destroyed" (a ministry's word; not tanks)
     if first == "lost" and nxt in ("their", "his", "her"):
-        return KILLED, False
+        # "lost their lives", not "lost his leg"
+        life = len(rest) > 2 and rest[2].low in ("life", "lives")
+        return (KILLED if life else None), False
     if first in ("sustained", "suffered", "received") and (
         nxt.startswith(("injur", "wound", "suffocat", "breathing"))
         or nxt in ("serious", "severe", "minor", "from", "various", "light", "moderate")
         or nxt in ("critical", "multiple", "several")
     ):
         return INJURED, False  # "sustained injuries", "suffered from suffocation"
-    if nxt in ("or",) or (nxt == "and" and len(rest) > 2 and _casualty_word(rest[2].low)):
-        return None, False  # "killed and wounded", "wounded or still trapped": no split
+    if nxt in ("or",) or (
+        nxt == "and" and len(rest) > 2 and (_casualty_word(rest[2].low) or rest[2].low in _MIXED)
+    ):
+        return None, False  # "killed and wounded", "injured and missing": no split
     if (
         _casualty_word(first)
         and _casualty_word(nxt)
@@ -342,6 +361,11 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
                 ascii_digits(obj.low[:1])
                 or obj.low in ("at", "a", "an", "the", "his", "her", "their", "dozens", "several")
                 or obj.low in PERSON
+                # "A suicide bomber killed four people": a number word is the object too
+                or obj.low in UNITS
+                or obj.low in TENS
+                or obj.low in VAGUE
+                or obj.low in ("more", "over", "nearly", "about", "some", "around", "up")
             )
         ):
             return None, False
@@ -350,6 +374,21 @@ def _right_measure(right: list[Token], after: list[Token]) -> tuple[str | None, 
     if INJURE_WORDS.match(first):
         return INJURED, False
     return None, False
+
+
+# "38 people injured and missing": a count of two states at once, no split.
+_MIXED = frozenset({"missing", "trapped", "detained", "arrested", "kidnapped", "abducted"})
+
+
+def _mixed_after(tail: list[Token]) -> bool:
+    """ "over 38 people injured and missing": the count's own participle names two states."""
+    rest = [t.low for t in tail[_group(tail) :] if t.low not in AUX][:3]
+    return (
+        len(rest) == 3
+        and _casualty_word(rest[0])
+        and rest[1] in ("and", "or")
+        and rest[2] in _MIXED
+    )
 
 
 def _other_measure_after(verb: str, after: list[Token], at: int) -> bool:
@@ -525,12 +564,24 @@ def _participle_after(tokens: list[Token], i: int) -> str | None:
     return INJURED if INJURE_WORDS.match(rest[0]) or rest[0] == "hurt" else KILLED
 
 
+def _one_of_the_most(after: list[Token]) -> bool:
+    """ "one of the highest daily tolls", "one of the deadliest days": a rank, not a count."""
+    words = [t.low for t in after]
+    return (
+        words[:2] == ["of", "the"]
+        and len(words) > 2
+        and (words[2].endswith("est") or words[2] in ("most", "worst", "best"))
+        and not set(words[3:]) & PERSON  # "one of the youngest victims" is a person
+    )
+
+
 def mentions(sentence: str) -> list[Mention]:
     tokens = tokenize(sentence)
     counts = [
         c
         for c in find_counts(tokens)
-        if not c.article or _article_person(tokens[c.last : c.last + 8])
+        if (not c.article or _article_person(tokens[c.last : c.last + 8]))
+        and not (c.figure.pick("low") == 1 and _one_of_the_most(tokens[c.last : c.last + 6]))
     ]
     taken = {k for c in counts for k in range(c.first, c.last + 1)}
     implicit = dict(_implicit(tokens, taken))  # an implicit count spans no token: first == last
@@ -589,10 +640,18 @@ def mentions(sentence: str) -> list[Mention]:
             k
             and m.subgroup
             and found[k - 1].subgroup
-            and R_SUBGROUP.match(" ".join(t.low for t in m.right[:2]))
+            and (
+                R_SUBGROUP.match(" ".join(t.low for t in m.right[:2]))
+                # "Fifteen of the dead, among them four children": a part of the part
+                or (found[k - 1].via == "right" and bool(L_SUBGROUP.search(m.left[-30:])))
+            )
         ):
             m.nested = True
-    return [m for m in found if m.measure is not None or m.left.endswith("total of")]
+    return [
+        m
+        for m in found
+        if m.measure is not None or m.left.endswith("total of") or L_BOTH.search(m.left[-80:])
+    ]
 
 
 # ", likely to be an Islamist fighter": the same person described, not one more
@@ -631,7 +690,7 @@ def _read_measure(m: Mention, k: int, found: list[Mention]) -> None:
     right_measure, right_total = _right_measure(m.tail, m.after)
     if LOCAL.match(right_text):
         m.measure, m.local = KILLED, True
-    elif include and L_BOTH.search(include.group(0).rsplit(" ", 1)[0]):
+    elif include and _BOTH_IN.search(include.group(0)):
         return  # "killed and wounded, including a commander": no split
     elif part_of or include:
         found_by = part_of or include
@@ -639,7 +698,7 @@ def _read_measure(m: Mention, k: int, found: list[Mention]) -> None:
         word = found_by.group(1) or found_by.group(2)
         m.measure = INJURED if INJURE_WORDS.match(word) else KILLED
         m.subgroup, m.via = True, "right" if part_of else "left"
-    elif L_BOTH.search(tail):
+    elif L_BOTH.search(tail) or _mixed_after(m.tail):
         return
     elif right_measure is not None and _right_wins(m, right_measure):
         m.measure, m.total, m.via = right_measure, right_total, "right"
@@ -662,6 +721,9 @@ def _read_measure(m: Mention, k: int, found: list[Mention]) -> None:
         m.total = m.total or "total" in group
 
 
+# "killed and wounded hundreds of civilians including dozens of children": no split, so the
+# subgroup has none either.
+_BOTH_IN = re.compile(r"\b(?:kill\w*|dead|deaths?)\s+(?:and|or)\s+(?:injur\w*|wound\w*)\b")
 # "killing a family of five": the family's members are the count's noun group.
 _FAMILY = re.compile(r"\s*\b(?:a|an|the|one)\s+(?:family|group)\s+of$")
 
@@ -799,9 +861,10 @@ def _propagate(found: list[Mention]) -> None:
     for _ in range(min(len(found), 6)):  # coordination chains are short; bound the work
         changed = False
         for k, m in enumerate(found):
-            if m.measure is not None or _is_thing(m.right):
-                continue
+            if m.measure is not None or _is_thing(m.right) or L_BOTH.search(m.left[-80:]):
+                continue  # "killed and wounded hundreds, including dozens of children": none
             n = _group(m.right, 8)
+            plain = [t for t in m.right if t.low not in ADVERBS]
             nxt = found[k + 1] if k + 1 < len(found) else None
             prv = found[k - 1] if k else None
             # "6 soldiers and 4 militiamen", "15 YPG 39 IS fatalities": a short noun group.
@@ -817,7 +880,14 @@ def _propagate(found: list[Mention]) -> None:
                 m.measure, m.via, changed = nxt.measure, "coordination", True
             elif m.subgroup and prv and prv.measure:
                 m.measure, m.via, changed = prv.measure, "coordination", True
-            elif nxt and nxt.measure and nxt.subgroup and n == len(m.right) and not listed:
+            elif (
+                nxt
+                and nxt.measure
+                and nxt.subgroup
+                # "the 18 militants reportedly including one ...": an adverb may stand between
+                and _group(plain, 8) == len(plain)
+                and not listed
+            ):
                 m.measure, m.via, changed = nxt.measure, "parent", True
             elif nxt and nxt.measure and coord_right and (phrase or n >= len(words)):
                 m.measure, m.via, changed = nxt.measure, "coordination", True
@@ -920,10 +990,36 @@ def _coded(found: list[Mention]) -> list[Figure]:
     return [m.count.figure for m in found if m.coded] + [m.count.figure for m in later]
 
 
+# "updating a previous toll of 112", "an earlier toll on Sunday evening of 15": a toll
+# the sentence replaces.
+_EARLIER_TOLL = re.compile(
+    r"\b(?:previous|earlier|initial|preliminary|first|old)\s+(?:death\s+)?tolls?\b[^.;]{0,40}$"
+)
+
+
+def _superseded(found: list[Mention]) -> None:
+    """An earlier toll the sentence updates is not added when it states another figure of
+    that measure ("killed 32 ..., updating an earlier toll of 15"); alone it stands."""
+    for m in found:
+        if m.measure is None or not _EARLIER_TOLL.search(m.left[-80:]):
+            continue
+        if any(
+            o is not m and o.measure == m.measure and not o.subgroup and not _additive(o)
+            for o in found
+        ):  # "... of 15 were killed but three more died": the three add to it
+            m.subgroup = m.nested = True
+            m.total = False
+
+
 def sentence_figures(sentence: str) -> SentenceFigures:
     result = SentenceFigures()
-    everything = mentions(sentence)
-    found = [m for m in everything if not m.repeat]
+    everything = mentions(sentence)  # with the counts of "killed and wounded" (no figure)
+    _superseded(everything)
+    found = [
+        m
+        for m in everything
+        if not m.repeat and (m.measure is not None or m.left.endswith("total of"))
+    ]
     stated: set[str] = set()
     for measure in (KILLED, INJURED):
         own = [m for m in found if m.measure == measure]
@@ -955,7 +1051,17 @@ def sentence_figures(sentence: str) -> SentenceFigures:
         if civilians:  # the text says civilians: also the like-for-like civilian measure
             result.figures[f"civilians_{measure}"] = add(civilians)
     _add_uncounted(sentence, everything, result, stated)
+    if KILLED not in result.figures:
+        lost = _LIFE_LOST.search(sentence)
+        if lost and lost.group(1).casefold() in SINGULAR_PERSON:
+            result.figures[KILLED] = Figure.exact(1)  # "the loss of a soldier's life"
     return result
+
+
+# "resulting in the loss of a Russian soldier's life": one person's death, no number.
+_LIFE_LOST = re.compile(
+    r"\bloss of (?:the )?(?:a|an|one|the)\s+(?:[\w-]+\s+){0,2}?(\w+)['’]s?\s+life\b", re.I
+)
 
 
 def _add_uncounted(

@@ -160,9 +160,16 @@ def fold_headlines(claims: dict[tuple[object, ...], Claim]) -> None:
     """A headline's incident toll that does not exceed the body's toll for the same country
     and region is the body's story told short ("raids killed 14 jihadists 5 civilians ... A
     series of strikes killed 14 jihadists ... and five civilians"): one incident, the body's
-    figures. A headline with a higher toll, or with nothing to compare, stays."""
+    figures. A headline with a higher toll, or with nothing to compare, stays. A headline
+    whose toll is a tally's of the body is that tally (no incident)."""
     for rkey, claim in list(claims.items()):
         if not claim.headline or claim.key[4]:
+            continue
+        tallies = [c for c in claims.values() if not c.headline and c.key[4]]
+        if any(_same_killed(claim, t) for t in tallies):
+            # "Syria air strikes kill 32 ... strikes on towns across the country killed at
+            # least 32 on Monday": the headline tells the body's tally short, not an incident
+            del claims[rkey]
             continue
         story = [c for c in claims.values() if not c.headline and not c.key[4]]
         bodies = [

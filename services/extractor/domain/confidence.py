@@ -80,8 +80,26 @@ _ARMED = re.compile(
 )
 
 
+# Bodies carried home from abroad ("375 bodies of Syrians who died in Turkey brought
+# through the crossing", "Bodies of 120 Syrians brought through border crossings"), and a
+# crime charged to a person ("Father accused of killing daughter"): not an attack's toll.
+_REPATRIATED = re.compile(
+    r"\b(?:bodies|remains|corpses)\b[^.;]{0,80}?\b(?:brought|repatriat\w*|returned|handed over|"
+    r"transferred)\s+(?:back\s+)?(?:home\s+)?(?:through|via|across|over|from)\b"
+    r"|\b(?:bodies|remains|corpses)\s+of\s+[^.;]{0,40}?\bwho\s+died\s+(?:in|abroad)\b",
+    re.IGNORECASE,
+)
+_CHARGED = re.compile(
+    r"\b(?:accused|charged|convicted|suspected|arrested)\s+(?:\w+\s+)?(?:of|for)\s+"
+    r"(?:killing|murder\w*|stabbing)\b",
+    re.IGNORECASE,
+)
+
+
 def not_conflict(text: str) -> bool:
     """Deaths of an accident, a quarrel or an obituary, not of the conflict."""
+    if _REPATRIATED.search(text) or _CHARGED.search(text):
+        return True
     if re.search(r"\bfamily infighting\b", text, re.IGNORECASE):
         return True  # a monitor's own heading for fights between families
     if _QUARREL.search(text) and not re.search(r"\bclash\w*|\barmed\b", text, re.IGNORECASE):
@@ -168,6 +186,14 @@ _ONE_EVENT = re.compile(
 )
 # One battle's toll, however long (convention 17): "in the clashes", "in fighting".
 _BATTLE = re.compile(r"\b(?:clashes|fighting|battles|confrontations)\b", re.IGNORECASE)
+# A present-perfect toll of fighting across a whole governorate with no day: a tally of
+# unstated days ("have also been killed in clashes in the neighbouring province of Aleppo").
+_PROVINCE_FIGHTING = re.compile(
+    r"\b(?:have|has)\s+(?:also\s+|now\s+|so far\s+)?been\s+(?:killed|martyred)\s+"
+    r"(?:in\s+)?(?:the\s+)?(?:fighting|clashes|battles|violence)\s+(?:in|across|throughout)\s+"
+    r"(?:the\s+)?(?:[\w'-]+\s+){0,2}?(?:province|governorate)\b",
+    re.IGNORECASE,
+)
 _WHEN = re.compile(
     r"\b(?:today|yesterday|tonight|last night|overnight|this morning|this evening|on \w+day|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|hours?)\b",
@@ -197,6 +223,8 @@ def cumulative(text: str, *, placed: bool, dated: bool) -> bool:
         return True  # "over the weekend, 14 were killed in shelling" (not "in a raid")
     if not dated and _MONTH_ONLY.search(text) and _TALLY_WORDS.search(text):
         return not _ONE_EVENT.search(text)
+    if not dated and _PROVINCE_FIGHTING.search(text):
+        return True  # "Another 327 civilians have been killed in fighting in Aleppo province"
     return (
         not placed
         and not dated

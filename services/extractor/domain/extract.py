@@ -188,6 +188,14 @@ def extract_all(
         if period is None and dates.historical(s, reference) and not tallies.is_comparison(s):
             skipped.append(Skipped(s, "background: an event of an earlier year"))
             continue
+        compared = tallies.compared_since(s) if period is None else None
+        if (
+            compared is not None
+            and dates.historical(s[compared:], reference)
+            and not sentence_figures(s[:compared])
+        ):  # "the deadliest attack since sarin killed hundreds in Ghouta in August 2013"
+            skipped.append(Skipped(s, "background: the earlier event a record is compared with"))
+            continue
         toll = stated or figures.figures.get("injured")
         if (
             period is None

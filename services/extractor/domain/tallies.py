@@ -27,6 +27,7 @@ from datetime import date, timedelta
 
 from .dates import absolute_dates, incident_day, period_start, without_states
 from .numbers import MONTHS, TENS, UNITS, ascii_digits
+from .places import countries_named
 from .text import words
 
 
@@ -53,9 +54,12 @@ _MONTH_WORD = (
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _SINCE_MONTH = re.compile(
-    rf"^\s*(?:the\s+)?(?:(mid|early|late|end of|start of|beginning of)[\s-]+)?{_MONTH_WORD}\b"
-    r"(?:\s+(\d{4}))?",
+    r"^\s*(?:the\s+|last\s+)?(?:(mid|early|late|end of|start of|beginning of)[\s-]+)?"
+    rf"{_MONTH_WORD}\b(?:\s+(\d{{4}}))?",
     re.IGNORECASE,
+)
+_CLAUSE_MONTH = re.compile(
+    rf"\b(?:in|of|late|early|mid)[\s-]+{_MONTH_WORD}\b(?!\s+\d)", re.IGNORECASE
 )
 _AGO = re.compile(
     r"\b(?:nearly |almost |about |some |more than |over )?(\w+)\s+(days?|weeks?|months?|years?)"
@@ -68,11 +72,13 @@ _OVER_THE = re.compile(
     re.IGNORECASE,
 )
 _WAR = re.compile(
-    r"\b(?:war|conflict|uprising|revolution|crisis)\b[^.;]{0,40}?\b(?:that|which)?\s*"
+    r"\b(?:war|conflict|uprising|revolution|crisis)\b[^.;]{0,80}?\b(?:that|which)?\s*"
     r"(?:has|have|had)\s+(?:so far\s+|since\s+|already\s+)?(?:killed|left|claimed|cost|caused)\b"
     r"|\b(?:killed|died|dead|deaths?|toll|lives)\b[^.;]{0,30}?\b(?:in|from|of|during|since)\s+"
     r"(?:the|syria'?s|syrias|its|this|a)\s+(?:[\w-]+\s+){0,2}(?:war|conflict|uprising|"
-    r"revolution|crisis)\b",
+    r"revolution|crisis)\b"
+    # "During the conflict, Israel killed about 30 officials": the whole war's count
+    r"|\b(?:during|throughout|over the course of)\s+the\s+(?:[\w-]+\s+){0,2}(?:war|conflict)\b",
     re.IGNORECASE,
 )
 _EVENTS = (
@@ -84,7 +90,7 @@ _MANY_ATTACKS = re.compile(
     r"(?P<verb>left|killed|claimed|resulted|caused|led)\b"
 )
 _THESE_ATTACKS = re.compile(
-    rf"\b(?:these|those)\s+(?P<between>(?:[\w-]+\s+){{0,3}}){_EVENTS}\b", re.IGNORECASE
+    rf"\b(?:these|those|such)\s+(?P<between>(?:[\w-]+\s+){{0,3}}){_EVENTS}\b", re.IGNORECASE
 )
 # "these direct brutal attacks" (adjectives), not "those killed in two attacks" (a pronoun).
 _NOT_ADJECTIVE = words(
@@ -131,6 +137,39 @@ _ACROSS = re.compile(
     r"the governorates|[A-Z][a-z]+ and [A-Z][a-z]+)\b",
     re.IGNORECASE,
 )
+# "Israeli attacks across Iran", "operations across country", "areas of Syria":
+# a whole country's or territory's toll (a country is checked by name, see _across_land).
+_ACROSS_LAND = re.compile(
+    r"\b(?:across|throughout|all over)\s+(?:the\s+)?(?:country|nation)\b"
+    r"|\b(?:areas|parts|regions|cities)\s+of\s+(?:syria|the country)\b",
+    re.IGNORECASE,
+)
+_ACROSS_NAME = re.compile(r"\b(?:across|throughout|all over)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)")
+# "days of clashes", "seven days of airstrikes", "a week of violence": a period of fighting.
+_DAYS_OF = re.compile(
+    r"\b(?:(?P<n>a|one|two|three|four|five|six|seven|eight|nine|ten|several|few|\d+)\s+)?"
+    r"(?P<unit>days|weeks?|months?)\s+of\s+(?:[\w-]+\s+){0,3}?(?:clashes|fighting|air ?strikes|"
+    r"strikes|raids|air raids|bombardment|bombing|shelling|violence|battles|attacks|escalation|"
+    r"hostilities|offensive|assaults|combat)\b",
+    re.IGNORECASE,
+)
+# "57 killed in continued attacks on Aleppo": a toll over unstated days (convention 17).
+_CONTINUED = re.compile(
+    r"\b(?:continued|continuous|repeated)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:attacks|strikes|air ?strikes|raids|air raids|shelling|bombardment|bombings|shellings)\b",
+    re.IGNORECASE,
+)
+_A_DAY = re.compile(
+    r"\b(?:today|yesterday|tonight|overnight|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
+    re.IGNORECASE,
+)
+# "In May more than 60 civilians were killed by barrel bomb attacks on the town": a month
+# named alone (no day) over several attacks is that month's tally.
+_IN_MONTH = re.compile(
+    rf"^\W*(?:in|during)\s+(?:the\s+month\s+of\s+)?{_MONTH_WORD}\b(?!\s+\d{{1,2}}(?:st|nd|rd|th)?\b)",
+    re.IGNORECASE,
+)
+_PLURAL_EVENTS = re.compile(rf"\b{_EVENTS}\b", re.IGNORECASE)
 # "the highest death toll since June 2021": a comparison, not a period.
 _SUPERLATIVE = re.compile(
     r"\b(?:highest|deadliest|worst|largest|biggest|heaviest|first|most \w+|bloodiest)\b"
@@ -142,6 +181,10 @@ _SPAN = re.compile(
     r"\b(?:in|within|over|during)\s+(?:a|one|two|three|four|five|six|seven|\d+)\s+"
     r"(days?|weeks?|months?|years?)\b|\b(\w+)[- ](day|week|month|year)[- ]long\b",
     re.IGNORECASE,
+)
+# "over the past two days", "for the first six months of 2016": a span of several units.
+_PAST_N = re.compile(
+    r"\b(?:first|last|past|previous)\s+(\w+)\s+(days|weeks|months|years)\b", re.IGNORECASE
 )
 _SINCE_WEEKDAY = re.compile(
     r"\bsince\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
@@ -213,9 +256,20 @@ def _since(text: str, reference: date) -> Tally | None:
             amount = _number(ago.group(1)) or (3 if ago.group(1).casefold() == "few" else 1)
             unit = ago.group(2).casefold().rstrip("s")
             return Tally(reference - timedelta(days=_DAYS[unit] * min(amount, 100)))
+        later = _CLAUSE_MONTH.search(clause)
+        if later:  # "since peace talks broke off in April": the month the period began
+            return Tally(_month_start(MONTHS[later.group(1).casefold()[:3]], None, reference))
         if _START_EVENT.search(clause) or clause.strip().casefold().startswith("then"):
             return Tally(None)  # "since the war began", "since then"
     return None
+
+
+def _across_land(text: str) -> bool:
+    """ "across the country", "across enclave", "across Iran", "areas of Syria": a whole
+    country's or territory's toll, not one place's."""
+    if _ACROSS_LAND.search(text):
+        return True
+    return any(countries_named(m.group(1)) for m in _ACROSS_NAME.finditer(text))
 
 
 def tally(text: str, reference: date) -> Tally | None:
@@ -234,11 +288,27 @@ def tally(text: str, reference: date) -> Tally | None:
         back = (reference.weekday() - _WEEKDAYS.index(weekday.group(1).casefold())) % 7
         if back >= 2:  # "since Wednesday afternoon" told on Thursday is a day's toll
             return Tally(reference - timedelta(days=back))
-    if _ACROSS.search(text) or _MANY_PLACES.search(text):
+    if _ACROSS.search(text) or _MANY_PLACES.search(text) or _across_land(text):
         return Tally(None)
+    days_of = _DAYS_OF.search(text)
+    if days_of:  # "seven days of airstrikes", "days of clashes", "a week of violence"
+        unit = days_of.group("unit").casefold()
+        amount = _number(days_of.group("n") or "") or (3 if unit.endswith("s") else 1)
+        return Tally(reference - timedelta(days=_DAYS[unit.rstrip("s")] * min(amount, 100)))
+    if _CONTINUED.search(text) and not _A_DAY.search(text):
+        return Tally(None)
+    in_month = _IN_MONTH.match(text)
+    if in_month and _PLURAL_EVENTS.search(text):
+        return Tally(_month_start(MONTHS[in_month.group(1).casefold()[:3]], None, reference))
     hours = _HOURS.search(text)
     if hours and int(hours.group(1)) > 24:
         return Tally(reference - timedelta(days=int(hours.group(1)) // 24))
+    several = _PAST_N.search(text)
+    if several and (_number(several.group(1)) or 0) >= 2:
+        unit = several.group(2).casefold().rstrip("s")
+        return Tally(
+            reference - timedelta(days=_DAYS[unit] * min(_number(several.group(1)) or 2, 100))
+        )
     span = _SPAN.search(text)
     if span:
         unit = (span.group(1) or span.group(3)).casefold().rstrip("s")
@@ -315,6 +385,13 @@ def not_conflict(text: str) -> bool:
 def is_comparison(text: str) -> bool:
     """ "the highest death toll since June 2021": the earlier date is a comparison."""
     return bool(_SUPERLATIVE.search(text))
+
+
+def compared_since(text: str) -> int | None:
+    """Where the clause of an earlier event a superlative compares with begins ("the
+    deadliest attack since sarin killed hundreds in Ghouta in August 2013"), or None."""
+    m = _SUPERLATIVE.search(text)
+    return m.end() - len("since") if m else None
 
 
 def is_rate(text: str) -> bool:

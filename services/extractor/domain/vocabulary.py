@@ -89,7 +89,8 @@ KILL_WORDS = re.compile(
 )
 INJURE_WORDS = re.compile(r"^(injured|wounded|hurt|injuries|injury|wounds|injuring|wounding)$")
 L_KILL = re.compile(
-    r"(\b(killed|killing|kill|kills|executed|executing|massacred|slaughtered|beheaded|"
+    r"(\b(killed|killing|kill|kills|executed|executing|massacred|massacre|massacres|"
+    r"slaughtered|beheaded|(?:documented|reported|confirmed|announced) the deaths?|"
     r"eliminating|eliminated|eliminate|"
     r"shot dead|lives of|life of|death of|deaths of|killing of|bodies of|martyrdom of|"
     r"dead bodies of|"
@@ -99,12 +100,12 @@ L_KILL = re.compile(
     r"was|were|coded|of|assumed|"
     r"estimated|put|numbered|reached|totall?ed|totall?ing)|\b(fatalit\w*|deaths)|"
     r"\bcoded(?: as| to| at)?)"
-    r"( a total of| another| a further| an additional| also| all| both| the)?$"
+    r"( a total of| another| a further| an additional| also| all| both| the)?( [\"'])?$"
 )
 L_INJURE = re.compile(
     r"\b(injuring|injured|injure|injures|wounding|wounded|wound|wounds|injuries to|injury of|"
     r"injury to|wounding of|injuring of|injuries of|wounds to)"
-    r"( another| a further| an additional| also)?$"
+    r"( another| a further| an additional| also)?( [\"'])?$"
 )
 L_SUBGROUP = re.compile(
     r"(\bincluding|\bamong them|\bamong whom|\bamong those|\bincl|\(|\bof whom|\bof which"
@@ -128,10 +129,12 @@ R_PART_OF = re.compile(
 # A toll stated far from its figure ("The death toll from Monday's car bomb in the town of
 # Azaz rose to 19"); the injured likewise.
 TOLL_FAR = re.compile(
-    r"\b(?:death ?toll|toll|number of (?:the )?(?:dead|deaths|fatalities|victims|martyrs|"
-    r"(?:those|people|civilians|persons)(?: who were)? killed))\b[^.;]{0,140}?\b(?:rose|"
-    r"risen|rises|rising|climbed|reached|increased|jumped|hit|stands|stood|put|at|to)"
-    r"(?: to| at)?$"
+    r"\b(?:death ?tolls?|tolls?|number of (?:the )?(?:dead|deaths|fatalities|victims|martyrs|"
+    r"(?:those|people|civilians|persons)(?: who (?:were|have been|had been|was))? "
+    r"(?:killed|martyred)))\b[^.;]{0,140}?\b(?:rose|"
+    r"risen|rises|rising|climbed|reached|increased|jumped|hit|stands|stood|put|at|to|"
+    r"surpass(?:es|ed)?|exceed(?:s|ed)?|tops|topped|become|became|from|documented|recorded)"
+    r"(?: to| at| \()?$"
 )
 INJURED_FAR = re.compile(
     r"\bnumber of (?:the )?(?:injured|wounded|injuries|(?:those|people|civilians|persons)"
@@ -139,7 +142,8 @@ INJURED_FAR = re.compile(
     r"reached|increased|climbed|jumped|at|to)(?: to| at)?$"
 )
 # "kills and injures three", "killed or wounded": killed and injured together, no split.
-L_BOTH = re.compile(r"\b(?:kill\w*|dead)\s+(?:and|or)\s+(?:injur\w*|wound\w*)$")
+# "led to the death and injury of 9", "deaths and injuries of 20": likewise.
+L_BOTH = re.compile(r"\b(?:kill\w*|dead|deaths?)\s+(?:and|or)\s+(?:injur\w*|wound\w*)(?:\s+of)?$")
 ADDITIVE = words("more another further additional also")
 TOTAL = re.compile(r"\b(total|toll|deathtoll|coded|overall|in all|altogether)\b")
 # "3 were noted in this location", "with 3 fatalities allocated to this event": the share

@@ -16,9 +16,10 @@ blocking index's few cells around the incident):
   cells and, for incidents naming no place, its numbers;
 - the score of every candidate pair (``scoring.score``); a pair's score depends on the
   two incidents and on how many incidents around them name the place it matched on
-  (``crowd``), so an update scores the incident's own pairs anew and, of the pairs of
-  the incidents naming its places within ``CROWD_DAYS``, only those whose score counted
-  one of those places (the keys a score counted are kept per pair);
+  (``crowd``), so each pair keeps the place counts its score used, indexed by place and
+  by the incident they were counted around: an update scores the incident's own pairs
+  anew and, of the pairs that used a count it is part of, scores again only those
+  whose count is another now;
 - each incident's best candidate per feed; a pair of mutual bests at or above the
   automatic threshold is a link (policy ``auto``);
 - the groups (``groups.build_groups``) of the component around every changed link.
@@ -52,6 +53,9 @@ CROWD_DAYS = 7
 that sees many incidents (a besieged town hit day after day) weighs less."""
 
 Group = tuple[tuple[str, ...], tuple[Edge, ...]]
+Counted = tuple[str, str, str, int, str | None]
+"""A place count a score used: (incident counted around, place key, the other incident
+of the pair, the count, the governorate of the incident counted around)."""
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -71,11 +75,14 @@ class Linker:
         """(governorate, place key) -> day -> the incidents naming it: the place counts."""
         self.scores: dict[str, dict[str, Score]] = {}
         """Candidate pairs with their score, both ways (not kept under policy off)."""
-        self.crowd_keys: dict[Pair, frozenset[str]] = {}
-        """The place keys whose counts (``crowd``) a scored pair's score used: only a
-        change of who names one of them can change its score."""
-        self.key_uses: dict[str, int] = {}
-        """place key -> how many scored pairs counted it"""
+        self.crowd_keys: dict[Pair, tuple[Counted, ...]] = {}
+        """The place counts (``crowd``) a scored pair's score used: only a change of one
+        of them can change its score (when another incident names one of its places, the
+        pair is scored again only if a count it used is another now)."""
+        self.callers: dict[tuple[str | None, str], dict[str, set[Pair]]] = {}
+        """(governorate, place key) -> incident of that governorate around which the
+        place was counted -> the pairs whose score used that count (``crowd_keys`` the
+        other way round)."""
         self.best: dict[str, dict[str, str]] = {}
         """incident -> feed (dataset) -> its best candidate of that feed."""
         self.auto: dict[Pair, Edge] = {}
@@ -93,22 +100,17 @@ class Linker:
         old = self.subjects.get(incident_id)
         if old == subject:
             return set()
-        crowded: set[str] = set()
-        keys: set[str] = set()
         if old is not None:
-            crowded |= self._crowded(old)
-            keys |= old.keys
             self._unindex(old)
             del self.subjects[incident_id]
         if subject is not None:
             self.subjects[incident_id] = subject
             self._add(subject)
-            crowded |= self._crowded(subject)
-            keys |= subject.keys
         seeds = {incident_id}
         if self.settings.policy is not LinkPolicy.OFF:
+            counted = {p for s in (old, subject) if s is not None for p in self._counted(s)}
             feeds = {s.dataset for s in (old, subject) if s is not None}
-            seeds |= self._rescore(incident_id, crowded, keys, feeds)
+            seeds |= self._rescore(incident_id, counted, feeds)
         return self._regroup(seeds)
 
     def decide(self, decision: Decision) -> set[str]:
@@ -263,18 +265,20 @@ class Linker:
                     found |= held
         return found
 
-    def _crowded(self, subject: Subject) -> set[str]:
-        """The incidents whose place counts (``crowd``) ``subject`` is part of: those
-        naming one of its places in its governorates within ``CROWD_DAYS``."""
-        out: set[str] = set()
-        low, high = subject.day - CROWD_DAYS, subject.day + CROWD_DAYS
-        for key in subject.keys:
-            if key not in self.key_uses:
-                continue  # no scored pair counted this place: nothing to re-score
-            for admin1 in self.settings.block(subject.admin1):
-                for day, ids in self._named.get((admin1, key), {}).items():
-                    if low <= day <= high:
-                        out |= ids
+    def _counted(self, subject: Subject) -> set[Pair]:
+        """The scored pairs whose score used a place count that ``subject`` (filed under
+        its governorate and day) is part of: a count of one of its places around an
+        incident of its governorates (or the ones confused with them) within
+        ``CROWD_DAYS`` of its day."""
+        out: set[Pair] = set()
+        if subject.admin1 is None:
+            return out  # not filed: in no count
+        for admin1 in self.settings.block(subject.admin1):
+            for key in subject.keys:
+                for counted_at, pairs in self.callers.get((admin1, key), {}).items():
+                    around = self.subjects.get(counted_at)
+                    if around is not None and abs(around.day - subject.day) <= CROWD_DAYS:
+                        out |= pairs
         return out
 
     def candidates(self, subject: Subject) -> Iterator[Subject]:
@@ -286,30 +290,40 @@ class Linker:
     # -- scores, best matches, links ---------------------------------------------------------
 
     def _score(self, a: Subject, b: Subject) -> Score:
-        """``score_pair``, noting the place keys whose counts (``crowd``) it used."""
-        used: set[str] = set()
+        """``score_pair``, noting the place counts (``crowd``) it used."""
+        calls: list[Counted] = []
 
         def crowd(subject: Subject, key: str, other: str) -> int:
-            used.add(key)
-            return self.crowd(subject, key, other)
+            count = self.crowd(subject, key, other)
+            calls.append((subject.incident_id, key, other, count, subject.admin1))
+            return count
 
         value = score_pair(a, b, crowd)
-        self._count_keys(pair(a.incident_id, b.incident_id), frozenset(used))
+        self._count_keys(pair(a.incident_id, b.incident_id), tuple(calls))
         return value
 
-    def _count_keys(self, key: Pair, used: frozenset[str]) -> None:
-        """Note the place keys a pair's score counted (none: the pair is forgotten)."""
-        before = self.crowd_keys.pop(key, frozenset())
-        for name in before:
-            left = self.key_uses[name] - 1
-            if left:
-                self.key_uses[name] = left
-            else:
-                del self.key_uses[name]
-        if used:
-            self.crowd_keys[key] = used
-            for name in used:
-                self.key_uses[name] = self.key_uses.get(name, 0) + 1
+    def _recounted(self, calls: tuple[Counted, ...]) -> bool:
+        """Whether a place count a score used is another now."""
+        return any(
+            self.crowd(self.subjects[incident_id], key, other) != count
+            for incident_id, key, other, count, _ in calls
+        )
+
+    def _count_keys(self, key: Pair, calls: tuple[Counted, ...]) -> None:
+        """Note the place counts a pair's score used (none: the pair is forgotten)."""
+        for counted_at, name, _, _, admin1 in self.crowd_keys.pop(key, ()):
+            around = self.callers[(admin1, name)]
+            pairs = around[counted_at]
+            pairs.discard(key)
+            if not pairs:
+                del around[counted_at]
+                if not around:
+                    del self.callers[(admin1, name)]
+        if calls:
+            self.crowd_keys[key] = calls
+            for counted_at, name, _, _, admin1 in calls:
+                where = (admin1, name)
+                self.callers.setdefault(where, {}).setdefault(counted_at, set()).add(key)
 
     def _forget_pairs(self, incident_id: str) -> set[str]:
         """Drop every scored pair of ``incident_id``; its former candidates."""
@@ -319,17 +333,15 @@ class Linker:
             del partner[incident_id]
             if not partner:
                 del self.scores[other]
-            self._count_keys(pair(incident_id, other), frozenset())
+            self._count_keys(pair(incident_id, other), ())
         return set(before)
 
-    def _rescore(
-        self, incident_id: str, crowded: set[str], keys: set[str], feeds: set[str]
-    ) -> set[str]:
+    def _rescore(self, incident_id: str, counted: set[Pair], feeds: set[str]) -> set[str]:
         """Bring the scores up to date after ``incident_id`` (ranked under one of
         ``feeds`` before and after) changed: its own pairs are scored anew; of the pairs
-        of ``crowded`` incidents (whose place counts it is part of), those whose score
-        counted one of its place ``keys``. Then the best matches and links of the pairs
-        that changed; the incidents whose links changed."""
+        whose score used a place count it is part of (``counted``), those for which one
+        of those counts is another now. Then the best matches and links of the pairs that
+        changed; the incidents whose links changed."""
         partners: dict[str, set[str]] = {}
         """incident -> the incidents its pair with which was added, dropped or changed"""
         mine = self._forget_pairs(incident_id)
@@ -346,26 +358,19 @@ class Linker:
         partners[incident_id] = mine
         for other in mine:
             partners[other] = {incident_id}
-        done: set[Pair] = set()
-        for one in crowded:
-            found = self.scores.get(one)
-            if one == incident_id or not found:
-                continue
-            one_subject = self.subjects[one]
-            for other, value in list(found.items()):
-                key = pair(one, other)
-                if other == incident_id or key in done:
-                    continue
-                done.add(key)
-                used = self.crowd_keys.get(key)
-                if used is None or used.isdisjoint(keys):
-                    continue  # its score counted none of the places that changed
-                new = self._score(one_subject, self.subjects[other])
-                if new != value:
-                    found[other] = new
-                    self.scores[other][one] = new
-                    partners.setdefault(one, set()).add(other)
-                    partners.setdefault(other, set()).add(one)
+        for key in counted:
+            if incident_id in key:
+                continue  # scored anew above
+            calls = self.crowd_keys.get(key)
+            if calls is None or not self._recounted(calls):
+                continue  # the counts it used are the same (one more on a day counted)
+            one, other = key
+            value = self.scores[one][other]
+            new = self._score(self.subjects[one], self.subjects[other])
+            if new != value:
+                self.scores[one][other] = self.scores[other][one] = new
+                partners.setdefault(one, set()).add(other)
+                partners.setdefault(other, set()).add(one)
         return self._relink(partners, incident_id, feeds)
 
     def _best_in(self, incident_id: str, dataset: str) -> str | None:
