@@ -29,11 +29,13 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from aiokafka import AIOKafkaConsumer
 
 from schemas.alerts import Alert, Transition
 from services.common.kafka import create_topics
 from services.common.publisher import make_producer
 from services.common.topics import Topics
+from services.notifier.domain.ledger import Ledger
 from services.notifier.samples import sample_alert
 from tools.broker import EmbeddedBroker
 
@@ -187,6 +189,45 @@ async def until(
         await asyncio.sleep(0.05)
 
 
+async def ledger_acknowledged(
+    bootstrap: str, topic: str, sent: list[Alert], channels: int, seconds: float = 30.0
+) -> None:
+    """Wait until the delivery ledger, read back from the broker, says that ``channels``
+    channels delivered every transition of ``sent``: the ledger records behind what the
+    receivers saw are acknowledged. (A receiver counts a request when it arrives; the
+    notifier writes its ledger record after the 2xx: a kill in between re-sends that one
+    transition, the window services/notifier/consumer.py documents. The test kills a
+    worker that is idle, so it waits for the ledger first.)"""
+    ledger = Ledger()
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                for record in batch:
+                    ledger.apply(record.key, record.value)
+            named = {channel for _, channel in ledger.marks}
+            delivered = sorted(
+                channel
+                for channel in named
+                if all(
+                    (m := ledger.marks.get((a.fingerprint, channel))) is not None
+                    and m.seq >= a.seq
+                    and a.seq not in m.failed
+                    for a in sent
+                )
+            )
+            if len(delivered) >= channels:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"ledger acknowledges only {delivered} of {channels}")
+    finally:
+        await consumer.stop()
+
+
 async def test_two_workers_a_failing_channel_and_a_sigkill_lose_and_double_nothing(
     broker: EmbeddedBroker, topics: Topics, receivers: tuple[Receivers, str], tmp_path: Path
 ) -> None:
@@ -244,6 +285,7 @@ async def test_two_workers_a_failing_channel_and_a_sigkill_lose_and_double_nothi
         await until(logged("a", "assigned [", 2), "a taking b's partitions back", workers)
         await step(4, "b gone")
         assert target.refused > 0 and "failing" not in target.got  # it held every commit
+        await ledger_acknowledged(broker.bootstrap, topics.notifier_deliveries, sent, len(HEALTHY))
         workers.processes["killed"] = workers.processes.pop("a")
         workers.signal("killed", signal.SIGKILL)  # no hand-over: c reads the ledger
         workers.start("c")
