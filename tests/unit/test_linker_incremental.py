@@ -101,14 +101,14 @@ def test_updates_in_any_order_equal_a_linker_built_from_scratch(
     assert state(live) == state(fresh)
     # the bookkeeping: every scored pair's counted keys, and nothing else
     pairs = {tuple(sorted((a, b))) for a, found in live.scores.items() for b in found}
-    assert set(live.crowd_keys) <= pairs
+    assert set(live.crowd_counts) <= pairs
     callers: dict[tuple[str | None, str], dict[str, set[tuple[str, str]]]] = {}
-    for key, calls in live.crowd_keys.items():
+    for key, calls in live.crowd_counts.items():
         for counted_at, name, _, _, admin1 in calls:
             assert admin1 == live.subjects[counted_at].admin1
             callers.setdefault((admin1, name), {}).setdefault(counted_at, set()).add(key)
     assert live.callers == callers
-    assert live.crowd_keys == fresh.crowd_keys
+    assert live.crowd_counts == fresh.crowd_counts
 
 
 def test_a_place_named_again_rescores_the_pairs_that_counted_it() -> None:

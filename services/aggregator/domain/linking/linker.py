@@ -75,13 +75,13 @@ class Linker:
         """(governorate, place key) -> day -> the incidents naming it: the place counts."""
         self.scores: dict[str, dict[str, Score]] = {}
         """Candidate pairs with their score, both ways (not kept under policy off)."""
-        self.crowd_keys: dict[Pair, tuple[Counted, ...]] = {}
+        self.crowd_counts: dict[Pair, tuple[Counted, ...]] = {}
         """The place counts (``crowd``) a scored pair's score used: only a change of one
         of them can change its score (when another incident names one of its places, the
         pair is scored again only if a count it used is another now)."""
         self.callers: dict[tuple[str | None, str], dict[str, set[Pair]]] = {}
         """(governorate, place key) -> incident of that governorate around which the
-        place was counted -> the pairs whose score used that count (``crowd_keys`` the
+        place was counted -> the pairs whose score used that count (``crowd_counts`` the
         other way round)."""
         self.best: dict[str, dict[str, str]] = {}
         """incident -> feed (dataset) -> its best candidate of that feed."""
@@ -236,10 +236,10 @@ class Linker:
                 if not named:
                     del self._named[(subject.admin1, key)]
 
-    def _buckets(self, subject: Subject, days: int | None = None) -> Iterator[dict[str, set[str]]]:
+    def _buckets(self, subject: Subject) -> Iterator[dict[str, set[str]]]:
         if subject.admin1 is None:
             return
-        tolerance = self.settings.day_tolerance if days is None else days
+        tolerance = self.settings.day_tolerance
         for admin1 in self.settings.block(subject.admin1):
             for day in range(subject.day - tolerance, subject.day + tolerance + 1):
                 bucket = self._index.get((admin1, day))
@@ -299,7 +299,7 @@ class Linker:
             return count
 
         value = score_pair(a, b, crowd)
-        self._count_keys(pair(a.incident_id, b.incident_id), tuple(calls))
+        self._note_counts(pair(a.incident_id, b.incident_id), tuple(calls))
         return value
 
     def _recounted(self, calls: tuple[Counted, ...]) -> bool:
@@ -309,9 +309,9 @@ class Linker:
             for incident_id, key, other, count, _ in calls
         )
 
-    def _count_keys(self, key: Pair, calls: tuple[Counted, ...]) -> None:
+    def _note_counts(self, key: Pair, calls: tuple[Counted, ...]) -> None:
         """Note the place counts a pair's score used (none: the pair is forgotten)."""
-        for counted_at, name, _, _, admin1 in self.crowd_keys.pop(key, ()):
+        for counted_at, name, _, _, admin1 in self.crowd_counts.pop(key, ()):
             around = self.callers[(admin1, name)]
             pairs = around[counted_at]
             pairs.discard(key)
@@ -320,7 +320,7 @@ class Linker:
                 if not around:
                     del self.callers[(admin1, name)]
         if calls:
-            self.crowd_keys[key] = calls
+            self.crowd_counts[key] = calls
             for counted_at, name, _, _, admin1 in calls:
                 where = (admin1, name)
                 self.callers.setdefault(where, {}).setdefault(counted_at, set()).add(key)
@@ -333,7 +333,7 @@ class Linker:
             del partner[incident_id]
             if not partner:
                 del self.scores[other]
-            self._count_keys(pair(incident_id, other), ())
+            self._note_counts(pair(incident_id, other), ())
         return set(before)
 
     def _rescore(self, incident_id: str, counted: set[Pair], feeds: set[str]) -> set[str]:
@@ -361,7 +361,7 @@ class Linker:
         for key in counted:
             if incident_id in key:
                 continue  # scored anew above
-            calls = self.crowd_keys.get(key)
+            calls = self.crowd_counts.get(key)
             if calls is None or not self._recounted(calls):
                 continue  # the counts it used are the same (one more on a day counted)
             one, other = key

@@ -35,8 +35,7 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """What the linker compares of one incident (a named tuple: one is built for every
-    change of an incident, so it must be cheap to build)."""
+    """What the linker compares of one incident (one is built for every change of it)."""
 
     incident_id: str
     feeds: frozenset[str]
@@ -115,10 +114,7 @@ def subject_of(incident_id: str, reports: Mapping[str, ClassifiedIncident]) -> S
             figure = getattr(casualties, measure)
             if figure is None:
                 continue
-            if figure.value is not None:
-                low = high = figure.value
-            else:
-                low, high = figure.pick("low"), figure.pick("high")
+            low, high = figure.pick("low"), figure.pick("high")
             span = spans.get(measure)
             opened = figure.qualifier is Qualifier.AT_LEAST
             if span is None:
@@ -145,22 +141,22 @@ def subject_of(incident_id: str, reports: Mapping[str, ClassifiedIncident]) -> S
     tolls += [f"source={name}" for name in sources]
     report = primary.report
     return Subject(
-        incident_id,
-        frozenset(feeds),
-        min(feeds),
-        _EPOCH_ORDINAL
+        incident_id=incident_id,
+        feeds=frozenset(feeds),
+        dataset=min(feeds),
+        day=_EPOCH_ORDINAL
         + int(event_position(report.occurred_at, report.occurred_precision)) // 86400,
-        admin1,
-        _district(primary.region.admin2 or report.location.admin2),
-        tuple(names),
-        frozenset(key_of(n) for n in names),
-        lat,
-        lon,
-        stated,
-        population,
-        {m: Span(frozenset(v), lo, hi, op) for m, (v, lo, hi, op) in spans.items()},
-        frozenset(tolls),
-        frozenset(types),
-        frozenset(sources),
-        frozenset(perpetrators),
+        admin1=admin1,
+        admin2=_district(primary.region.admin2 or report.location.admin2),
+        names=tuple(names),
+        keys=frozenset(key_of(n) for n in names),
+        lat=lat,
+        lon=lon,
+        stated=stated,
+        population=population,
+        figures={m: Span(frozenset(v), lo, hi, op) for m, (v, lo, hi, op) in spans.items()},
+        tolls=frozenset(tolls),
+        event_types=frozenset(types),
+        sources=frozenset(sources),
+        perpetrators=frozenset(perpetrators),
     )
